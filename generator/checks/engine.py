@@ -1,0 +1,154 @@
+"""Rule registry, finding structures and the evaluation engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Iterable
+
+from generator.provenance import Source
+from generator.validate import Validated
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+Path = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """A table cell named by a finding: official labels, value and where it was typed."""
+
+    table: str
+    path: Path
+    row: str
+    column: str
+    value: Any
+    source: Source | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form scripts depend on (keys fixed by the issue)."""
+        return {"table": self.table, "row": self.row, "column": self.column,
+                "value": _jsonable(self.value),
+                "source": self.source.as_json() if self.source else None}
+
+    def words(self) -> str:
+        """表三“一、本年新收…”行“自然人”列."""
+        row = f"“{self.row}”行" if self.row else ""
+        return f"表{self.table}{row}“{self.column}”列"
+
+
+@dataclass
+class Finding:
+    """One rule outcome worth telling the user about."""
+
+    rule: str
+    severity: str
+    message: str
+    cells: list[CellRef] = field(default_factory=list)
+    expected: Any = None
+    actual: Any = None
+    where: Source | None = None  # for findings about text rather than cells
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form scripts depend on (keys fixed by the issue)."""
+        out = {"rule": self.rule, "severity": self.severity, "message": self.message,
+               "cells": [c.as_json() for c in self.cells],
+               "expected": _jsonable(self.expected), "actual": _jsonable(self.actual)}
+        if self.where is not None:
+            out["source"] = self.where.as_json()
+        return out
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() and "." not in str(v) else str(v)
+    return v
+
+
+@dataclass
+class Context:
+    """What a rule sees: the validated report, its edition, and last year's if given."""
+
+    checked: Validated
+    previous: Validated | None = None
+    zeroed: tuple[Path, ...] = ()
+
+    @property
+    def report(self) -> Any:
+        return self.checked.report
+
+    def value(self, path: Path) -> Any:
+        """The model value at a path (None when blank)."""
+        return value_at(self.report, path)
+
+    def cell(self, path: Path, of: Validated | None = None) -> CellRef:
+        """A CellRef for a table path with its official labels and source."""
+        v = of or self.checked
+        slot = v.edition.slot(path)
+        return CellRef(slot.table, path, slot.row_label, slot.column_label,
+                       value_at(v.report, path), v.sources.find(path))
+
+
+def value_at(obj: Any, path: Path) -> Any:
+    """Follow a model path; a missing step gives None."""
+    for key in path:
+        obj = getattr(obj, key, None)
+        if obj is None:
+            return None
+    return obj
+
+
+RuleFunc = Callable[[Context], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A consistency rule: stable id, severity, basis, Chinese title, editions, formula."""
+
+    id: str
+    severity: str
+    basis: str
+    title: str
+    editions: frozenset[str]
+    func: RuleFunc
+    needs_previous: bool = False
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, severity: str, basis: str, title: str,
+         editions: Iterable[str] = ("2021",), needs_previous: bool = False
+         ) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function under its id (ids are stable; see README)."""
+    def register(func: RuleFunc) -> RuleFunc:
+        if id in RULES:
+            raise ValueError(f"rule {id} registered twice")
+        RULES[id] = Rule(id, severity, basis, title, frozenset(editions), func, needs_previous)
+        return func
+    return register
+
+
+def rules_for(edition: str | None = None) -> list[Rule]:
+    """Rules that apply to an edition (all rules when None), in registry order."""
+    return [r for r in RULES.values() if edition is None or edition in r.editions]
+
+
+def run_checks(checked: Validated, previous: Validated | None = None,
+               zeroed: tuple[Path, ...] = ()) -> list[Finding]:
+    """Evaluate every applicable rule; findings come sorted by severity, then rule order."""
+    ctx = Context(checked, previous, zeroed)
+    findings: list[Finding] = []
+    for r in rules_for(checked.edition.id):
+        if r.needs_previous and previous is None:
+            continue
+        findings.extend(r.func(ctx))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(findings, key=lambda f: order[f.severity])
+
+
+def summary(findings: list[Finding]) -> dict[str, int]:
+    """Counts by severity, as printed and as the JSON `summary`."""
+    return {"errors": sum(f.severity == "error" for f in findings),
+            "warnings": sum(f.severity == "warning" for f in findings),
+            "infos": sum(f.severity == "info" for f in findings)}

@@ -1,0 +1,152 @@
+"""Rules over the statutory tables: sums, balances, signs and blanks (rules.md)."""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from generator.checks.engine import Context, Finding, Path, rule
+
+RULE_BASIS_NOTE = "官方：表三表头注“本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和”"
+
+
+def _t3_rows(ctx: Context) -> list[Path]:
+    """Every numeric row of 表三 in printed order, as model paths."""
+    mod = ctx.checked.edition.module
+    rows: list[Path] = [("table3", "new"), ("table3", "carry_in"),
+                        ("table3", "granted"), ("table3", "partial")]
+    for key, _, sub in mod.T3_GROUPS:
+        rows += [("table3", key, s) for s, _ in sub]
+    return rows + [("table3", "total"), ("table3", "carry_out")]
+
+
+def _outcome_rows(ctx: Context) -> list[Path]:
+    """The rows each request is counted in exactly once (予以公开 … 其他处理)."""
+    return _t3_rows(ctx)[2:-2]
+
+
+def _columns(ctx: Context) -> list[str]:
+    return [c for c, _ in ctx.checked.edition.module.T3_COLUMNS]
+
+
+def _values(ctx: Context, paths: Iterable[Path]) -> list[int] | None:
+    """Values of all paths, or None when any is blank (BLANK reports blanks)."""
+    vals = [ctx.value(p) for p in paths]
+    return None if any(v is None for v in vals) else vals
+
+
+@rule("T3-BALANCE", "error", RULE_BASIS_NOTE,
+      "表三每一列：一（本年新收）＋二（上年结转）＝三（七）总计＋四（结转下年度）",
+      editions=("2019", "2021"))
+def t3_balance(ctx: Context) -> Iterator[Finding]:
+    for col in _columns(ctx):
+        paths = [("table3", r, col) for r in ("new", "carry_in", "total", "carry_out")]
+        vals = _values(ctx, paths)
+        if vals is None or vals[0] + vals[1] == vals[2] + vals[3]:
+            continue
+        cells = [ctx.cell(p) for p in paths]
+        left, right = vals[0] + vals[1], vals[2] + vals[3]
+        yield Finding("T3-BALANCE", "error",
+                      f"表三“{cells[0].column}”列不平衡：第一项{vals[0]}加第二项{vals[1]}"
+                      f"等于{left}，第三项总计{vals[2]}加第四项{vals[3]}等于{right}，两者应相等",
+                      cells, expected=left, actual=right)
+
+
+@rule("T3-ROWSUM", "error", "表头含义：总计为各类申请人之和",
+      "表三每一行：总计＝自然人＋商业企业＋科研机构＋社会公益组织＋法律服务机构＋其他",
+      editions=("2019", "2021"))
+def t3_rowsum(ctx: Context) -> Iterator[Finding]:
+    cols = _columns(ctx)
+    for row in _t3_rows(ctx):
+        paths = [row + (c,) for c in cols]
+        vals = _values(ctx, paths)
+        if vals is None or sum(vals[:-1]) == vals[-1]:
+            continue
+        total = ctx.cell(paths[-1])
+        yield Finding("T3-ROWSUM", "error",
+                      f"表三“{total.row}”行：各类申请人之和为{sum(vals[:-1])}，"
+                      f"但“总计”列填的是{vals[-1]}",
+                      [ctx.cell(p) for p in paths], expected=sum(vals[:-1]), actual=vals[-1])
+
+
+@rule("T3-OUTCOMES", "error", "每件申请只计入一种办理结果（部分公开只计一次）",
+      "表三每一列：（七）总计＝（一）至（六）各办理结果之和", editions=("2019", "2021"))
+def t3_outcomes(ctx: Context) -> Iterator[Finding]:
+    for col in _columns(ctx):
+        paths = [r + (col,) for r in _outcome_rows(ctx)]
+        total_path = ("table3", "total", col)
+        vals = _values(ctx, paths + [total_path])
+        if vals is None or sum(vals[:-1]) == vals[-1]:
+            continue
+        total = ctx.cell(total_path)
+        nonzero = [ctx.cell(p) for p, v in zip(paths, vals) if v]
+        yield Finding("T3-OUTCOMES", "error",
+                      f"表三“{total.column}”列：各项办理结果之和为{sum(vals[:-1])}，"
+                      f"但“（七）总计”填的是{vals[-1]}",
+                      nonzero + [total], expected=sum(vals[:-1]), actual=vals[-1])
+
+
+@rule("T4-SUM", "error", "表头含义：总计为四种结果之和",
+      "表四：行政复议、未经复议直接起诉、复议后起诉各自的总计＝结果维持＋结果纠正＋其他结果＋尚未审结",
+      editions=("2019", "2021"))
+def t4_sum(ctx: Context) -> Iterator[Finding]:
+    mod = ctx.checked.edition.module
+    leaves = [c for c, _ in mod.T4_COLUMNS]
+    for group, text in mod.T4_GROUPS:
+        paths = [("table4", group, c) for c in leaves]
+        vals = _values(ctx, paths)
+        if vals is None or sum(vals[:-1]) == vals[-1]:
+            continue
+        yield Finding("T4-SUM", "error",
+                      f"表四“{text}”：结果维持、结果纠正、其他结果、尚未审结之和为"
+                      f"{sum(vals[:-1])}，但“总计”填的是{vals[-1]}",
+                      [ctx.cell(p) for p in paths], expected=sum(vals[:-1]), actual=vals[-1])
+
+
+@rule("VAL-NONNEG", "error", "件数为非负整数，金额不为负（2019年格式“本年增/减”除外）",
+      "件数和金额不能为负数", editions=("2008", "2019", "2021"))
+def val_nonneg(ctx: Context) -> Iterator[Finding]:
+    for slot in ctx.checked.edition.slots:
+        v = ctx.value(slot.path)
+        if v is not None and slot.value_kind != "delta" and v < 0:
+            cell = ctx.cell(slot.path)
+            yield Finding("VAL-NONNEG", "error", f"{cell.words()}为{v}，件数和金额不能为负数",
+                          [cell], expected="≥ 0", actual=v)
+    fees = ctx.report.fees
+    for key in ("notices", "amount_billed", "amount_collected"):
+        v = getattr(fees, key, None) if fees else None
+        if v is not None and v < 0:
+            title = type(fees).model_fields[key].title
+            yield Finding("VAL-NONNEG", "error", f"信息处理费“{title}”为{v}，不能为负数",
+                          [], expected="≥ 0", actual=v,
+                          where=ctx.checked.sources.find(("fees", key)))
+
+
+@rule("BLANK", "error", "无全国统一规定；空白不等于0，绝不静默当作0",
+      "表格数值单元格不能空白（选择“空白按0计”时改为提示）", editions=("2019", "2021"))
+def blank(ctx: Context) -> Iterator[Finding]:
+    if ctx.zeroed:
+        cells = [ctx.cell(p) for p in ctx.zeroed]
+        names = "；".join(c.words() for c in cells[:20]) + ("等" if len(cells) > 20 else "")
+        yield Finding("BLANK", "info", f"已按要求将{len(cells)}个空白单元格按0计：{names}",
+                      cells)
+        return
+    for slot in ctx.checked.edition.slots:
+        if ctx.value(slot.path) is None:
+            cell = ctx.cell(slot.path)
+            yield Finding("BLANK", "error",
+                          f"{cell.words()}没有填写：请填入数字（没有就填0）", [cell])
+
+
+@rule("T2-STOCK", "warning", "经验规则：现行有效件数一般不少于本年制发件数",
+      "表二：规章、行政规范性文件的现行有效件数应不少于本年制发件数")
+def t2_stock(ctx: Context) -> Iterator[Finding]:
+    for row in ("regulations", "normative_documents"):
+        issued, in_force = ("table2", row, "issued"), ("table2", row, "in_force")
+        vals = _values(ctx, (issued, in_force))
+        if vals is None or vals[1] >= vals[0]:
+            continue
+        cells = [ctx.cell(issued), ctx.cell(in_force)]
+        yield Finding("T2-STOCK", "warning",
+                      f"表二“{cells[0].row}”：现行有效件数{vals[1]}少于本年制发件数{vals[0]}，"
+                      "请核实（本年制发的文件通常仍然有效）",
+                      cells, expected=f"≥ {vals[0]}", actual=vals[1])

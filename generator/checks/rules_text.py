@@ -1,0 +1,164 @@
+"""Rules over sections, narrative, dates and the edition (rules.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+import schemas
+from generator.checks.engine import Context, Finding, rule
+from generator.fmt import cn_date
+from generator.checks.textscan import stated_figures, wrong_years
+from schemas.common import FIGURE_PARTS, INFO_FEE, OVERVIEW_PARTS, SECTION_1, SECTION_5, AgencyKind
+
+Y = "年"
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def narrative_texts(ctx: Context) -> Iterator[tuple[tuple[str, ...], str, str]]:
+    """(model path, section title, text) of every narrative part the agency wrote."""
+    narrative = ctx.report.narrative
+    for key in ("intro",) + tuple(k for k, _ in OVERVIEW_PARTS):
+        text = getattr(narrative.overview, key)
+        if not _blank(text):
+            yield ("narrative", "overview", key), SECTION_1, text
+    for key in ("problems", "other"):
+        text = getattr(narrative, key)
+        if not _blank(text):
+            yield ("narrative", key), type(narrative).model_fields[key].title or key, text
+
+
+@rule("SECTIONS", "error", "条例第五十条；年报格式：“不能遗漏，也不宜泛化”",
+      "六个部分齐全、顺序正确、没有空白部分；表二、表三、表四齐全", editions=("2019", "2021"))
+def sections(ctx: Context) -> Iterator[Finding]:
+    overview = ctx.report.narrative.overview
+    src = ctx.checked.sources
+    for key, title in OVERVIEW_PARTS:
+        # 主动公开 and 依申请公开 are stated from the tables when no text is given
+        if key not in FIGURE_PARTS and _blank(getattr(overview, key)):
+            yield Finding("SECTIONS", "error",
+                          f"“{SECTION_1}”缺少“{title}”部分的内容：请在 narrative.overview.{key} "
+                          "中填写", where=src.find(("narrative", "overview", key)))
+    if _blank(ctx.report.narrative.problems):
+        yield Finding("SECTIONS", "error",
+                      f"“{SECTION_5}”没有内容：请在 narrative.problems 中填写存在的主要问题、"
+                      "改进情况和上年度问题整改情况", where=src.find(("narrative", "problems")))
+
+
+def _mentions_fee(ctx: Context) -> bool:
+    return any(INFO_FEE in text for _, _, text in narrative_texts(ctx))
+
+
+@rule("FEE-STATEMENT", "warning", "2021年格式实践：第六部分说明信息处理费收取情况（国办函〔2020〕109号）",
+      "第六部分应说明信息处理费的收取情况（收取了多少，或没有收取）")
+def fee_statement(ctx: Context) -> Iterator[Finding]:
+    fees = ctx.report.fees
+    stated = fees is not None and fees.notices is not None
+    if not stated and not _mentions_fee(ctx):
+        yield Finding("FEE-STATEMENT", "warning",
+                      "未说明信息处理费收取情况：请在 fees 中填写发出收费通知件数、通知总金额和"
+                      "实际收取金额（没有收取请都填0），或在“六、其他需要报告的事项”中写明",
+                      where=ctx.checked.sources.find(("fees",)))
+
+
+@rule("FEE-OT2", "warning", "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）",
+      "表三“逾期未按收费通知要求缴纳费用”有件数时，本年应发出过收费通知")
+def fee_ot2(ctx: Context) -> Iterator[Finding]:
+    path = ("table3", "other", "unpaid_fee", "total")
+    count = ctx.value(path)
+    fees = ctx.report.fees
+    notices = fees.notices if fees is not None else None
+    if count and not notices:
+        yield Finding("FEE-OT2", "warning",
+                      f"表三有{count}件申请因逾期未缴纳信息处理费而不再处理，但本年没有填写"
+                      "发出的收费通知（fees.notices）：请核实并填写收费通知件数",
+                      [ctx.cell(path)], expected="收费通知件数 > 0", actual=notices,
+                      where=ctx.checked.sources.find(("fees", "notices")))
+
+
+_TOPICS = {
+    "new": ("新收政府信息公开申请", (("table3", "new", "total"),)),
+    "carry_in": ("上年结转申请", (("table3", "carry_in", "total"),)),
+    "carry_out": ("结转下年度继续办理", (("table3", "carry_out", "total"),)),
+    "review": ("行政复议", (("table4", "review", "total"),)),
+    "litigation": ("行政诉讼", (("table4", "litigation_direct", "total"),
+                            ("table4", "litigation_after_review", "total"))),
+}
+
+
+@rule("TEXT-NUMBERS", "warning", "真实年报常见正文与表格自相矛盾",
+      "正文中写到的申请数、结转数、行政复议数、行政诉讼数与表格一致")
+def text_numbers(ctx: Context) -> Iterator[Finding]:
+    for path, _, text in narrative_texts(ctx):
+        for stated in stated_figures(text):
+            what, cells = _TOPICS[stated.topic]
+            vals = [ctx.value(p) for p in cells]
+            if any(v is None for v in vals) or sum(vals) == stated.number:
+                continue
+            refs = [ctx.cell(p) for p in cells]
+            where = ctx.checked.sources.find(path)
+            yield Finding("TEXT-NUMBERS", "warning",
+                          f"正文“{stated.clause}”写{what}{stated.number}件，但"
+                          f"{'与'.join(r.words() for r in refs)}为{sum(vals)}",
+                          refs, expected=sum(vals), actual=stated.number, where=where)
+
+
+@rule("TEXT-YEAR", "warning", "照抄上年报告（“内容雷同”可被追责）",
+      "正文中的年份、统计期限与报告年度一致，不把上一年称作“本年”；发布日期不早于统计期结束",
+      editions=("2008", "2019", "2021"))
+def text_year(ctx: Context) -> Iterator[Finding]:
+    year = ctx.report.year
+    for path, _, text in narrative_texts(ctx):
+        for sentence, reason in wrong_years(text, year):
+            yield Finding("TEXT-YEAR", "warning", f"正文“{sentence}”{reason}，请核实是否沿用了"
+                          "往年报告的文字", expected=year, where=ctx.checked.sources.find(path))
+    published = ctx.report.published
+    if published is not None and published <= dt.date(year, 12, 31):
+        yield Finding("TEXT-YEAR", "warning",
+                      f"发布日期{cn_date(published)}早于{year}年统计期结束（{year}年12月31日），"
+                      "请核实报告年度或发布日期", expected=f"晚于{year}-12-31",
+                      actual=published.isoformat(), where=ctx.checked.sources.find(("published",)))
+
+
+def deadline_for(year: int, kind: AgencyKind) -> dt.date | None:
+    """Statutory publication deadline, or None where none is set nationally."""
+    if year <= 2018:  # 2007 条例第三十一条: every report by 3月31日
+        return dt.date(year + 1, 3, 31)
+    if kind == AgencyKind.government:  # 2019 条例第四十九条: 本级政府 report by 3月31日
+        return dt.date(year + 1, 3, 31)
+    if kind == AgencyKind.township:
+        # 乡镇 dates are set locally (formats.md §1): no national deadline to hold them to
+        return None
+    # departments by 1月31日; "其他" (开发区管委会 etc.) gets the same, stricter, reading
+    return dt.date(year + 1, 1, 31)
+
+
+@rule("DEADLINE", "warning", "条例第四十九条（县级以上人民政府部门1月31日前，本级人民政府3月31日前）；"
+      "2007年条例第三十一条（3月31日前）", "发布日期不晚于法定期限",
+      editions=("2008", "2019", "2021"))
+def deadline(ctx: Context) -> Iterator[Finding]:
+    published = ctx.report.published
+    limit = deadline_for(ctx.report.year, ctx.report.agency.kind)
+    if published is None or limit is None or published <= limit:
+        return
+    yield Finding("DEADLINE", "warning",
+                  f"发布日期{cn_date(published)}晚于法定期限{cn_date(limit)}"
+                  f"（{ctx.report.agency.kind.value}）", expected=f"不晚于{limit.isoformat()}",
+                  actual=published.isoformat(), where=ctx.checked.sources.find(("published",)))
+
+
+@rule("EDITION-YEAR", "error", "国办公开办函〔2019〕60号、〔2021〕30号：年报格式按报告年度适用",
+      "表格格式与报告年度相符（2021年起用2021年格式，2019–2020年用2019年格式，此前为2008年格式）",
+      editions=("2008", "2019", "2021"))
+def edition_year(ctx: Context) -> Iterator[Finding]:
+    year = ctx.report.year
+    expected = schemas.edition_for_year(year)
+    used = ctx.checked.edition.id
+    if used != expected:
+        yield Finding("EDITION-YEAR", "error",
+                      f"{year}年度的报告应使用{expected}年格式，但本报告使用的是{used}年格式的表格",
+                      expected=expected, actual=used,
+                      where=ctx.checked.sources.find(("edition",)))

@@ -1,0 +1,89 @@
+"""Compose: a validated report → one Document (sections, paragraphs, grid tables).
+
+Agency text always wins; where a part has none, the figures are stated in standard
+sentences generated from the tables (see `generator.sentences`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator import sentences
+from generator.fmt import cn_date, format_value
+from generator.document import Block, Document, GridCell, Heading, Para, Section, Signature, Table
+from generator.provenance import key_path
+from generator.validate import Validated
+from schemas.common import OVERVIEW_PARTS, INFO_FEE
+from schemas.layout import LayoutCell, TableLayout
+
+
+def paragraphs(text: str | None) -> list[Para]:
+    """Split agency text into paragraphs at line breaks; blank lines are dropped."""
+    if not text:
+        return []
+    return [Para(line.strip()) for line in text.splitlines() if line.strip()]
+
+
+def _value_of(report: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        report = getattr(report, key, None)
+    return report
+
+
+def grid_cell(cell: LayoutCell, report: Any) -> GridCell:
+    """A layout cell with its text (label) or formatted figure (value)."""
+    if cell.kind == "value" and cell.path:
+        return GridCell(format_value(_value_of(report, cell.path)), "value", cell.rowspan,
+                        cell.colspan, key_path(cell.path))
+    return GridCell(cell.text, cell.kind, cell.rowspan, cell.colspan)
+
+
+def compose_table(layout: TableLayout, report: Any) -> Table:
+    """Fill a table layout with the report's figures."""
+    def rows(src: tuple[tuple[LayoutCell, ...], ...]) -> tuple[tuple[GridCell, ...], ...]:
+        return tuple(tuple(grid_cell(c, report) for c in row) for row in src)
+    return Table(layout.table_id, layout.ncols, rows(layout.header), rows(layout.body),
+                 layout.col_weights)
+
+
+def _overview(checked: Validated) -> list[Block]:
+    report = checked.report
+    overview = report.narrative.overview
+    blocks: list[Block] = list(paragraphs(overview.intro))
+    for key, title in OVERVIEW_PARTS:
+        blocks.append(Heading(title, 2))
+        text = paragraphs(getattr(overview, key))
+        blocks.extend(text or sentences.default_part(key, checked))
+    return blocks
+
+
+def _other(checked: Validated) -> list[Block]:
+    text = checked.report.narrative.other
+    blocks: list[Block] = list(paragraphs(text))
+    if INFO_FEE not in (text or ""):
+        blocks.extend(sentences.fee_sentence(checked))
+    return blocks or [Para(sentences.NOTHING_ELSE, generated=True)]
+
+
+def compose(checked: Validated) -> Document:
+    """Build the document model of a validated report."""
+    report = checked.report
+    edition = checked.edition
+    tables = {t.table_id: compose_table(t, report) for t in edition.tables}
+    content: dict[str, list[Block]] = {
+        "overview": _overview(checked),
+        "table2": [tables["二"]],
+        "table3": [tables["三"]],
+        "table4": [tables["四"]],
+        "problems": paragraphs(report.narrative.problems),
+        "other": _other(checked),
+    }
+    section_list = tuple(Section(sid, heading, tuple(content[sid]))
+                         for sid, heading in edition.sections)
+    sig = report.signature
+    date = sig.date or report.published
+    signature = (Signature(sig.name or report.agency.name, cn_date(date))
+                 if sig.show else None)
+    return Document(report.title, report.agency.name, report.year, edition.id,
+                    tuple(sentences.preamble(checked)), section_list, signature,
+                    date.isoformat() if date else None)

@@ -1,0 +1,111 @@
+"""YAML reader: values with file, line and key path for every one of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import LoadError, Problem
+from generator.provenance import Source, Sources, key_path
+
+MAX_NODES = 100_000  # bounds alias expansion ("billion laughs") long before memory suffers
+
+try:  # the C loader is several times faster; fall back when libyaml is absent
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+_FLOAT = "tag:yaml.org,2002:float"
+
+
+class _Walker:
+    """Turns a composed YAML node tree into plain values, recording each node's source."""
+
+    def __init__(self, name: str, loader: Any) -> None:
+        self.name = name
+        self.loader = loader
+        self.sources: dict[tuple[str, ...], Source] = {}
+        self.nodes = 0
+
+    def source(self, node: yaml.Node, path: tuple[str, ...]) -> Source:
+        mark = node.start_mark
+        return Source(self.name, mark.line + 1, mark.column + 1, key_path(path) or None)
+
+    def walk(self, node: yaml.Node, path: tuple[str, ...]) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise LoadError([Problem(self.name, f"YAML 内容过多（超过 {MAX_NODES} 个节点，"
+                                                "可能是别名炸弹），已拒绝读取")])
+        self.sources[path] = self.source(node, path)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(n, path + (str(i),)) for i, n in enumerate(node.value)]
+        return self.scalar(node)
+
+    def mapping(self, node: yaml.MappingNode, path: tuple[str, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node)
+            where = self.source(key_node, path + (str(key),))
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise LoadError([Problem(str(where), "键必须是文字")])
+            key = str(key)
+            if key in out:
+                raise LoadError([Problem(str(where), f"键“{key}”重复出现，请删除其中一个")])
+            out[key] = self.walk(value_node, path + (key,))
+        return out
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise LoadError([Problem(str(self.source(node, ())), "此处应为单个值")])
+        if node.tag == _FLOAT:
+            # keep the digits as written: 8687.376 must not pass through a binary float
+            text = node.value.replace("_", "")
+            try:
+                return Decimal(text)
+            except ArithmeticError:
+                return node.value
+        value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, dt.datetime):
+            return value.date() if value.time() == dt.time() else value
+        return value
+
+
+def read_yaml(path: Path, name: str) -> "RawReport":
+    """Parse a YAML report file; syntax errors carry line and column."""
+    from generator.load import RawReport
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError([Problem(name, f"文件不是 UTF-8 编码（第 {exc.start} 字节附近），"
+                                       "请在编辑器中另存为 UTF-8")]) from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise LoadError([_syntax_problem(name, exc)]) from None
+    except yaml.YAMLError as exc:
+        raise LoadError([Problem(name, f"YAML 语法错误：{exc}")]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise LoadError([Problem(name, "文件是空的：请用 nianbao init 生成模板后填写")])
+    walker = _Walker(name, loader)
+    data = walker.walk(node, ())
+    if not isinstance(data, dict):
+        raise LoadError([Problem(name, "文件顶层应为键值映射（agency:、year: 等），"
+                                       "请用 nianbao init 生成模板后填写")])
+    return RawReport(data, Sources(name, walker.sources), name)
+
+
+def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{name} 第{mark.line + 1}行第{mark.column + 1}列" if mark else name
+    what = exc.problem or "无法解析"
+    return Problem(where, f"YAML 语法错误（{what}）：请检查缩进、冒号后的空格和引号是否成对")

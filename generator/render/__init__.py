@@ -1,0 +1,38 @@
+"""Renderers: one module per format behind one small protocol.
+
+Each format module exposes ``render(doc: Document, options: RenderOptions) -> bytes``.
+Modules are imported only when their format is asked for, so `nianbao check` never
+loads WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.document import Document
+
+FORMATS = ("html", "pdf", "docx")
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Options every renderer understands.
+
+    template_dirs: agency template folders searched before the built-in ones.
+    preview: HTML for the browser preview (marks cells with findings); never in built files.
+    """
+
+    template_dirs: tuple[Path, ...] = ()
+    preview: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def render(doc: Document, fmt: str, options: RenderOptions | None = None) -> bytes:
+    """Render a document to the bytes of one format (html, pdf or docx)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    module = importlib.import_module(f"generator.render.{fmt}_render")
+    return module.render(doc, options or RenderOptions())

@@ -1,0 +1,97 @@
+"""Standard sentences stated from the figures where the agency wrote no text.
+
+Row names come from the edition's labels in schemas/, so a sentence never spells a
+statutory label differently from the table beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.document import Para
+from generator.fmt import format_value
+from generator.validate import Validated
+
+NOTHING_ELSE = "本年度无其他需要报告的事项。"
+
+
+def _v(report: Any, *path: str) -> Any:
+    for key in path:
+        report = getattr(report, key, None)
+    return report
+
+
+def _n(v: Any) -> str:
+    return format_value(v) if v is not None else "（未填）"
+
+
+def preamble(checked: Validated) -> list[Para]:
+    """The preamble of practice: basis, the six parts, statistical period, where to find it."""
+    report, edition = checked.report, checked.edition
+    parts = "、".join(h.split("、", 1)[1] for _, h in edition.sections)
+    year = report.year
+    text = [
+        f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和{edition.name}要求，"
+        f"由{report.agency.name}编制。",
+        f"本报告内容包括：{parts}。"
+        f"本报告中所列数据统计期限为{year}年1月1日至12月31日。",
+    ]
+    if report.agency.website:
+        text.append(f"本报告电子版可在{report.agency.website}下载。")
+    if report.agency.contact:
+        text.append(f"如对本报告有疑问，请与{report.agency.name}联系（{report.agency.contact}）。")
+    return [Para(t, generated=True) for t in text]
+
+
+def default_part(key: str, checked: Validated) -> list[Para]:
+    """Sentences for a part of 一、总体情况 left empty (only parts with figures get any)."""
+    maker = {"proactive": _proactive, "on_request": _on_request}.get(key)
+    return [Para(maker(checked), generated=True)] if maker else []
+
+
+def _proactive(checked: Validated) -> str:
+    r, mod = checked.report, checked.edition.module
+    rows = mod.T2_ROWS
+    t2 = r.table2
+    return (f"{r.year}年，本机关制发{rows['regulations']}{_n(t2.regulations.issued)}件、"
+            f"{rows['normative_documents']}{_n(t2.normative_documents.issued)}件，废止"
+            f"{rows['regulations']}{_n(t2.regulations.repealed)}件、{rows['normative_documents']}"
+            f"{_n(t2.normative_documents.repealed)}件，现行有效{rows['regulations']}"
+            f"{_n(t2.regulations.in_force)}件、{rows['normative_documents']}"
+            f"{_n(t2.normative_documents.in_force)}件；作出{rows['licensing']}决定"
+            f"{_n(t2.licensing.decisions)}件、{rows['penalty']}决定{_n(t2.penalty.decisions)}件、"
+            f"{rows['coercion']}决定{_n(t2.coercion.decisions)}件；{rows['administrative_fees']}"
+            f"收费金额{_n(t2.administrative_fees.amount)}万元。")
+
+
+def _group_total(checked: Validated, key: str) -> int | None:
+    group = _v(checked.report, "table3", key)
+    vals = [getattr(row, "total") for row in dict(group).values()]
+    return None if any(v is None for v in vals) else sum(vals)
+
+
+def _on_request(checked: Validated) -> str:
+    r, mod = checked.report, checked.edition.module
+    t3 = r.table3
+    new, carry_in = t3.new.total, t3.carry_in.total
+    if new == 0 and carry_in == 0:
+        return f"{r.year}年，本机关未收到政府信息公开申请，也没有上年结转的申请。"
+    head = (f"{r.year}年，本机关新收政府信息公开申请{_n(new)}件，上年结转{_n(carry_in)}件，"
+            f"本年度办理完毕{_n(t3.total.total)}件，结转下年度继续办理{_n(t3.carry_out.total)}件。")
+    outcomes = [f"予以公开{_n(t3.granted.total)}件", f"部分公开{_n(t3.partial.total)}件"]
+    for key, title, _ in mod.T3_GROUPS:
+        name = title.split("）", 1)[1]
+        outcomes.append(f"{name}{_n(_group_total(checked, key))}件")
+    return head + "办理结果中，" + "，".join(outcomes) + "。"
+
+
+def fee_sentence(checked: Validated) -> list[Para]:
+    """The 信息处理费 statement of section 六, from the fee figures when given."""
+    fees = checked.report.fees
+    if fees is None or fees.notices is None:
+        return []
+    if not fees.notices and not fees.amount_collected:
+        return [Para("本年度未收取信息处理费。", generated=True)]
+    return [Para(f"本年度共发出信息处理费收费通知{_n(fees.notices)}件，通知金额合计"
+                 f"{_n(fees.amount_billed)}元，实际收取信息处理费{_n(fees.amount_collected)}元。",
+                 generated=True)]

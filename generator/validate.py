@@ -1,0 +1,143 @@
+"""Validate: plain values → one edition's pydantic Report, every error located in Chinese."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+import schemas
+from schemas.common import AgencyKind
+from generator.errors import Problem, SchemaError
+from generator.load import RawReport
+from generator.provenance import Sources, key_path
+
+
+@dataclass
+class Validated:
+    """A report that matches its edition's schema, with the provenance of its values."""
+
+    report: Any
+    edition: schemas.Edition
+    sources: Sources
+    file: str
+    declared_edition: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def choose_edition(data: dict[str, Any], override: str | None, file: str) -> schemas.Edition:
+    """The edition named by --edition, else by the file's `edition:`, else by its year."""
+    wanted = override or data.get("edition")
+    if wanted is None:
+        year = data.get("year")
+        wanted = schemas.edition_for_year(year) if isinstance(year, int) else "2021"
+    wanted = str(wanted)
+    if wanted not in schemas.EDITIONS:
+        known = "、".join(schemas.EDITIONS)
+        raise SchemaError([Problem(f"{file} edition", f"不支持的格式版本“{wanted}”："
+                                   f"本版本支持 {known} 年格式")])
+    return schemas.EDITIONS[wanted]
+
+
+def validate(raw: RawReport, edition: str | None = None) -> Validated:
+    """Validate raw values against the edition's model; raise SchemaError listing all errors."""
+    chosen = choose_edition(raw.data, edition, raw.file)
+    data = dict(raw.data)
+    declared = data.get("edition")
+    # the table set decides the edition; a mismatch with the year is the EDITION-YEAR rule's
+    # business (a finding), not a schema failure
+    data["edition"] = chosen.id
+    try:
+        report = chosen.model.model_validate(data)
+    except ValidationError as exc:
+        raise SchemaError(_problems(exc, chosen, raw.sources)) from None
+    return Validated(report, chosen, raw.sources, raw.file,
+                     str(declared) if declared is not None else None)
+
+
+def _problems(exc: ValidationError, edition: schemas.Edition, sources: Sources) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        path = tuple(str(p) for p in err["loc"])
+        where = str(sources.find(path))
+        problems.append(Problem(where, _message(err, path, edition)))
+    return problems
+
+
+def _message(err: dict[str, Any], path: tuple[str, ...], edition: schemas.Edition) -> str:
+    kind = err["type"]
+    cell = _cell_words(path, edition)
+    if kind == "extra_forbidden":
+        return _unknown_key(path, edition)
+    if kind == "missing":
+        return f"缺少必填项“{path[-1]}”（{_title(path, edition)}），请补上"
+    if kind.startswith("nianbao_"):
+        return f"{cell}{err['msg']}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"{cell}应为整数"
+    if kind.startswith("date"):
+        return f"{cell}应为日期，写法如 2025-01-20"
+    if kind == "enum":
+        allowed = "、".join(k.value for k in AgencyKind)
+        return f"{cell}应为以下之一：{allowed}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{cell}此处应为一组键值（下一级缩进的若干“键: 值”）"
+    if kind in ("string_type",):
+        return f"{cell}应为文字"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{cell}应为 true 或 false"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"{cell}取值超出范围（{err['msg']}）"
+    if kind in ("string_too_short",):
+        return f"{cell}不能为空"
+    if kind in ("string_too_long",):
+        return f"{cell}过长"
+    if kind == "literal_error":
+        return f"{cell}取值不对：{err['msg']}"
+    return f"{cell}{err['msg']}"
+
+
+def _cell_words(path: tuple[str, ...], edition: schemas.Edition) -> str:
+    """'表三“…”行“自然人”列：' for table cells, else '“机关名称”：'."""
+    try:
+        slot = edition.slot(path)
+    except KeyError:
+        return f"“{_title(path, edition)}”"
+    return f"表{slot.table}“{slot.row_label}”行“{slot.column_label}”列"
+
+
+def _model_at(path: tuple[str, ...], model: type[BaseModel]) -> type[BaseModel] | None:
+    """The pydantic model class that holds the last key of a path."""
+    for key in path[:-1]:
+        info = model.model_fields.get(key)
+        ann = getattr(info, "annotation", None) if info else None
+        ann = _unwrap(ann)
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return None
+        model = ann
+    return model
+
+
+def _unwrap(ann: Any) -> Any:
+    for arg in getattr(ann, "__args__", ()) or ():
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return ann
+
+
+def _title(path: tuple[str, ...], edition: schemas.Edition) -> str:
+    model = _model_at(path, edition.model)
+    info = model.model_fields.get(path[-1]) if model and path else None
+    return (info.title if info and info.title else key_path(path))
+
+
+def _unknown_key(path: tuple[str, ...], edition: schemas.Edition) -> str:
+    """Name the unknown key and suggest the nearest valid one (difflib ratio)."""
+    model = _model_at(path, edition.model)
+    valid = list(model.model_fields) if model else []
+    near = difflib.get_close_matches(path[-1], valid, n=1, cutoff=0.5)
+    hint = f"，您是否想写“{near[0]}”？" if near else "。"
+    listing = "、".join(valid)
+    return f"未知的键“{path[-1]}”{hint}此处可用的键：{listing}"

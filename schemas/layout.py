@@ -1,0 +1,172 @@
+"""Table layouts: the printed shape of a statutory table, as data.
+
+A layout is a grid of header rows and body rows.  Label cells carry official text; value
+cells carry the model path of the figure they hold.  The HTML/DOCX renderers, the xlsx
+reader and writer and the finding messages all walk the same layout, so a label is written
+once (in the edition module) and every consumer agrees on spans and positions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Path = tuple[str, ...]
+CellKind = Literal["label", "head", "banner", "note", "value"]
+ValueKind = Literal["count", "delta", "amount"]
+
+
+@dataclass(frozen=True)
+class LayoutCell:
+    """One cell of a table layout (a label, a header, a banner, the note, or a value)."""
+
+    kind: CellKind
+    text: str = ""
+    path: Path | None = None
+    value_kind: ValueKind = "count"
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def label(text: str, rowspan: int = 1, colspan: int = 1) -> LayoutCell:
+    """A row-label cell of the body."""
+    return LayoutCell("label", text, rowspan=rowspan, colspan=colspan)
+
+
+def head(text: str, rowspan: int = 1, colspan: int = 1) -> LayoutCell:
+    """A column-header cell."""
+    return LayoutCell("head", text, rowspan=rowspan, colspan=colspan)
+
+
+def banner(text: str, colspan: int) -> LayoutCell:
+    """A block banner spanning the whole table width (e.g. 第二十条第（一）项)."""
+    return LayoutCell("banner", text, colspan=colspan)
+
+
+def value(path: Path, kind: ValueKind = "count", colspan: int = 1) -> LayoutCell:
+    """A value cell bound to a model path."""
+    return LayoutCell("value", path=path, value_kind=kind, colspan=colspan)
+
+
+@dataclass(frozen=True)
+class ValueSlot:
+    """A value cell located in its table, with the official labels that name it."""
+
+    table: str
+    path: Path
+    value_kind: ValueKind
+    row_label: str
+    column_label: str
+    grid_row: int
+    grid_col: int
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """A statutory table: id (二/三/四), heading, width, header rows and body rows."""
+
+    table_id: str
+    heading: str
+    ncols: int
+    header: tuple[tuple[LayoutCell, ...], ...]
+    body: tuple[tuple[LayoutCell, ...], ...]
+    label_cols: int = 1
+    col_weights: tuple[float, ...] = ()
+    slots: tuple[ValueSlot, ...] = field(default=(), compare=False)
+
+    @property
+    def rows(self) -> tuple[tuple[LayoutCell, ...], ...]:
+        """Header rows followed by body rows."""
+        return self.header + self.body
+
+
+def place(rows: tuple[tuple[LayoutCell, ...], ...], ncols: int) -> list[list[LayoutCell | None]]:
+    """Expand spans into a full grid: grid[r][c] is the cell anchored there, or None.
+
+    Raises ValueError when the spans of a layout do not tile the grid exactly, so a
+    mistyped layout fails at import time instead of printing a crooked table.
+    """
+    grid: list[list[LayoutCell | None | bool]] = [[False] * ncols for _ in rows]
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while c < ncols and grid[r][c] is not False:
+                c += 1
+            if c + cell.colspan > ncols or r + cell.rowspan > len(rows):
+                raise ValueError(f"layout row {r}: cell {cell.text or cell.path} overflows")
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    if grid[r + dr][c + dc] is not False:
+                        raise ValueError(f"layout row {r}: overlapping spans")
+                    grid[r + dr][c + dc] = None
+            grid[r][c] = cell
+            c += cell.colspan
+        if any(x is False for x in grid[r]):
+            raise ValueError(f"layout row {r}: row not filled")
+    return grid  # type: ignore[return-value]
+
+
+def _column_label(grid: list[list[LayoutCell | None]], r: int, c: int, nvals: int) -> str:
+    """Header path above a value cell, outermost first.
+
+    Walks up from the value cell until a banner or the previous block.  A header that
+    spans every value column (申请人情况) names nothing in particular and is skipped,
+    unless it is the only header (本年处理决定数量 in table 二).
+    """
+    parts: list[str] = []
+    for rr in range(r - 1, -1, -1):
+        cell = _anchor(grid, rr, c)
+        if cell is None or cell.kind == "banner":
+            break
+        if cell.kind != "head":
+            if parts:
+                break
+            continue
+        if parts and (parts[0] == cell.text or cell.colspan >= nvals):
+            continue
+        parts.insert(0, cell.text)
+    return " / ".join(parts)
+
+
+def _anchor(grid: list[list[LayoutCell | None]], r: int, c: int) -> LayoutCell | None:
+    """The cell covering grid position (r, c), following spans back to their anchor."""
+    for rr in range(r, -1, -1):
+        for cc in range(c, -1, -1):
+            cell = grid[rr][cc]
+            if cell is not None and rr + cell.rowspan > r and cc + cell.colspan > c:
+                return cell
+    return None
+
+
+def _row_label(grid: list[list[LayoutCell | None]], r: int, c: int) -> str:
+    """Row-label path to the left of a value cell (group labels first)."""
+    parts: list[str] = []
+    for cc in range(c):
+        cell = _anchor(grid, r, cc)
+        if cell is not None and cell.kind == "label" and cell.text not in parts:
+            parts.append(cell.text)
+    return " / ".join(parts)
+
+
+def build_table(table_id: str, heading: str, ncols: int,
+                header: list[list[LayoutCell]], body: list[list[LayoutCell]],
+                label_cols: int = 1, col_weights: tuple[float, ...] = (),
+                column_labels: dict[int, str] | None = None) -> TableLayout:
+    """Validate the spans of a layout and index its value cells with their labels.
+
+    ``column_labels`` overrides the derived column label for table-level columns where the
+    header sits in the body (table 二 repeats its header under each banner).
+    """
+    rows = tuple(tuple(r) for r in header + body)
+    grid = place(rows, ncols)
+    nvals = ncols - label_cols
+    slots = []
+    for r, row in enumerate(grid):
+        for c, cell in enumerate(row):
+            if cell is None or cell.kind != "value":
+                continue
+            col = _column_label(grid, r, c, nvals)
+            slots.append(ValueSlot(table_id, cell.path or (), cell.value_kind,
+                                   _row_label(grid, r, c), col, r, c))
+    return TableLayout(table_id, heading, ncols, tuple(tuple(r) for r in header),
+                       tuple(tuple(r) for r in body), label_cols, col_weights, tuple(slots))
