@@ -104,8 +104,9 @@ def _cell_words(path: tuple[str, ...], edition: schemas.Edition) -> str:
     try:
         slot = edition.slot(path)
     except KeyError:
-        return f"“{_title(path, edition)}”"
-    return f"表{slot.table}“{slot.row_label}”行“{slot.column_label}”列"
+        return f"“{_title(path, edition)}”："
+    row = f"“{slot.row_label}”行" if slot.row_label else ""
+    return f"表{slot.table}{row}“{slot.column_label}”列："
 
 
 def _model_at(path: tuple[str, ...], model: type[BaseModel]) -> type[BaseModel] | None:

@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh Debian 12 machine:
+#   make demo   build every example under examples/ into out/ (HTML, PDF, DOCX)
+#   make test   run the whole test suite
+# Both install what they need (Debian packages, then Python packages from requirements.lock)
+# and are safe to run twice.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+JOBS ?= 2
+
+.PHONY: demo test sysdeps-demo sysdeps-test schemas lock lint clean
+
+demo: sysdeps-demo $(STAMP)
+	@mkdir -p out
+	@for f in examples/*.yaml; do \
+	  echo "== $$f"; $(BIN)/nianbao build "$$f" -o out || exit 1; \
+	done
+
+test: sysdeps-test $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider
+
+sysdeps-demo:
+	@sh .ci/sysdeps demo
+
+sysdeps-test:
+	@sh .ci/sysdeps test
+
+$(STAMP): requirements.lock pyproject.toml
+	rm -f $(VENV)/.installed-*
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+# maintenance: regenerate the committed JSON Schemas and the lock file
+schemas: $(STAMP)
+	$(BIN)/python -m generator schema --edition 2021 > schemas/report-2021.schema.json
+
+lock:
+	$(BIN)/pip install -q uv && $(BIN)/uv pip compile pyproject.toml --extra test \
+	  --generate-hashes --python-version 3.11 --no-header -o requirements.lock
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,98 @@
+"""Printing findings, problems and rules for people (rich) and for scripts (JSON)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from generator.checks import Finding, Rule
+from generator.checks.engine import SEVERITY_ZH
+from generator.errors import NianbaoError
+from generator.pipeline import Checked
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _plain(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def print_findings(checked: Checked) -> None:
+    """Human output of `nianbao check`: one block per finding, then the totals."""
+    out = _console()
+    v = checked.validated
+    out.print(f"[bold]{_plain(v.file)}[/]  {_plain(v.report.title)}（{v.edition.id}年格式）")
+    for f in checked.findings:
+        _print_finding(out, f)
+    s = checked.summary
+    verdict = "[bold red]有错误，不能发布[/]" if s["errors"] else "[green]未发现错误[/]"
+    out.print(f"{verdict}：{s['errors']} 个错误，{s['warnings']} 个警告，{s['infos']} 个提示")
+
+
+def _print_finding(out: Any, f: Finding) -> None:
+    out.print(f"[{_STYLE[f.severity]}]{SEVERITY_ZH[f.severity]} {f.rule}[/] {_plain(f.message)}")
+    if f.where is not None:
+        out.print(f"    位置：{_plain(str(f.where))}")
+    for c in f.cells:
+        value = "空白" if c.value is None else c.value
+        where = f"（{c.source}）" if c.source else ""
+        out.print(f"    · {_plain(c.words())} = {value}{_plain(where)}")
+
+
+def findings_json(checked: Checked) -> str:
+    """The JSON object of `nianbao check --format json` (field names are a contract)."""
+    v = checked.validated
+    doc = {"file": v.file, "agency": v.report.agency.name, "year": v.report.year,
+           "edition": v.edition.id, "summary": checked.summary,
+           "findings": [f.as_json() for f in checked.findings]}
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def problems_json(file: str, err: NianbaoError) -> str:
+    """JSON for a file that could not be read or validated (exit code 2)."""
+    doc = {"file": file, "agency": None, "year": None, "edition": None,
+           "summary": {"errors": len(err.problems), "warnings": 0, "infos": 0},
+           "findings": [], "problems": [{"where": p.where, "message": p.message}
+                                        for p in err.problems]}
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def print_problems(err: NianbaoError, title: str = "无法读取") -> None:
+    """Every reason a file could not be read, one per line, on stderr."""
+    out = _console(stderr=True)
+    for p in err.problems:
+        out.print(f"[bold red]{title}[/] {_plain(str(p))}")
+
+
+def print_rules(rules: list[Rule], as_json: bool = False) -> None:
+    """`nianbao rules`: id, severity, editions, basis and the one-line description."""
+    if as_json:
+        rows = [{"id": r.id, "severity": r.severity, "editions": sorted(r.editions),
+                 "basis": r.basis, "title": r.title} for r in rules]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    out = _console()
+    for r in rules:
+        out.print(f"[bold]{r.id}[/]  [{_STYLE[r.severity]}]{SEVERITY_ZH[r.severity]}[/]  "
+                  f"适用格式：{'、'.join(sorted(r.editions))}")
+        out.print(f"    {_plain(r.title)}")
+        out.print(f"    依据：{_plain(r.basis)}")
+
+
+def say(text: str, style: str = "") -> None:
+    """A one-line message for people."""
+    _console().print(f"[{style}]{_plain(text)}[/]" if style else _plain(text))
+
+
+def warn(text: str) -> None:
+    """A one-line message on stderr."""
+    _console(stderr=True).print(f"[bold red]{_plain(text)}[/]")

@@ -1,0 +1,65 @@
+"""The pipeline as a library: load → validate → check → compose → render → write.
+
+The CLI, batch and serve are drivers of these functions, not second implementations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.checks import Finding, run_checks
+from generator.checks.engine import summary
+from generator.load import load
+from generator.validate import Validated, validate
+from generator.write import safe_name, write_atomic
+
+
+@dataclass
+class Checked:
+    """A validated report and its findings."""
+
+    validated: Validated
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Counts of errors, warnings and infos."""
+        return summary(self.findings)
+
+    @property
+    def has_errors(self) -> bool:
+        """True when any finding is an error."""
+        return self.summary["errors"] > 0
+
+
+def check_file(path: str | Path, edition: str | None = None) -> Checked:
+    """Load, validate and check one input file (raises NianbaoError when unreadable)."""
+    validated = validate(load(path), edition)
+    return Checked(validated, run_checks(validated))
+
+
+def output_stem(validated: Validated) -> str:
+    """（机关名称）YYYY年政府信息公开工作年度报告, made safe as a file name."""
+    return safe_name(validated.report.title)
+
+
+def render_all(validated: Validated, formats: list[str], options=None) -> dict[str, bytes]:
+    """Render every asked format in memory (nothing is written if one fails)."""
+    from generator.compose import compose
+    from generator.render import render
+
+    doc = compose(validated)
+    return {fmt: render(doc, fmt, options) for fmt in formats}
+
+
+def build(validated: Validated, formats: list[str], outdir: Path, options=None) -> list[Path]:
+    """Render and write the outputs atomically; returns the written paths."""
+    rendered = render_all(validated, formats, options)
+    stem = output_stem(validated)
+    written = []
+    for fmt, data in rendered.items():
+        path = outdir / f"{stem}.{fmt}"
+        write_atomic(path, data)
+        written.append(path)
+    return written
