@@ -104,8 +104,20 @@ def read_yaml(path: Path, name: str) -> "RawReport":
     return RawReport(data, Sources(name, walker.sources), name)
 
 
+# libyaml's problems, said in Chinese; anything else is quoted as libyaml said it
+_SYNTAX_ZH = (
+    ("did not find expected key", "缩进不一致，或上一行缺少冒号"),
+    ("expected <block end>", "缩进不一致"),
+    ("mapping values are not allowed", "此处不能出现“键: 值”：可能是冒号后缺少空格、缩进错误，或文字中的冒号需要加引号"),
+    ("cannot start any token", "不能用制表符（Tab）缩进，请改用空格"),
+    ("found unexpected end of stream", "引号没有成对"),
+    ("did not find expected", "缩进或标点不符合 YAML 格式"),
+)
+
+
 def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     where = f"{name} 第{mark.line + 1}行第{mark.column + 1}列" if mark else name
-    what = exc.problem or "无法解析"
-    return Problem(where, f"YAML 语法错误（{what}）：请检查缩进、冒号后的空格和引号是否成对")
+    what = exc.problem or ""
+    said = next((zh for en, zh in _SYNTAX_ZH if en in what), f"无法解析：{what}")
+    return Problem(where, f"YAML 语法错误（{said}），请检查缩进、冒号后的空格和引号是否成对")
