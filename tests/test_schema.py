@@ -82,3 +82,10 @@ def test_example_yaml_files_reference_the_schema() -> None:
         assert ref, path
         assert (path.parent / ref.group(1)).resolve() == \
             schemas.EDITIONS["2021"].schema_file.resolve()
+
+
+def test_readme_documents_every_rule() -> None:
+    from generator.checks import RULES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [r for r in RULES if f"| {r} |" not in readme] == []
