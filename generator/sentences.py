@@ -66,7 +66,7 @@ def _proactive(checked: Validated) -> str:
 
 def _group_total(checked: Validated, key: str) -> int | None:
     group = _v(checked.report, "table3", key)
-    vals = [getattr(row, "total") for row in dict(group).values()]
+    vals = [row.total for row in dict(group).values()]
     return None if any(v is None for v in vals) else sum(vals)
 
 

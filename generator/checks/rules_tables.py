@@ -78,7 +78,7 @@ def t3_outcomes(ctx: Context) -> Iterator[Finding]:
         if vals is None or sum(vals[:-1]) == vals[-1]:
             continue
         total = ctx.cell(total_path)
-        nonzero = [ctx.cell(p) for p, v in zip(paths, vals) if v]
+        nonzero = [ctx.cell(p) for p, v in zip(paths, vals, strict=False) if v]
         yield Finding("T3-OUTCOMES", "error",
                       f"表三“{total.column}”列：各项办理结果之和为{sum(vals[:-1])}，"
                       f"但“（七）总计”填的是{vals[-1]}",

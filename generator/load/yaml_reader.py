@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from generator.errors import LoadError, Problem
 from generator.provenance import Source, Sources, key_path
+
+if TYPE_CHECKING:
+    from generator.load import RawReport
 
 MAX_NODES = 100_000  # bounds alias expansion ("billion laughs") long before memory suffers
 

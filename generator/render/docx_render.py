@@ -1,0 +1,161 @@
+"""DOCX renderer: a Document → the bytes of a Word file, byte-identical for the same Document.
+
+How it is fast and deterministic:
+* The template (page, styles, footers, settings) is built once per process with python-docx
+  (`docx_styles.build_base`) and zipped once with fixed timestamps; the static entries are
+  reused as they are.
+* Per report only word/document.xml (the body, built with lxml) and docProps/core.xml (dates
+  from the data, never the clock) are written and appended to a copy of that static zip,
+  always in the same order with the fixed timestamp 1980-01-01.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import io
+import zipfile
+from dataclasses import dataclass
+
+from lxml import etree
+
+from generator.document import Block, Document, Heading, Para, Table
+from generator.render import RenderOptions
+from generator.render.docx_styles import SIGNATURE, add_text, build_base, el, q
+from generator.render.docx_tables import is_table, table_element
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed ZipInfo.date_time: no clock in the output
+NO_DATE = "2000-01-01"            # core-property dates when the report has no date
+DYNAMIC_PARTS = ("docProps/core.xml", "word/document.xml")
+CORE_NS = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "dcmitype": "http://purl.org/dc/dcmitype/",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+}
+
+
+# ---- cached template -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Template:
+    """The static zip (every entry but the two written per report) and the body skeleton."""
+
+    static_zip: bytes
+    document_root: etree._Element  # word/document.xml of the template: body holds sectPr only
+
+
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    """A ZipInfo with fixed time, system and attributes, deflated."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 0
+    info.external_attr = 0
+    return info
+
+
+@functools.cache
+def _template() -> _Template:
+    """Build the template once per process (python-docx loading and saving is the slow part)."""
+    base = build_base()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in base.order():
+            if name not in DYNAMIC_PARTS:
+                archive.writestr(_zip_info(name), base.parts[name])
+    root = etree.fromstring(base.parts["word/document.xml"])
+    return _Template(buffer.getvalue(), root)
+
+
+# ---- body ----------------------------------------------------------------------------------
+def paragraph(text: str, style: str | None = None) -> etree._Element:
+    """A w:p in a style (None: Normal, the body style)."""
+    para = el("w:p")
+    if style:
+        para.append(el("w:pPr", None, el("w:pStyle", {"w:val": style})))
+    add_text(para, text)
+    return para
+
+
+def heading_style(level: int) -> str:
+    """Built-in heading style of a level: sections are Heading 1; （一） 2; 1. 3; （1） 4."""
+    return f"Heading{min(max(level, 1), 4)}"
+
+
+def block_element(block: Block) -> etree._Element:
+    """One block of a section: heading, body paragraph (generated or not) or table."""
+    if isinstance(block, Heading):
+        return paragraph(block.text, heading_style(block.level))
+    if isinstance(block, Para):
+        return paragraph(block.text)  # generated sentences are ordinary body text
+    if isinstance(block, Table):
+        return table_element(block)
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def body_elements(doc: Document) -> list[etree._Element]:
+    """Title, preamble, the six sections (Heading 1 + blocks), then the 落款."""
+    out = [paragraph(doc.title, "Title")]
+    out.extend(paragraph(p.text) for p in doc.preamble)
+    for section in doc.sections:
+        out.append(paragraph(section.heading, heading_style(1)))
+        for block in section.blocks:
+            node = block_element(block)
+            if is_table(node) and is_table(out[-1]):
+                out.append(paragraph(""))  # adjacent tables would merge into one
+            out.append(node)
+    if doc.signature is not None:
+        out.append(paragraph("", SIGNATURE))  # one blank line above the 落款
+        out.append(paragraph(doc.signature.name, SIGNATURE))
+        if doc.signature.date:
+            out.append(paragraph(doc.signature.date, SIGNATURE))
+    return out
+
+
+def document_xml(doc: Document) -> bytes:
+    """word/document.xml: the template's body skeleton with the report's blocks."""
+    root = copy.deepcopy(_template().document_root)
+    sect_pr = root.find(q("w:body")).find(q("w:sectPr"))
+    for node in body_elements(doc):
+        sect_pr.addprevious(node)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# ---- core properties -----------------------------------------------------------------------
+def core_xml(doc: Document) -> bytes:
+    """docProps/core.xml: title, author = agency, dates from the document date, revision 1."""
+    stamp = f"{doc.date_iso or NO_DATE}T00:00:00Z"
+    root = etree.Element(f"{{{CORE_NS['cp']}}}coreProperties", nsmap=CORE_NS)
+
+    def add(prefix: str, name: str, text: str, w3cdtf: bool = False) -> None:
+        node = etree.SubElement(root, f"{{{CORE_NS[prefix]}}}{name}")
+        node.text = text
+        if w3cdtf:
+            node.set(f"{{{CORE_NS['xsi']}}}type", "dcterms:W3CDTF")
+
+    add("dc", "title", doc.title)
+    add("dc", "creator", doc.agency)
+    add("cp", "lastModifiedBy", doc.agency)
+    add("dc", "language", "zh-CN")
+    add("cp", "revision", "1")
+    add("cp", "lastPrinted", stamp)
+    add("dcterms", "created", stamp, w3cdtf=True)
+    add("dcterms", "modified", stamp, w3cdtf=True)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# ---- package -------------------------------------------------------------------------------
+def package(document: bytes, core: bytes) -> bytes:
+    """The .docx: the static zip with core.xml and document.xml appended (fixed order)."""
+    buffer = io.BytesIO(_template().static_zip)
+    buffer.seek(0, io.SEEK_END)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr(_zip_info(DYNAMIC_PARTS[0]), core)
+        archive.writestr(_zip_info(DYNAMIC_PARTS[1]), document)
+    return buffer.getvalue()
+
+
+def render(doc: Document, options: RenderOptions) -> bytes:
+    """Render a document to DOCX bytes (renderer protocol of `generator.render`)."""
+    del options  # no DOCX-specific options yet: agency .docx templates are not supported
+    return package(document_xml(doc), core_xml(doc))
