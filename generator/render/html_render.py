@@ -1,0 +1,113 @@
+"""HTML renderer: the document model through Jinja templates into one self-contained page.
+
+Templates are found on an ordered search path: the agency's folders
+(``RenderOptions.template_dirs``) first, then the built-in ``templates/`` (like mkdocs'
+``custom_dir`` before the theme).  The built-in ``report.html`` only extends
+``_base.html``, so an agency ``report.html`` can extend ``_base.html`` as well and replace
+one block.  The environment is sandboxed and autoescapes everything from the data.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import traceback
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from generator.document import Document, Heading, Para, Table
+from generator.errors import Problem, RenderError
+from generator.render import TEMPLATES_DIR, RenderOptions
+
+ENTRY_TEMPLATE = "report.html"
+
+
+def search_path(options: RenderOptions) -> tuple[str, ...]:
+    """Template folders in search order: the agency's first, the built-in one last."""
+    dirs = [os.path.realpath(d) for d in options.template_dirs]
+    dirs.append(os.path.realpath(TEMPLATES_DIR))
+    return tuple(dict.fromkeys(dirs))
+
+
+@functools.lru_cache(maxsize=32)
+def environment(dirs: tuple[str, ...]) -> SandboxedEnvironment:
+    """The (cached) sandboxed Jinja environment of one template search path."""
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(d, encoding="utf-8") for d in dirs])
+    env = SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True, auto_reload=True)
+    env.tests["table"] = lambda obj: isinstance(obj, Table)
+    env.tests["heading"] = lambda obj: isinstance(obj, Heading)
+    env.tests["para"] = lambda obj: isinstance(obj, Para)
+    return env
+
+
+def template_context(doc: Document, options: RenderOptions) -> dict[str, Any]:
+    """The variables every template sees.
+
+    ``doc``       the whole Document (title, agency, year, preamble, sections, signature,
+                  date_iso, meta)
+    ``sections``  the sections by id, in document order (``sections.table3``)
+    ``preview``   True only for the browser preview; built files are rendered with False
+    ``flags``     preview only: {cell key: severity} of cells with findings
+                  (``options.extra["cell_flags"]``); empty in built files
+    Inside a ``section_*`` block, ``section`` is the Section being drawn.  The macros of
+    ``_tables.html`` (render_section, render_blocks, render_table) draw the model.
+    """
+    flags = dict(options.extra.get("cell_flags") or {}) if options.preview else {}
+    return {
+        "doc": doc,
+        "sections": {s.id: s for s in doc.sections},
+        "preview": bool(options.preview),
+        "flags": flags,
+    }
+
+
+def _template_frame(exc: BaseException, dirs: tuple[str, ...]) -> tuple[str, int] | None:
+    """File and line of the innermost template frame of a traceback (Jinja rewrites
+    template frames to point at the template source)."""
+    roots = tuple(d.rstrip(os.sep) + os.sep for d in dirs)
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and os.path.realpath(frame.filename).startswith(roots):
+            found = (frame.filename, frame.lineno or 0)
+    return found
+
+
+def template_problem(exc: BaseException, dirs: tuple[str, ...]) -> Problem | None:
+    """A template error as a Problem ("file 第N行", "模板错误：…"), or None when the
+    exception did not come from a template."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        where: tuple[str, int] | None = (exc.filename, exc.lineno)
+    else:
+        where = _template_frame(exc, dirs)
+    if isinstance(exc, jinja2.TemplateError):
+        message = exc.message or type(exc).__name__
+        if isinstance(exc, jinja2.TemplateNotFound):
+            message = f"找不到模板 {exc.name}"
+    elif where is not None:
+        message = f"{type(exc).__name__}: {exc}"
+    else:
+        return None
+    location = f"{where[0]} 第{where[1]}行" if where else ENTRY_TEMPLATE
+    return Problem(location, f"模板错误：{message}")
+
+
+def render_text(doc: Document, options: RenderOptions) -> str:
+    """The page as a string; template errors become RenderError with file and line."""
+    dirs = search_path(options)
+    env = environment(dirs)
+    try:
+        return env.get_template(ENTRY_TEMPLATE).render(template_context(doc, options))
+    except Exception as exc:
+        problem = template_problem(exc, dirs)
+        if problem is None:
+            raise
+        raise RenderError([problem]) from exc
+
+
+def render(doc: Document, options: RenderOptions) -> bytes:
+    """The report as one self-contained UTF-8 HTML file (CSS inline, nothing fetched)."""
+    return render_text(doc, options).encode("utf-8")
+

@@ -1,0 +1,239 @@
+"""PDF renderer: WeasyPrint on the HTML of `html_render`, laid out by its print CSS.
+
+- One FontConfiguration per process (building one scans every installed font).
+- Nothing is fetched from the network or from files the data names: the URL fetcher
+  allows ``data:`` URLs and files inside the template folders, nothing else.
+- Same document, same bytes: the PDF carries no clock time and no random ID (the creation
+  date is the document date from the data; the file ID is a hash of the content).
+- Before rendering, every character of the document is checked against the fonts the
+  print CSS font stacks resolve to; a character no face can draw fails the render with
+  its code point and where it occurs, instead of printing a blank box.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import subprocess
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from generator.document import Document, Table
+from generator.errors import Problem, RenderError
+from generator.render import RenderOptions, html_render
+
+_FONT_CONFIG = None
+_FONT_CONFIG_LOCK = threading.Lock()
+
+# Characters the print CSS itself puts on the page (page numbers "— 12 —").
+PAGE_NUMBER_CHARS = "—0123456789"
+# Unicode categories that are not drawn: controls, format characters, separators.
+_UNDRAWN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs"})
+_STYLE = re.compile(r"<style([^>]*)>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+_MEDIA = re.compile(r"""media\s*=\s*["']?([^"'>]*)""", re.IGNORECASE)
+_FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)")
+_MAX_PROBLEMS = 20
+
+
+def font_config():
+    """The process-wide WeasyPrint FontConfiguration, created on first use."""
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        with _FONT_CONFIG_LOCK:
+            if _FONT_CONFIG is None:
+                from weasyprint.text.fonts import FontConfiguration
+                _FONT_CONFIG = FontConfiguration()
+    return _FONT_CONFIG
+
+
+# ---- fonts ----------------------------------------------------------------------------
+def _applies_to_print(attrs: str) -> bool:
+    media = _MEDIA.search(attrs)
+    if media is None:
+        return True
+    kinds = {m.strip().split(" ")[0].lower() for m in media.group(1).split(",")}
+    return bool(kinds & {"print", "all", ""})
+
+
+def font_stacks(html: str) -> list[tuple[str, ...]]:
+    """The font-family lists of the CSS inlined in a page that applies to print (style
+    elements with media print, all or none), in order of appearance."""
+    stacks = []
+    for attrs, css in _STYLE.findall(html):
+        if not _applies_to_print(attrs):
+            continue
+        for value in _FONT_FAMILY.findall(css):
+            names = tuple(n.strip().strip("\"'").strip() for n in value.split(","))
+            stacks.append(tuple(n for n in names if n))
+    return stacks
+
+
+@functools.cache
+def resolve_face(family: str) -> tuple[str, int] | None:
+    """(font file, face index) that fontconfig picks for a family name, or None when
+    the family is not installed (fc-match always answers; a substitute is not a match)."""
+    try:
+        out = subprocess.run(
+            ["fc-match", "-f", "%{family}\n%{file}\n%{index}", family],
+            capture_output=True, text=True, check=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RenderError([Problem("", f"无法查询字体（fc-match）：{exc}")]) from exc
+    lines = out.split("\n")
+    if len(lines) < 3:
+        return None
+    families = {f.strip().casefold() for f in lines[0].split(",")}
+    generic = family.casefold() in {"serif", "sans-serif", "monospace", "cursive", "fantasy"}
+    if not generic and family.casefold() not in families:
+        return None
+    return lines[1], int(lines[2] or 0)
+
+
+@functools.cache
+def face_charset(face: tuple[str, int]) -> frozenset[int]:
+    """The code points a font face has glyphs for (its best cmap), read once per process."""
+    from fontTools.ttLib import TTFont
+
+    path, index = face
+    font = TTFont(path, fontNumber=index, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or ())
+    finally:
+        font.close()
+
+
+@functools.lru_cache(maxsize=32)
+def _charset_of(faces: frozenset[tuple[str, int]]) -> frozenset[int]:
+    return frozenset().union(*(face_charset(f) for f in faces)) if faces else frozenset()
+
+
+def chosen_faces(html: str) -> frozenset[tuple[str, int]]:
+    """The installed faces named by the print CSS font stacks."""
+    faces = set()
+    for stack in font_stacks(html):
+        for family in stack:
+            face = resolve_face(family)
+            if face is not None:
+                faces.add(face)
+    return frozenset(faces)
+
+
+# ---- glyph check ----------------------------------------------------------------------
+def _table_texts(table: Table) -> Iterator[str]:
+    for row in table.header + table.body:
+        for cell in row:
+            yield cell.text
+
+
+def document_texts(doc: Document) -> Iterator[tuple[str, str]]:
+    """(where, text) of every piece of text of a document, in reading order."""
+    yield "标题", doc.title
+    for para in doc.preamble:
+        yield "前言", para.text
+    for section in doc.sections:
+        yield section.heading, section.heading
+        for block in section.blocks:
+            if isinstance(block, Table):
+                for text in _table_texts(block):
+                    yield f"{section.heading}（表格）", text
+            else:
+                yield section.heading, block.text
+    if doc.signature:
+        yield "落款", doc.signature.name
+        yield "落款", doc.signature.date
+    yield "页码", PAGE_NUMBER_CHARS
+
+
+def _context(text: str, pos: int) -> str:
+    start = max(0, pos - 10)
+    return text[start:start + 20]
+
+
+def missing_glyphs(doc: Document, charset: frozenset[int]) -> list[Problem]:
+    """One problem per character (first occurrence) that no chosen face can draw."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for where, text in document_texts(doc):
+        for pos, ch in enumerate(text):
+            if ch in seen or ord(ch) in charset or unicodedata.category(ch) in _UNDRAWN:
+                continue
+            seen.add(ch)
+            problems.append(Problem("", f"字符“{ch}”（U+{ord(ch):04X}）没有可用字体能够显示，"
+                                        f"出现在：{where}：“{_context(text, pos)}”"))
+            if len(problems) >= _MAX_PROBLEMS:
+                return problems
+    return problems
+
+
+def check_glyphs(doc: Document, html: str) -> None:
+    """Raise RenderError when a character of the document has no glyph in any face the
+    print CSS font stacks resolve to."""
+    faces = chosen_faces(html)
+    if not faces:
+        names = "、".join(dict.fromkeys(n for s in font_stacks(html) for n in s))
+        raise RenderError([Problem("", f"打印样式指定的字体都没有安装：{names}")])
+    problems = missing_glyphs(doc, _charset_of(faces))
+    if problems:
+        raise RenderError(problems)
+
+
+# ---- fetching -------------------------------------------------------------------------
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher
+
+    class TemplateOnlyFetcher(URLFetcher):
+        """Fetches ``data:`` URLs and files inside the template folders; refuses the rest
+        (the network, and any other local file) and remembers what it refused."""
+
+        def __init__(self, roots: tuple[str, ...]):
+            super().__init__(allowed_protocols=("data", "file"))
+            self.roots = tuple(os.path.realpath(r).rstrip(os.sep) + os.sep for r in roots)
+            self.refused: list[str] = []
+
+        def allows(self, url: str) -> bool:
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                return True
+            if scheme != "file":
+                return False
+            from urllib.parse import unquote, urlsplit
+            parts = urlsplit(url)
+            if parts.netloc not in ("", "localhost"):
+                return False
+            path = os.path.realpath(unquote(parts.path))
+            return path.startswith(self.roots) and os.path.isfile(path)
+
+        def fetch(self, url, headers=None):
+            if not self.allows(url):
+                self.refused.append(url)
+                raise ValueError(f"refused to fetch {url}")
+            return super().fetch(url, headers)
+
+    return TemplateOnlyFetcher
+
+
+def make_fetcher(roots: tuple[str, ...]):
+    """A URL fetcher limited to ``data:`` URLs and files under ``roots``."""
+    return _fetcher_class()(roots)
+
+
+# ---- render ---------------------------------------------------------------------------
+def render(doc: Document, options: RenderOptions) -> bytes:
+    """The report as PDF bytes (A4, GB/T 9704 layout, fonts embedded as subsets)."""
+    import weasyprint
+
+    options = replace(options, preview=False)
+    html = html_render.render_text(doc, options)
+    check_glyphs(doc, html)
+    roots = html_render.search_path(options)
+    fetcher = make_fetcher(roots)
+    base_url = Path(roots[0]).as_uri() + "/"
+    pdf = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+        font_config=font_config(), pdf_identifier=True)
+    if fetcher.refused:
+        raise RenderError([Problem("", f"模板引用了不允许读取的地址：{url}")
+                           for url in dict.fromkeys(fetcher.refused)])
+    return pdf

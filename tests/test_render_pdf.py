@@ -1,0 +1,264 @@
+"""PDF renderer: text and order, A4, embedded fonts, page numbers, determinism, the glyph
+check and the URL fetcher."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.compose import compose
+from generator.document import Para, Table
+from generator.errors import RenderError
+from generator.load import load
+from generator.render import TEMPLATES_DIR, RenderOptions, pdf_render
+from generator.validate import validate
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "county-transport-2024.yaml"
+PAGE_NUMBER = re.compile(r"^\s*— \d+ —\s*$")
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return compose(validate(load(EXAMPLE)))
+
+
+@pytest.fixture(scope="module")
+def pdf_file(doc, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("pdf") / "county.pdf"
+    path.write_bytes(pdf_render.render(doc, RenderOptions()))
+    return path
+
+
+def run(*args: str) -> str:
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+def pdftotext(path: Path, *flags: str) -> str:
+    return run("pdftotext", *flags, str(path), "-")
+
+
+def with_problems_text(doc, text: str):
+    section = doc.section("problems")
+    new = dataclasses.replace(section, blocks=(Para(text),) + section.blocks)
+    return dataclasses.replace(doc, sections=tuple(new if s.id == "problems" else s
+                                                   for s in doc.sections))
+
+
+def values(doc, sid: str) -> list[str]:
+    table = next(b for b in doc.section(sid).blocks if isinstance(b, Table))
+    return [c.text for row in table.header + table.body for c in row if c.kind == "value"]
+
+
+# ---- output ----------------------------------------------------------------------------------
+def test_is_a_pdf(pdf_file):
+    data = pdf_file.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+
+
+def test_text_in_order(pdf_file, doc):
+    text = pdftotext(pdf_file)
+    flat = re.sub(r"\s+", "", text)
+    assert flat.startswith(re.sub(r"\s+", "", doc.title))
+    positions = [flat.index(s.heading) for s in doc.sections]
+    assert positions == sorted(positions)
+    for heading in ("（一）主动公开", "（五）监督保障"):
+        assert heading in flat
+    assert flat.index("某某县交通运输局2025年1月20日") > positions[-1]  # 落款 after section 六
+
+
+def test_table_numbers_in_order(pdf_file, doc):
+    """Standalone numbers between one table heading and the next are exactly the table's
+    values, row by row, left to right (labels like "1.属于国家秘密" are not standalone)."""
+    lines = [ln for ln in pdftotext(pdf_file, "-layout").splitlines()
+             if not PAGE_NUMBER.match(ln)]
+    text = "\n".join(lines)
+    headings = [s.heading for s in doc.sections]
+    for sid, nxt in (("table2", "table3"), ("table3", "table4"), ("table4", "problems")):
+        start = text.index(doc.section(sid).heading)
+        end = text.index(doc.section(nxt).heading)
+        found = re.findall(r"(?<!\S)\d+(?:\.\d+)?(?!\S)", text[start + len(headings[0]):end])
+        assert found == values(doc, sid), sid
+    assert len(values(doc, "table3")) == 25 * 7
+
+
+def test_table_labels_present(pdf_file):
+    flat = re.sub(r"\s+", "", pdftotext(pdf_file))
+    for label in ("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+                  "申请人情况", "法人或其他组织", "未经复议直接起诉", "复议后起诉",
+                  "第二十条第（八）项", "本年收费金额（单位：万元）"):
+        assert label in flat, label
+
+
+def test_table3_header_repeats_when_split(pdf_file):
+    """Table 三 crosses a page: its header appears on both pages (thead repeats)."""
+    pages = pdftotext(pdf_file).split("\f")
+    with_note = [i for i, p in enumerate(pages) if "申请人情况" in p]
+    assert len(with_note) >= 2 and with_note[1] == with_note[0] + 1
+
+
+def test_a4_pages(pdf_file):
+    info = run("pdfinfo", "-f", "1", "-l", "99", str(pdf_file))
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert sizes, info
+    for w, h in sizes:
+        assert float(w) == pytest.approx(595.28, abs=0.5)
+        assert float(h) == pytest.approx(841.89, abs=0.5)
+
+
+def test_fonts_embedded(pdf_file):
+    rows = run("pdffonts", str(pdf_file)).splitlines()[2:]
+    assert rows
+    names = []
+    for row in rows:
+        cols = row.split()
+        # name type... encoding emb sub uni object ID: emb is the 5th column from the end
+        assert cols[-5] == "yes", row
+        names.append(cols[0])
+    assert any("Noto-Serif-CJK-SC" in n for n in names)   # 仿宋/宋体 fallback
+    assert any("Noto-Sans-CJK-SC" in n for n in names)    # 黑体 fallback
+    assert any("UKai" in n for n in names)                # 楷体 fallback
+
+
+def test_page_numbers_alternate_sides(pdf_file):
+    text = pdftotext(pdf_file, "-raw")
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 3
+    for n, page in enumerate(pages, start=1):
+        assert page.rstrip().splitlines()[-1] == f"— {n} —"
+    bbox = pdftotext(pdf_file, "-bbox")
+    page_width = 595.28
+    for n in (1, 2, 3):
+        page = bbox.split("<page ")[n]
+        words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                           r'yMax="[\d.]+">([^<]*)</word>', page)
+        digits = [(float(x0), float(y0), float(x1)) for x0, y0, x1, w in words if w == str(n)]
+        x0, y0, x1 = max(digits, key=lambda d: d[1])  # the lowest one is the page number
+        assert y0 > 841.89 - 35 / 25.4 * 72  # in the bottom margin
+        if n % 2:   # odd page: right-aligned, one 14pt character from the right edge
+            assert x1 > page_width - 26 / 25.4 * 72 - 40
+        else:       # even page: left-aligned
+            assert x0 < 28 / 25.4 * 72 + 40
+
+
+def test_byte_identical(doc, pdf_file):
+    assert pdf_render.render(doc, RenderOptions()) == pdf_file.read_bytes()
+
+
+def test_byte_identical_across_processes(pdf_file, tmp_path):
+    out = tmp_path / "again.pdf"
+    code = ("import sys\n"
+            "from generator.load import load\n"
+            "from generator.validate import validate\n"
+            "from generator.compose import compose\n"
+            "from generator.render import pdf_render, RenderOptions\n"
+            f"doc = compose(validate(load({str(EXAMPLE)!r})))\n"
+            "open(sys.argv[1], 'wb').write(pdf_render.render(doc, RenderOptions()))\n")
+    subprocess.run([sys.executable, "-c", code, str(out)], check=True, cwd=ROOT)
+    assert out.read_bytes() == pdf_file.read_bytes()
+
+
+def test_no_clock_in_pdf(pdf_file):
+    info = run("pdfinfo", "-isodates", str(pdf_file))
+    dates = re.findall(r"^(CreationDate|ModDate):\s+(\S+)", info, re.MULTILINE)
+    assert dates == [("CreationDate", "2025-01-20T00:00:00Z")]  # the document date, no clock
+
+
+# ---- glyph check -----------------------------------------------------------------------------
+@pytest.mark.parametrize("ch", ["😀", "\U0010FFFD"])
+def test_character_without_glyph_fails_loudly(doc, ch):
+    bad = with_problems_text(doc, f"我们在这里放了一个字符{ch}后面还有文字")
+    with pytest.raises(RenderError) as err:
+        pdf_render.render(bad, RenderOptions())
+    (problem,) = err.value.problems
+    assert f"字符“{ch}”（U+{ord(ch):04X}）没有可用字体能够显示" in problem.message
+    assert "五、存在的主要问题及改进情况" in problem.message
+    assert f"一个字符{ch}后面还有文字" in problem.message
+
+
+def test_glyph_check_reports_each_character_once_and_table_cells(doc):
+    table = next(b for b in doc.section("table4").blocks if isinstance(b, Table))
+    cell = dataclasses.replace(table.header[0][0], text="行政复议\U0001F4A9")
+    header = ((cell,) + table.header[0][1:],) + table.header[1:]
+    section = dataclasses.replace(doc.section("table4"),
+                                  blocks=(dataclasses.replace(table, header=header),))
+    bad = dataclasses.replace(doc, sections=tuple(section if s.id == "table4" else s
+                                                  for s in doc.sections))
+    bad = with_problems_text(bad, "再来一次\U0001F4A9")
+    faces = pdf_render.chosen_faces(pdf_render.html_render.render_text(bad, RenderOptions()))
+    problems = pdf_render.missing_glyphs(bad, pdf_render._charset_of(faces))
+    assert len(problems) == 1
+    assert "U+1F4A9" in problems[0].message
+    assert "四、政府信息公开行政复议、行政诉讼情况（表格）" in problems[0].message
+
+
+def test_whitespace_and_controls_are_ignored(doc):
+    ok = with_problems_text(doc, "全角\u3000空格\u200b零宽\ttab")
+    faces = pdf_render.chosen_faces(pdf_render.html_render.render_text(ok, RenderOptions()))
+    assert pdf_render.missing_glyphs(ok, pdf_render._charset_of(faces)) == []
+
+
+def test_font_stacks_resolve_to_installed_faces(doc):
+    html = pdf_render.html_render.render_text(doc, RenderOptions())
+    stacks = pdf_render.font_stacks(html)
+    assert ("FangSong_GB2312", "仿宋_GB2312", "FangSong", "Noto Serif CJK SC") in stacks
+    assert ("FZXiaoBiaoSong-B05S", "方正小标宋简体", "Noto Serif CJK SC") in stacks
+    assert ("SimHei", "黑体", "Noto Sans CJK SC") in stacks
+    assert ("KaiTi_GB2312", "楷体_GB2312", "KaiTi", "AR PL UKai CN", "Noto Serif CJK SC") in stacks
+    assert pdf_render.resolve_face("Noto Serif CJK SC") is not None
+    assert pdf_render.resolve_face("No Such Face 12345") is None  # a substitute is not a match
+    files = {Path(f).name for f, _ in pdf_render.chosen_faces(html)}
+    assert any("NotoSerifCJK" in f for f in files) and any("ukai" in f for f in files)
+
+
+def test_one_font_configuration_per_process(doc, pdf_file):
+    assert pdf_render.font_config() is pdf_render.font_config()
+
+
+# ---- fetcher ---------------------------------------------------------------------------------
+def test_fetcher_refuses_network_and_other_files():
+    fetcher = pdf_render.make_fetcher((str(TEMPLATES_DIR),))
+    for url in ("file:///etc/passwd", "http://example.com/x.png", "https://example.com/a.css",
+                f"{TEMPLATES_DIR.as_uri()}/../pyproject.toml", "ftp://example.com/x"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert "file:///etc/passwd" in fetcher.refused
+    assert "http://example.com/x.png" in fetcher.refused
+
+
+def test_fetcher_allows_data_and_template_files():
+    fetcher = pdf_render.make_fetcher((str(TEMPLATES_DIR),))
+    response = fetcher.fetch("data:text/plain;base64,5aW9")
+    assert response.read() == "好".encode()
+    response.close()
+    css = TEMPLATES_DIR / "css" / "print.css"
+    response = fetcher.fetch(css.as_uri())
+    assert response.read() == css.read_bytes()
+    response.close()
+    assert fetcher.refused == []
+
+
+def test_template_referencing_outside_file_fails(doc, tmp_path):
+    (tmp_path / "report.html").write_text(
+        '{% extends "_base.html" %}\n{% block head %}<style media="print">'
+        "h1 { background: url(file:///etc/hostname) }</style>{% endblock %}\n",
+        encoding="utf-8")
+    with pytest.raises(RenderError) as err:
+        pdf_render.render(doc, RenderOptions(template_dirs=(tmp_path,)))
+    assert "file:///etc/hostname" in str(err.value)
+
+
+def test_font_stacks_read_only_css_that_prints():
+    html = ('<style media="screen">p { font-family: "Screen Only" }</style>'
+            '<style media="print">p { font-family: "A", \'B\' }</style>'
+            "<style>h1 { font-family: C }</style>"
+            '<style media="all">h2 { font-family: "D" }</style>')
+    assert pdf_render.font_stacks(html) == [("A", "B"), ("C",), ("D",)]
