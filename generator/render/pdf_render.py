@@ -162,7 +162,8 @@ def missing_glyphs(doc: Document, charset: frozenset[int]) -> list[Problem]:
                 continue
             seen.add(ch)
             problems.append(Problem("", f"字符“{ch}”（U+{ord(ch):04X}）没有可用字体能够显示，"
-                                        f"出现在：{where}：“{_context(text, pos)}”"))
+                                        f"出现在：{where}：“{_context(text, pos)}”。"
+                                        "请删除该字符或改用常用汉字、标点"))
             if len(problems) >= _MAX_PROBLEMS:
                 return problems
     return problems
