@@ -9,7 +9,7 @@ once (in the edition module) and every consumer agrees on spans and positions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol, Sequence, TypeVar
 
 Path = tuple[str, ...]
 CellKind = Literal["label", "head", "banner", "note", "value"]
@@ -80,33 +80,42 @@ class TableLayout:
         return self.header + self.body
 
 
-def place(rows: tuple[tuple[LayoutCell, ...], ...], ncols: int) -> list[list[LayoutCell | None]]:
-    """Expand spans into a full grid: grid[r][c] is the cell anchored there, or None.
+class Spanned(Protocol):
+    """Anything with spans: a LayoutCell here, a rendered GridCell in the renderers."""
 
-    Raises ValueError when the spans of a layout do not tile the grid exactly, so a
-    mistyped layout fails at import time instead of printing a crooked table.
+    rowspan: int
+    colspan: int
+
+
+S = TypeVar("S", bound=Spanned)
+
+
+def place(rows: Sequence[Sequence[S]], ncols: int) -> list[list[tuple[S, int, int]]]:
+    """Expand spans into a full grid: grid[r][c] = (cell covering it, anchor row, anchor col).
+
+    Raises ValueError when the spans do not tile the grid exactly, so a mistyped layout
+    fails at import time instead of printing a crooked table.
     """
-    grid: list[list[LayoutCell | None | bool]] = [[False] * ncols for _ in rows]
+    grid: list[list[tuple[S, int, int] | None]] = [[None] * ncols for _ in rows]
     for r, row in enumerate(rows):
         c = 0
         for cell in row:
-            while c < ncols and grid[r][c] is not False:
+            while c < ncols and grid[r][c] is not None:
                 c += 1
             if c + cell.colspan > ncols or r + cell.rowspan > len(rows):
-                raise ValueError(f"layout row {r}: cell {cell.text or cell.path} overflows")
+                raise ValueError(f"table row {r}: cell {cell!r} overflows the grid")
             for dr in range(cell.rowspan):
                 for dc in range(cell.colspan):
-                    if grid[r + dr][c + dc] is not False:
-                        raise ValueError(f"layout row {r}: overlapping spans")
-                    grid[r + dr][c + dc] = None
-            grid[r][c] = cell
+                    if grid[r + dr][c + dc] is not None:
+                        raise ValueError(f"table row {r}: overlapping spans")
+                    grid[r + dr][c + dc] = (cell, r, c)
             c += cell.colspan
-        if any(x is False for x in grid[r]):
-            raise ValueError(f"layout row {r}: row not filled")
+        if any(slot is None for slot in grid[r]):
+            raise ValueError(f"table row {r}: row not filled")
     return grid  # type: ignore[return-value]
 
 
-def _column_label(grid: list[list[LayoutCell | None]], r: int, c: int, nvals: int) -> str:
+def _column_label(grid: Grid, r: int, c: int, nvals: int) -> str:
     """Header path above a value cell, outermost first.
 
     Walks up from the value cell until a banner or the previous block.  A header that
@@ -116,7 +125,7 @@ def _column_label(grid: list[list[LayoutCell | None]], r: int, c: int, nvals: in
     parts: list[str] = []
     for rr in range(r - 1, -1, -1):
         cell = _anchor(grid, rr, c)
-        if cell is None or cell.kind == "banner":
+        if cell.kind == "banner":
             break
         if cell.kind != "head":
             if parts:
@@ -128,22 +137,20 @@ def _column_label(grid: list[list[LayoutCell | None]], r: int, c: int, nvals: in
     return " / ".join(parts)
 
 
-def _anchor(grid: list[list[LayoutCell | None]], r: int, c: int) -> LayoutCell | None:
-    """The cell covering grid position (r, c), following spans back to their anchor."""
-    for rr in range(r, -1, -1):
-        for cc in range(c, -1, -1):
-            cell = grid[rr][cc]
-            if cell is not None and rr + cell.rowspan > r and cc + cell.colspan > c:
-                return cell
-    return None
+Grid = list[list[tuple[LayoutCell, int, int]]]
 
 
-def _row_label(grid: list[list[LayoutCell | None]], r: int, c: int) -> str:
+def _anchor(grid: Grid, r: int, c: int) -> LayoutCell:
+    """The cell covering grid position (r, c)."""
+    return grid[r][c][0]
+
+
+def _row_label(grid: Grid, r: int, c: int) -> str:
     """Row-label path to the left of a value cell (group labels first)."""
     parts: list[str] = []
     for cc in range(c):
         cell = _anchor(grid, r, cc)
-        if cell is not None and cell.kind == "label" and cell.text not in parts:
+        if cell.kind == "label" and cell.text not in parts:
             parts.append(cell.text)
     return " / ".join(parts)
 
@@ -162,8 +169,8 @@ def build_table(table_id: str, heading: str, ncols: int,
     nvals = ncols - label_cols
     slots = []
     for r, row in enumerate(grid):
-        for c, cell in enumerate(row):
-            if cell is None or cell.kind != "value":
+        for c, (cell, ar, ac) in enumerate(row):
+            if (ar, ac) != (r, c) or cell.kind != "value":
                 continue
             col = _column_label(grid, r, c, nvals)
             slots.append(ValueSlot(table_id, cell.path or (), cell.value_kind,

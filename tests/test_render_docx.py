@@ -22,7 +22,8 @@ from generator.compose import compose
 from generator.document import GridCell, Table
 from generator.load import load
 from generator.render import render
-from generator.render.docx_tables import column_widths, place, table_element
+from generator.render.docx_tables import column_widths, table_element
+from schemas.layout import place
 from generator.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,6 +14,7 @@ import functools
 from lxml import etree
 
 from generator.document import GridCell, Table
+from schemas.layout import place
 from generator.render.docx_styles import (TABLE_TEXT, TABLE_TEXT_SMALL, TYPE_AREA_W, el, q,
                                           add_text)
 
@@ -36,27 +37,6 @@ def column_widths(fractions: tuple[float, ...], total: int) -> list[int]:
     for i in by_remainder[: total - sum(widths)]:
         widths[i] += 1
     return widths
-
-
-def place(rows: tuple[tuple[GridCell, ...], ...], ncols: int) -> list[list[Slot]]:
-    """Expand spans into a full grid of anchors; raise ValueError if they do not tile it."""
-    grid: list[list[Slot | None]] = [[None] * ncols for _ in rows]
-    for r, row in enumerate(rows):
-        c = 0
-        for cell in row:
-            while c < ncols and grid[r][c] is not None:
-                c += 1
-            if c + cell.colspan > ncols or r + cell.rowspan > len(rows):
-                raise ValueError(f"table row {r}: cell {cell.text!r} overflows the grid")
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    if grid[r + dr][c + dc] is not None:
-                        raise ValueError(f"table row {r}: overlapping spans")
-                    grid[r + dr][c + dc] = (cell, r, c)
-            c += cell.colspan
-        if any(slot is None for slot in grid[r]):
-            raise ValueError(f"table row {r}: row not filled")
-    return grid  # type: ignore[return-value]
 
 
 def text_style(table: Table) -> str:
