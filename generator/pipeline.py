@@ -33,9 +33,25 @@ class Checked:
         return self.summary["errors"] > 0
 
 
-def check_file(path: str | Path, edition: str | None = None) -> Checked:
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an input: --edition, --blank-as-zero, --agency, --year."""
+
+    edition: str | None = None
+    blank_as_zero: bool = False
+    agency: str | None = None
+    year: int | None = None
+
+
+def read(path: str | Path, options: ReadOptions = ReadOptions()) -> Validated:
+    """Load and validate one input file (raises NianbaoError when unreadable)."""
+    raw = load(path, options.agency, options.year)
+    return validate(raw, options.edition, options.blank_as_zero)
+
+
+def check_file(path: str | Path, options: ReadOptions = ReadOptions()) -> Checked:
     """Load, validate and check one input file (raises NianbaoError when unreadable)."""
-    validated = validate(load(path), edition)
+    validated = read(path, options)
     return Checked(validated, run_checks(validated))
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -24,7 +25,8 @@ class Validated:
     sources: Sources
     file: str
     declared_edition: str | None = None
-    notes: list[str] = field(default_factory=list)
+    raw: RawReport | None = None
+    zeroed: tuple[tuple[str, ...], ...] = ()
 
 
 def choose_edition(data: dict[str, Any], override: str | None, file: str) -> schemas.Edition:
@@ -41,10 +43,16 @@ def choose_edition(data: dict[str, Any], override: str | None, file: str) -> sch
     return schemas.EDITIONS[wanted]
 
 
-def validate(raw: RawReport, edition: str | None = None) -> Validated:
-    """Validate raw values against the edition's model; raise SchemaError listing all errors."""
+def validate(raw: RawReport, edition: str | None = None,
+             blank_as_zero: bool = False) -> Validated:
+    """Validate raw values against the edition's model; raise SchemaError listing all errors.
+
+    blank_as_zero: blank value cells (and "—", "-", "/", "无") are read as 0; the paths are
+    kept so the BLANK rule can list them in one info finding.
+    """
     chosen = choose_edition(raw.data, edition, raw.file)
-    data = dict(raw.data)
+    data = copy.deepcopy(raw.data)
+    zeroed = _zero_blanks(data, chosen, raw) if blank_as_zero else ()
     declared = data.get("edition")
     # the table set decides the edition; a mismatch with the year is the EDITION-YEAR rule's
     # business (a finding), not a schema failure
@@ -54,7 +62,27 @@ def validate(raw: RawReport, edition: str | None = None) -> Validated:
     except ValidationError as exc:
         raise SchemaError(_problems(exc, chosen, raw.sources)) from None
     return Validated(report, chosen, raw.sources, raw.file,
-                     str(declared) if declared is not None else None)
+                     str(declared) if declared is not None else None, raw, zeroed)
+
+
+def _zero_blanks(data: dict[str, Any], edition: schemas.Edition, raw: RawReport
+                 ) -> tuple[tuple[str, ...], ...]:
+    """Set every blank value cell of the tables to 0; return the paths set."""
+    zeroed = []
+    for slot in edition.slots:
+        node: Any = data
+        for key in slot.path[:-1]:
+            if not isinstance(node, dict):
+                break
+            node = node.setdefault(key, {})
+        else:
+            if not isinstance(node, dict) or slot.path in raw.unlocated:
+                continue
+            current = node.get(slot.path[-1])
+            if current is None or (isinstance(current, str) and not current.strip()):
+                node[slot.path[-1]] = 0
+                zeroed.append(slot.path)
+    return tuple(zeroed)
 
 
 def _problems(exc: ValidationError, edition: schemas.Edition, sources: Sources) -> list[Problem]:

@@ -86,4 +86,15 @@ Amount = Annotated[
                     "pattern": r"^\d+(\.\d+)?$"}, {"type": "null"}]}),
     Field(default=None),
 ]
-Text = Annotated[str | None, Field(default=None)]
+def _to_text(v: Any) -> Any:
+    """Narrative text without the trailing newline YAML blocks and spreadsheets add.
+
+    Stripping makes a YAML → xlsx → YAML round trip exact; an all-blank text is no text.
+    """
+    if isinstance(v, str):
+        v = v.strip()
+        return v or None
+    return v
+
+
+Text = Annotated[str | None, BeforeValidator(_to_text), Field(default=None)]

@@ -39,7 +39,8 @@ def mutated(raw: RawReport, changes: dict[tuple[str, ...], Any]) -> Validated:
     data = copy.deepcopy(raw.data)
     for path, value in changes.items():
         set_path(data, path, value)
-    return validate(RawReport(data, raw.sources, raw.file))
+    return validate(RawReport(data, raw.sources, raw.file, raw.notes, raw.unlocated,
+                              raw.zero_spellings))
 
 
 def findings_of(raw: RawReport, changes: dict[tuple[str, ...], Any]) -> list[Finding]:

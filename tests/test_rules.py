@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from conftest import DELETE, findings_of
+from dataclasses import replace
+
+from conftest import DELETE, findings_of, mutated
+from generator.checks import run_checks
 from generator.checks import RULES, rules_for
 from generator.checks.textscan import cn_number, stated_figures, wrong_years
 
@@ -49,7 +53,26 @@ BROKEN = {
 
 
 def test_every_2021_rule_has_a_broken_case() -> None:
-    assert {r.id for r in rules_for("2021")} == set(BROKEN)
+    # LABELS concerns spreadsheet labels: tested both ways below and in test_xlsx_reader
+    assert {r.id for r in rules_for("2021")} == set(BROKEN) | {"LABELS"}
+
+
+def test_labels_rule_both_ways(county_raw) -> None:
+    from generator.load import LabelNote
+    from generator.provenance import Source
+
+    path = ("table2", "regulations", "in_force")
+    typo = LabelNote("现行有效件数", "现行有效件", Source("a.xlsx", sheet="表二", cell="D4"),
+                     (path,))
+    lost = LabelNote("规章", None, Source("a.xlsx", sheet="表二"), (path,))
+    raw = replace(county_raw, notes=[typo, lost], unlocated={path})
+    found = run_checks(mutated(raw, {path: None}))
+    assert [(f.rule, f.severity) for f in found] == [("LABELS", "error"), ("LABELS", "warning")]
+    assert found[1].message == ("标签“现行有效件”与正式名称“现行有效件数”不一致，"
+                                "已按“现行有效件数”读取，请改正")
+    assert found[1].where.cell == "D4"
+    assert [c.path for c in found[0].cells] == [path]  # and no BLANK for the lost row
+    assert findings_of(county_raw, {}) == []
 
 
 @pytest.mark.parametrize("raw_fixture", ["county_raw", "township_raw"])
@@ -81,7 +104,8 @@ def test_balance_message_names_column_and_both_sides(county_raw) -> None:
 def test_blank_finding_names_cell_labels_and_line(county_raw) -> None:
     f = findings_of(county_raw, BROKEN["BLANK"][0])[0]
     assert f.message == ("表三“三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密”行"
-                         "“法人或其他组织 / 法律服务机构”列没有填写：请填入数字（没有就填0）")
+                         "“法人或其他组织 / 法律服务机构”列没有填写：请填入数字（没有就填0），"
+                         "或使用 --blank-as-zero 把空白按0计")
     cell = f.as_json()["cells"][0]
     assert cell["row"] == "三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密"
     assert cell["column"] == "法人或其他组织 / 法律服务机构"
@@ -114,7 +138,6 @@ def test_fee_statement_satisfied_by_agency_text(county_raw) -> None:
 
 
 def test_amounts_keep_their_digits(county_raw) -> None:
-    from conftest import mutated
     v = mutated(county_raw, {("table2", "administrative_fees", "amount"): Decimal("12.3400")})
     assert str(v.report.table2.administrative_fees.amount) == "12.3400"
 
@@ -133,3 +156,25 @@ def test_stated_figures_topics() -> None:
 def test_wrong_years() -> None:
     text = "本报告统计期限为2023年1月1日至12月31日。2023年问题已整改。"
     assert [r for _, r in wrong_years(text, 2024)] == ["统计期限写的是2023年，应为2024年"]
+
+
+def test_blank_as_zero_gives_one_info_listing_the_cells(county_raw) -> None:
+    from generator.validate import validate
+
+    raw = replace(county_raw, data=copy.deepcopy(county_raw.data),
+                  zero_spellings={("table2", "coercion", "decisions"): "—"})
+    raw.data["table3"]["denied"]["state_secret"]["legal"] = None
+    raw.data["table2"]["coercion"]["decisions"] = None
+    strict = run_checks(validate(raw))
+    assert sorted(f.message for f in strict) == [
+        "表三“三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密”行“法人或其他组织 / 法律服务机构”列"
+        "没有填写：请填入数字（没有就填0），或使用 --blank-as-zero 把空白按0计",
+        "表二“行政强制”行“本年处理决定数量”列没有填写（填的是“—”）：请填入数字（没有就填0），"
+        "或使用 --blank-as-zero 把空白按0计"]
+    lenient = validate(raw, blank_as_zero=True)
+    assert lenient.report.table2.coercion.decisions == 0
+    found = run_checks(lenient)
+    assert [(f.rule, f.severity) for f in found] == [("BLANK", "info")]
+    assert found[0].message == ("已按要求将2个空白单元格按0计：表二“行政强制”行“本年处理决定数量”列；"
+                                "表三“三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密”行"
+                                "“法人或其他组织 / 法律服务机构”列")

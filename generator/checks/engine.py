@@ -71,7 +71,11 @@ class Context:
 
     checked: Validated
     previous: Validated | None = None
-    zeroed: tuple[Path, ...] = ()
+
+    @property
+    def zeroed(self) -> tuple[Path, ...]:
+        """Blank cells read as 0 because the user asked for it (--blank-as-zero)."""
+        return self.checked.zeroed
 
     @property
     def report(self) -> Any:
@@ -134,10 +138,9 @@ def rules_for(edition: str | None = None) -> list[Rule]:
     return [r for r in RULES.values() if edition is None or edition in r.editions]
 
 
-def run_checks(checked: Validated, previous: Validated | None = None,
-               zeroed: tuple[Path, ...] = ()) -> list[Finding]:
+def run_checks(checked: Validated, previous: Validated | None = None) -> list[Finding]:
     """Evaluate every applicable rule; findings come sorted by severity, then rule order."""
-    ctx = Context(checked, previous, zeroed)
+    ctx = Context(checked, previous)
     findings: list[Finding] = []
     for r in rules_for(checked.edition.id):
         if r.needs_previous and previous is None:

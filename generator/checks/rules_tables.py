@@ -130,11 +130,33 @@ def blank(ctx: Context) -> Iterator[Finding]:
         yield Finding("BLANK", "info", f"已按要求将{len(cells)}个空白单元格按0计：{names}",
                       cells)
         return
+    raw = ctx.checked.raw
+    unlocated = raw.unlocated if raw else set()
+    spelled = raw.zero_spellings if raw else {}
     for slot in ctx.checked.edition.slots:
-        if ctx.value(slot.path) is None:
+        if ctx.value(slot.path) is None and slot.path not in unlocated:
             cell = ctx.cell(slot.path)
+            wrote = f"（填的是“{spelled[slot.path]}”）" if slot.path in spelled else ""
             yield Finding("BLANK", "error",
-                          f"{cell.words()}没有填写：请填入数字（没有就填0）", [cell])
+                          f"{cell.words()}没有填写{wrote}：请填入数字（没有就填0），"
+                          "或使用 --blank-as-zero 把空白按0计", [cell])
+
+
+@rule("LABELS", "warning", "电子表格中的标签应与正式名称一致（已忽略全半角和空白的差别）",
+      "表格标签与正式名称一致；无法识别的行或列为错误", editions=("2019", "2021"))
+def labels(ctx: Context) -> Iterator[Finding]:
+    raw = ctx.checked.raw
+    for note in (raw.notes if raw else []):
+        cells = [ctx.cell(p) for p in note.paths]
+        if note.found is None:
+            yield Finding("LABELS", "error",
+                          f"找不到标签“{note.official}”：这一行（列）的数字无法读取，请按正式表格"
+                          "补上该标签", cells, expected=note.official, where=note.where)
+        else:
+            yield Finding("LABELS", "warning",
+                          f"标签“{note.found}”与正式名称“{note.official}”不一致，已按"
+                          f"“{note.official}”读取，请改正", [], expected=note.official,
+                          actual=note.found, where=note.where)
 
 
 @rule("T2-STOCK", "warning", "经验规则：现行有效件数一般不少于本年制发件数",

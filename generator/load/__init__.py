@@ -5,7 +5,7 @@ Readers return plain values plus where each came from; they know nothing of pyda
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +15,43 @@ from generator.provenance import Sources
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a report input is kilobytes; refuse anything absurd
 
 
+@dataclass(frozen=True)
+class LabelNote:
+    """A label read from a spreadsheet that differs from the official one (rule LABELS).
+
+    official: the label it was taken for; found: what the cell says (None when no cell
+    matched at all, so the row or column could not be identified); paths: the value
+    cells the label governs.
+    """
+
+    official: str
+    found: str | None
+    where: Any  # generator.provenance.Source of the label cell (or of the table)
+    paths: tuple[tuple[str, ...], ...] = ()
+
+
 @dataclass
 class RawReport:
-    """Plain values of one input file with the source of each."""
+    """Plain values of one input file with the source of each.
+
+    notes: label differences (LABELS); unlocated: value paths whose row or column could
+    not be identified (reported by LABELS, not again by BLANK); zero_spellings: value
+    cells holding "—", "-", "/", "无" (blank unless --blank-as-zero; path → what was written).
+    """
 
     data: dict[str, Any]
     sources: Sources
     file: str
+    notes: list[LabelNote] = field(default_factory=list)
+    unlocated: set[tuple[str, ...]] = field(default_factory=set)
+    zero_spellings: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
-def load(path: str | Path) -> RawReport:
-    """Read a report input file (.yaml/.yml) into plain values with provenance."""
+def load(path: str | Path, agency: str | None = None, year: int | None = None) -> RawReport:
+    """Read a report input file (.yaml/.yml/.xlsx) into plain values with provenance.
+
+    agency and year, when given (command line --agency/--year), win over the file's.
+    """
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -36,6 +62,29 @@ def load(path: str | Path) -> RawReport:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         from generator.load.yaml_reader import read_yaml
-        return read_yaml(path, name)
-    raise LoadError([Problem(name, f"不支持的文件类型“{suffix or '无扩展名'}”："
-                                   "请提供 .yaml 或 .yml 文件")])
+        raw = read_yaml(path, name)
+    elif suffix in (".xlsx", ".xlsm"):
+        from generator.load.xlsx_reader import read_xlsx
+        raw = read_xlsx(path, name)
+    elif suffix in (".xls", ".et"):
+        raise LoadError([Problem(name, "这是旧版 Excel（.xls）或 WPS 表格格式：请在 Excel/WPS 中"
+                                       "“另存为” .xlsx 格式后再试")])
+    else:
+        raise LoadError([Problem(name, f"不支持的文件类型“{suffix or '无扩展名'}”："
+                                       "请提供 .xlsx 工作簿或 .yaml 数据文件")])
+    return override(raw, agency, year)
+
+
+def override(raw: RawReport, agency: str | None, year: int | None) -> RawReport:
+    """Apply --agency/--year: they win over what the file says."""
+    from generator.provenance import Source
+
+    if agency is not None:
+        raw.data.setdefault("agency", {})
+        if isinstance(raw.data["agency"], dict):
+            raw.data["agency"]["name"] = agency
+            raw.sources.by_path[("agency", "name")] = Source(raw.file, key="--agency")
+    if year is not None:
+        raw.data["year"] = year
+        raw.sources.by_path[("year",)] = Source(raw.file, key="--year")
+    return raw

@@ -1,0 +1,69 @@
+"""`check --annotate`: a copy of the clerk's workbook with every finding on its cells.
+
+Each cell involved in a finding gets a comment with the message(s) and a fill colour
+(errors red, warnings yellow, infos blue), so the clerk fixes figures where they typed them.
+The original workbook is never touched; the copy is written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from pathlib import Path
+
+from generator.checks import Finding
+from generator.checks.engine import SEVERITIES, SEVERITY_ZH
+from generator.provenance import Source
+from generator.write import write_atomic
+
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}  # Excel's own good/bad tints
+AUTHOR = "nianbao"
+
+
+def _cell_sources(finding: Finding) -> list[Source]:
+    sources = [c.source for c in finding.cells if c.source is not None]
+    if finding.where is not None:
+        sources.append(finding.where)
+    return [s for s in sources if s.sheet is not None and s.cell]
+
+
+def marks(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    """Findings grouped by the (sheet, cell) they concern, most severe first."""
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        for src in dict.fromkeys(_cell_sources(f)):
+            by_cell[(src.sheet or "", src.cell or "")].append(f)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return {k: sorted(v, key=lambda f: order[f.severity]) for k, v in by_cell.items()}
+
+
+def _anchor(ws, address: str):  # noqa: ANN001, ANN202 (openpyxl types)
+    """The writable cell at an address: the top-left cell when it lies in a merged range."""
+    for rng in ws.merged_cells.ranges:
+        if address in rng:
+            return ws.cell(rng.min_row, rng.min_col)
+    return ws[address]
+
+
+def annotate(src: Path, dest: Path, findings: list[Finding]) -> int:
+    """Write the annotated copy of `src` to `dest`; returns the number of cells marked."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    wb = load_workbook(src)
+    grouped = marks(findings)
+    for (sheet, address), found in grouped.items():
+        if sheet not in wb.sheetnames:
+            continue
+        cell = _anchor(wb[sheet], address)
+        text = "\n".join(f"{SEVERITY_ZH[f.severity]} {f.rule}：{f.message}" for f in found)
+        comment = Comment(text, AUTHOR)
+        comment.width, comment.height = 320, min(60 + 40 * len(found), 400)
+        cell.comment = comment
+        colour = FILLS[found[0].severity]
+        cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    write_atomic(dest, buffer.getvalue())
+    return len(grouped)

@@ -1,0 +1,166 @@
+"""The verbs of the command line: each takes parsed options, runs the pipeline and returns
+the exit code.  Nothing here parses arguments; heavy modules load only when needed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator import console
+from generator.errors import NianbaoError
+from generator.pipeline import Checked, ReadOptions
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+YAML_SUFFIXES = (".yaml", ".yml")
+XLSX_SUFFIXES = (".xlsx",)
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    """--edition, --blank-as-zero, --agency, --year as pipeline options."""
+    return ReadOptions(args.edition, args.blank_as_zero, args.agency, args.year)
+
+
+def _refuse_overwrite(path: Path, force: bool) -> bool:
+    if path.exists() and not force:
+        console.warn(f"{path} 已存在：为免覆盖已填写的数据，未写入（确需覆盖请加 --force）")
+        return True
+    return False
+
+
+def _data_suffix(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in YAML_SUFFIXES + XLSX_SUFFIXES:
+        return suffix
+    console.warn(f"{path}：请使用 .xlsx 或 .yaml 扩展名")
+    return None
+
+
+def write_data_file(path: Path, edition, values: dict) -> None:  # noqa: ANN001
+    """Write report values as a workbook or a YAML file, chosen by the extension."""
+    from generator.write import write_atomic
+
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        from generator.xlsx_writer import workbook_bytes
+        write_atomic(path, workbook_bytes(edition, values))
+    else:
+        from generator.yaml_writer import yaml_document
+        write_atomic(path, yaml_document(edition, values, target=path).encode("utf-8"))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a fill-in input file (workbook or YAML) for one agency and year."""
+    import schemas
+    from schemas.common import AgencyKind
+
+    if _refuse_overwrite(args.output, args.force) or _data_suffix(args.output) is None:
+        return EXIT_UNREADABLE
+    edition_id = args.edition or schemas.edition_for_year(args.year)
+    if edition_id not in schemas.EDITIONS:
+        console.warn(f"不支持的格式版本“{edition_id}”：本版本支持 {'、'.join(schemas.EDITIONS)}")
+        return EXIT_UNREADABLE
+    values = {"edition": edition_id, "year": args.year, "signature": {"show": True},
+              "agency": {"name": args.agency, "kind": AgencyKind.department.value}}
+    write_data_file(args.output, schemas.EDITIONS[edition_id], values)
+    console.say(f"已生成 {args.output}：填写数字和正文后运行 nianbao check {args.output}")
+    return EXIT_OK
+
+
+def _checked(file: Path, options: ReadOptions, as_json: bool = False) -> Checked | None:
+    from generator.pipeline import check_file
+
+    try:
+        return check_file(file, options)
+    except NianbaoError as err:
+        if as_json:
+            sys.stdout.write(console.problems_json(str(file), err) + "\n")
+        else:
+            console.print_problems(err)
+        return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check one file; print findings; optionally annotate the workbook; exit 0/1/2."""
+    if args.annotate and args.file.suffix.lower() not in XLSX_SUFFIXES:
+        console.warn("--annotate 只适用于 .xlsx 工作簿")
+        return EXIT_UNREADABLE
+    checked = _checked(args.file, read_options(args), args.format == "json")
+    if checked is None:
+        return EXIT_UNREADABLE
+    if args.format == "json":
+        sys.stdout.write(console.findings_json(checked) + "\n")
+    else:
+        console.print_findings(checked)
+    if args.annotate:
+        from generator.annotate import annotate
+        marked = annotate(args.file, args.annotate, checked.findings)
+        (console.warn if args.format == "json" else console.say)(
+            f"已生成 {args.annotate}：{marked} 个单元格加了批注")
+    return EXIT_ERRORS if checked.has_errors else EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Check, then render and write the asked formats (refuses on errors unless --force)."""
+    from generator.pipeline import build
+    from generator.render import FORMATS, RenderOptions
+
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        console.warn(f"不支持的输出格式：{'、'.join(bad) or '（空）'}；可选 html、pdf、docx")
+        return EXIT_UNREADABLE
+    checked = _checked(args.file, read_options(args))
+    if checked is None:
+        return EXIT_UNREADABLE
+    if checked.findings:
+        console.print_findings(checked)
+    if checked.has_errors and not args.force:
+        console.warn(f"报告有 {checked.summary['errors']} 个错误，未生成任何文件。"
+                     "请按上面的提示修正数据；确需生成草稿请加 --force")
+        return EXIT_ERRORS
+    options = RenderOptions(template_dirs=(args.templates,) if args.templates else ())
+    try:
+        written = build(checked.validated, formats, args.output, options)
+    except NianbaoError as err:
+        console.print_problems(err, "无法生成")
+        return EXIT_UNREADABLE
+    for path in written:
+        console.say(f"已生成 {path}")
+    return EXIT_ERRORS if checked.has_errors else EXIT_OK
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    """Convert between .xlsx and .yaml without losing anything the schema holds."""
+    from generator.pipeline import read
+
+    if _data_suffix(args.source) is None or _data_suffix(args.target) is None:
+        return EXIT_UNREADABLE
+    if args.source.resolve() == args.target.resolve():
+        console.warn("源文件和目标文件相同：请另给一个目标文件名")
+        return EXIT_UNREADABLE
+    if _refuse_overwrite(args.target, args.force):
+        return EXIT_UNREADABLE
+    try:
+        validated = read(args.source, read_options(args))
+    except NianbaoError as err:
+        console.print_problems(err)
+        return EXIT_UNREADABLE
+    write_data_file(args.target, validated.edition, validated.report.model_dump(mode="python"))
+    console.say(f"已生成 {args.target}")
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """List the rules (all, or those of one edition)."""
+    from generator.checks import rules_for
+
+    console.print_rules(rules_for(args.edition), args.format == "json")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of an edition's input file."""
+    import schemas
+
+    sys.stdout.write(schemas.json_schema(schemas.EDITIONS[args.edition]))
+    return EXIT_OK
