@@ -132,3 +132,11 @@ def test_module_and_console_script_agree() -> None:
     script = Path(sys.executable).parent / "nianbao"
     a = subprocess.run([script, "rules", "--format", "json"], capture_output=True, text=True)
     assert a.stdout == run_cli("rules", "--format", "json").stdout
+
+
+def test_root_has_exactly_the_agreed_layout() -> None:
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout.split("\0")
+    top = {p.split("/")[0] for p in tracked if p}
+    assert top <= {"pyproject.toml", "generator", "templates", "schemas", "examples", "tests",
+                   "README.md", "Makefile", ".ci", "requirements.lock", ".gitignore"}
