@@ -1,0 +1,352 @@
+"""Finding the statutory tables in a workbook by their labels, wherever they are.
+
+The layouts of schemas/ (formats.md §2.2–2.4) say which label texts sit in which layout row
+and which header cell governs each value cell.  A table is found in four steps:
+
+1. rows — every layout row is identified by its texts: a body row by its row label (规章,
+   1.属于国家秘密 …), a header or banner row by most of its header texts.  The sheet rows
+   holding them are chained in layout order (monotone, the most rows matched, the fewest
+   rows skipped), so blank rows, title lines and headings above, and other tables on the
+   same sheet do not matter;
+2. typos — a layout row still missing is looked for between its chained neighbours with
+   difflib (ratio ≥ 0.8), and reported (rule LABELS);
+3. labels — every label is then found in its sheet row(s); header cells give the sheet
+   column of each value column, so blank columns may be inserted anywhere; identical header
+   texts in one row (table 四's three groups of 结果维持…总计) are taken from the left;
+4. value rows without a label of their own (table 四's one data row) are the first row
+   below the header holding figures.
+
+A value whose row or column label cannot be found at all is "unlocated": LABELS reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from generator.load.xlsx_book import Pos, Sheet
+from generator.load.xlsx_labels import FUZZY, normalise, similarity
+from schemas.layout import Path, TableLayout, place
+
+STEP = 1000  # chain score of one matched row; each sheet row skipped or squeezed costs 1
+GAP = 5  # blank or extra rows tolerated where a row must be guessed
+LOOKED_FOR_MAX = 20  # labels named in the "table not found" message are short ones
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    """A label, header, banner or note cell of a layout, and the value cells it names."""
+
+    text: str
+    norm: str
+    kind: str
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    paths: tuple[Path, ...]
+    governing: bool  # a row label or leaf header: its values cannot be placed without it
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What the locator needs to know about one layout."""
+
+    layout: TableLayout
+    labels: tuple[LabelSpec, ...]
+    keys: dict[int, tuple[str, ...]]  # layout row → normalised texts identifying it
+    need: dict[int, int]  # layout row → how many of its keys must be present
+    head_of: dict[Pos, LabelSpec]  # value cell (grid row, col) → its governing header
+    data_rows: tuple[int, ...]  # value rows without a row label of their own
+    looked_for: tuple[str, ...]
+
+
+@dataclass
+class Located:
+    """A table found on a sheet: the sheet position of every value cell it could place."""
+
+    spec: TableSpec
+    sheet: Sheet
+    rows: dict[int, int]  # layout row → sheet row
+    found: dict[Pos, Pos] = field(default_factory=dict)  # label anchor → sheet cell
+    fuzzy: dict[Pos, str] = field(default_factory=dict)  # label anchor → text as written
+    cells: dict[Path, Pos] = field(default_factory=dict)  # value path → sheet cell
+
+    def expected(self, lab: LabelSpec) -> Pos | None:
+        """Where a row label not found should be: between the rows around it, in the column
+        of the labels found in its layout column (None when that cannot be told)."""
+        prev = max((r for r in self.rows if r < lab.row), default=None)
+        nxt = min((r for r in self.rows if r > lab.row), default=None)
+        cols = [pos[1] for (r, c), pos in self.found.items() if c == lab.col]
+        if lab.kind != "label" or prev is None or nxt is None or not cols:
+            return None
+        row = self.rows[prev] + lab.row - prev
+        return (row, cols[0]) if row < self.rows[nxt] else None
+
+    @property
+    def corner(self) -> Pos:
+        """Top-left of the labels found: where a missing label is reported."""
+        rows, cols = zip(*self.found.values()) if self.found else ((1,), (1,))
+        return min(rows), min(cols)
+
+
+# ---- the layout, seen by the locator -------------------------------------------------------
+def _blocks(grid: list) -> list[int]:
+    """Block number of every layout row (a banner starts a new block; table 二)."""
+    out, block = [], 0
+    for row in grid:
+        if row[0][0].kind == "banner":
+            block += 1
+        out.append(block)
+    return out
+
+
+def _governing_head(grid: list, r: int, c: int) -> Pos | None:
+    """The nearest header cell above a value cell, within its block."""
+    for rr in range(r - 1, -1, -1):
+        cell, ar, ac = grid[rr][c]
+        if cell.kind == "head":
+            return ar, ac
+        if cell.kind == "banner":
+            return None
+    return None
+
+
+def _paths(cell, ar: int, ac: int, slots: Sequence, blocks: list[int]) -> tuple[Path, ...]:
+    """Value cells a label names: its rows (labels), its block (banners), its columns (heads)."""
+    if cell.kind == "label":
+        hit = [s for s in slots if ar <= s.grid_row < ar + cell.rowspan]
+    elif cell.kind == "banner":
+        hit = [s for s in slots if blocks[s.grid_row] == blocks[ar]]
+    else:
+        hit = [s for s in slots if ac <= s.grid_col < ac + cell.colspan
+               and s.grid_row >= ar + cell.rowspan and blocks[s.grid_row] == blocks[ar]]
+    return tuple(s.path for s in hit)
+
+
+def _build(layout: TableLayout) -> TableSpec:
+    grid = place(layout.rows, layout.ncols)
+    blocks = _blocks(grid)
+    heads = {(s.grid_row, s.grid_col): _governing_head(grid, s.grid_row, s.grid_col)
+             for s in layout.slots}
+    first_value = {}
+    for s in layout.slots:
+        first_value[s.grid_row] = min(first_value.get(s.grid_row, s.grid_col), s.grid_col)
+    row_keys: dict[int, Pos] = {}
+    for r, c in first_value.items():
+        cell, ar, ac = grid[r][c - 1] if c > 0 else (None, -1, -1)
+        if cell is not None and cell.kind == "label" and ar == r:
+            row_keys[r] = (ar, ac)
+    labels: dict[Pos, LabelSpec] = {}
+    for r, row in enumerate(grid):
+        for c, (cell, ar, ac) in enumerate(row):
+            if (ar, ac) != (r, c) or cell.kind == "value":
+                continue
+            governed = tuple(s.path for s in layout.slots if heads[(s.grid_row, s.grid_col)]
+                             == (r, c))
+            governing = bool(governed) or row_keys.get(r) == (r, c)
+            paths = governed or _paths(cell, r, c, layout.slots, blocks)
+            labels[(r, c)] = LabelSpec(cell.text, normalise(cell.text), cell.kind, r, c, cell.rowspan,
+                                       cell.colspan, paths, governing)
+    keys, need = {}, {}
+    for r in range(len(grid)):
+        if r in first_value:
+            if r in row_keys:
+                keys[r], need[r] = (labels[row_keys[r]].norm,), 1
+            continue
+        texts = tuple(dict.fromkeys(lab.norm for lab in labels.values() if lab.row == r))
+        if texts:
+            keys[r], need[r] = texts, max(1, (len(texts) + 1) // 2)
+    head_of = {pos: labels[h] for pos, h in heads.items() if h is not None}
+    data_rows = tuple(r for r in first_value if r not in row_keys)
+    return TableSpec(layout, tuple(labels.values()), keys, need, head_of, data_rows,
+                     _looked_for(labels, row_keys))
+
+
+def _looked_for(labels: dict[Pos, LabelSpec], row_keys: dict[int, Pos]) -> tuple[str, ...]:
+    """The labels named when a table cannot be found: its first row label, then headers."""
+    names = [labels[row_keys[min(row_keys)]].text] if row_keys else []
+    names += [lab.text for lab in labels.values() if len(lab.norm) <= LOOKED_FOR_MAX]
+    return tuple(dict.fromkeys(names))[:3]
+
+
+_SPECS: dict[int, TableSpec] = {}
+
+
+def table_spec(layout: TableLayout) -> TableSpec:
+    """The locator's view of a layout (built once per layout)."""
+    if id(layout) not in _SPECS:
+        _SPECS[id(layout)] = _build(layout)
+    return _SPECS[id(layout)]
+
+
+# ---- step 1: chain the rows found by exact labels ------------------------------------------
+def _candidates(spec: TableSpec, sheet: Sheet, r: int) -> list[int]:
+    """Sheet rows holding enough of the texts of layout row r."""
+    hits: dict[int, int] = {}
+    for key in spec.keys[r]:
+        for row in {pos[0] for pos in sheet.by_text.get(key, ())}:
+            hits[row] = hits.get(row, 0) + 1
+    return sorted(row for row, n in hits.items() if n >= spec.need[r])
+
+
+def chain(spec: TableSpec, sheet: Sheet) -> tuple[dict[int, int], int]:
+    """The best monotone assignment of layout rows to sheet rows, and its score."""
+    nodes = [(r, row) for r in sorted(spec.keys) for row in _candidates(spec, sheet, r)]
+    best: list[tuple[int, int]] = []  # (score, previous node)
+    for i, (r, row) in enumerate(nodes):
+        score, prev = STEP, -1
+        for j in range(i):
+            r2, row2 = nodes[j]
+            if r2 < r and row2 < row:
+                s = best[j][0] + STEP - abs((row - row2) - (r - r2))
+                if s > score:
+                    score, prev = s, j
+        best.append((score, prev))
+    if not best:
+        return {}, 0
+    i = max(range(len(best)), key=lambda k: best[k][0])
+    top, rows = best[i][0], {}
+    while i >= 0:
+        rows[nodes[i][0]] = nodes[i][1]
+        i = best[i][1]
+    return rows, top
+
+
+def found_enough(spec: TableSpec, rows: dict[int, int]) -> bool:
+    """A chain counts as the table when a third of its identifiable rows were found."""
+    return len(rows) >= max(2, -(-len(spec.keys) // 3))
+
+
+# ---- step 2: rows with a typo in their label -----------------------------------------------
+def _row_score(spec: TableSpec, sheet: Sheet, r: int, row: int) -> tuple[int, float]:
+    matched, total = 0, 0.0
+    texts = [sheet.texts[pos][0] for pos in sheet.by_row.get(row, ())]
+    for key in spec.keys[r]:
+        ratio = max((1.0 if t == key else similarity(key, t) for t in texts), default=0.0)
+        if ratio >= FUZZY:
+            matched, total = matched + 1, total + ratio
+    return matched, total
+
+
+def _guess_rows(spec: TableSpec, sheet: Sheet, rows: dict[int, int]) -> None:
+    """Map the layout rows the chain missed, between their neighbours, by fuzzy labels."""
+    for r in sorted(set(spec.keys) - set(rows)):
+        prev = max((x for x in rows if x < r), default=None)
+        nxt = min((x for x in rows if x > r), default=None)
+        if prev is None and nxt is None:
+            return
+        lo = rows[prev] + 1 if prev is not None else max(1, rows[nxt] - (nxt - r) - GAP)
+        hi = rows[nxt] - 1 if nxt is not None else rows[prev] + (r - prev) + GAP
+        used = set(rows.values())
+        scored = [(_row_score(spec, sheet, r, row), -row) for row in range(lo, hi + 1)
+                  if row not in used]
+        scored = [s for s in scored if s[0][0] >= spec.need[r]]
+        if scored:
+            rows[r] = -max(scored)[1]
+
+
+# ---- step 3: labels in their rows ----------------------------------------------------------
+def _sheet_rows(loc: Located, lab: LabelSpec) -> list[int]:
+    """Sheet rows where a label may be: its own rows, else those between its neighbours."""
+    rows = [loc.rows[r] for r in range(lab.row, lab.row + lab.rowspan) if r in loc.rows]
+    if rows:
+        return rows
+    before = [loc.rows[x] for x in loc.rows if x < lab.row]
+    after = [loc.rows[x] for x in loc.rows if x >= lab.row + lab.rowspan]
+    if not before or not after:
+        return []
+    return list(range(max(before) + 1, min(after)))
+
+
+def _find_labels(loc: Located) -> None:
+    """Place every label in its sheet row(s): exact texts first (left to right), then typos."""
+    claimed: set[Pos] = set()
+    norms = {lab.norm for lab in loc.spec.labels}
+    pending = []
+    for lab in loc.spec.labels:
+        where = [pos for row in _sheet_rows(loc, lab) for pos in loc.sheet.by_row.get(row, ())
+                 if pos not in claimed and loc.sheet.texts[pos][0] == lab.norm]
+        if where:
+            loc.found[(lab.row, lab.col)] = where[0]
+            claimed.add(where[0])
+        else:
+            pending.append(lab)
+    for lab in pending:
+        scored = [(similarity(lab.norm, loc.sheet.texts[pos][0]), pos)
+                  for row in _sheet_rows(loc, lab) for pos in loc.sheet.by_row.get(row, ())
+                  if pos not in claimed and loc.sheet.texts[pos][0] not in norms]
+        ratio, pos = max(scored, key=lambda s: s[0], default=(0.0, (0, 0)))
+        if ratio >= FUZZY:
+            loc.found[(lab.row, lab.col)] = pos
+            loc.fuzzy[(lab.row, lab.col)] = loc.sheet.texts[pos][1]
+            claimed.add(pos)
+
+
+# ---- step 4: value cells ---------------------------------------------------------------------
+def _columns(loc: Located, r: int) -> dict[int, list[int]]:
+    """Grid column → candidate sheet columns (the header's merged width) for value row r."""
+    out = {}
+    for (vr, vc), head in loc.spec.head_of.items():
+        pos = loc.found.get((head.row, head.col))
+        if vr == r and pos is not None:
+            last = loc.sheet.extent.get(pos, pos)[1]
+            out[vc] = list(range(pos[1], last + 1))
+    return out
+
+
+def _data_row(loc: Located, r: int) -> None:
+    """A value row without a label: the first row below the header that holds figures."""
+    before = [loc.rows[x] for x in loc.rows if x < r]
+    after = [loc.rows[x] for x in loc.rows if x > r]
+    if not before:
+        return
+    lo, hi = max(before) + 1, min(after + [max(before) + 1 + GAP + 1])
+    cols = {c for cs in _columns(loc, r).values() for c in cs}
+    for row in range(lo, hi):
+        if cols & set(loc.sheet.row_cells(row)):
+            loc.rows[r] = row
+            return
+    if lo < hi:
+        loc.rows[r] = lo
+
+
+def _value_cell(loc: Located, row: int, cols: list[int]) -> Pos:
+    """The cell holding a value: the merged anchor, or a filled cell under a wide header."""
+    first = loc.sheet.anchor((row, cols[0]))
+    if loc.sheet.raw(first) is None:
+        for col in cols[1:]:
+            pos = (row, col)
+            if pos not in loc.sheet.covered and loc.sheet.raw(pos) is not None:
+                return pos
+    return first
+
+
+def _place_values(loc: Located) -> None:
+    for r in loc.spec.data_rows:
+        _data_row(loc, r)
+    columns: dict[int, dict[int, list[int]]] = {}
+    for slot in loc.spec.layout.slots:
+        row = loc.rows.get(slot.grid_row)
+        if slot.grid_row not in columns:
+            columns[slot.grid_row] = _columns(loc, slot.grid_row)
+        cols = columns[slot.grid_row].get(slot.grid_col)
+        if row is not None and cols:
+            loc.cells[slot.path] = _value_cell(loc, row, cols)
+
+
+def locate(layout: TableLayout, sheets: Sequence[Sheet]) -> Located | None:
+    """Find a table on the sheets (the sheet where most of its rows are found), or None."""
+    spec = table_spec(layout)
+    best: tuple[int, Sheet, dict[int, int]] | None = None
+    for sheet in sheets:
+        rows, score = chain(spec, sheet)
+        if found_enough(spec, rows) and (best is None or score > best[0]):
+            best = (score, sheet, rows)
+    if best is None:
+        return None
+    loc = Located(spec, best[1], best[2])
+    _guess_rows(spec, loc.sheet, loc.rows)
+    _find_labels(loc)
+    _place_values(loc)
+    return loc
