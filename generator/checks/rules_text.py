@@ -9,7 +9,7 @@ import schemas
 from generator.checks.engine import Context, Finding, rule
 from generator.fmt import cn_date
 from generator.checks.textscan import stated_figures, wrong_years
-from schemas.common import FIGURE_PARTS, INFO_FEE, OVERVIEW_PARTS, SECTION_1, SECTION_5, AgencyKind
+from schemas.common import FIGURE_PARTS, InfoFees, INFO_FEE, OVERVIEW_PARTS, SECTION_1, SECTION_5, AgencyKind
 
 Y = "年"
 
@@ -40,12 +40,11 @@ def sections(ctx: Context) -> Iterator[Finding]:
         # 主动公开 and 依申请公开 are stated from the tables when no text is given
         if key not in FIGURE_PARTS and _blank(getattr(overview, key)):
             yield Finding("SECTIONS", "error",
-                          f"“{SECTION_1}”缺少“{title}”部分的内容：请在 narrative.overview.{key} "
-                          "中填写", where=src.find(("narrative", "overview", key)))
+                          f"“{SECTION_1}”缺少“{title}”部分的内容，请补写", where=src.find(("narrative", "overview", key)))
     if _blank(ctx.report.narrative.problems):
         yield Finding("SECTIONS", "error",
-                      f"“{SECTION_5}”没有内容：请在 narrative.problems 中填写存在的主要问题、"
-                      "改进情况和上年度问题整改情况", where=src.find(("narrative", "problems")))
+                      f"“{SECTION_5}”没有内容：请填写存在的主要问题、改进情况和上年度问题"
+                      "整改情况", where=src.find(("narrative", "problems")))
 
 
 def _mentions_fee(ctx: Context) -> bool:
@@ -59,9 +58,13 @@ def fee_statement(ctx: Context) -> Iterator[Finding]:
     stated = fees is not None and fees.notices is not None
     if not stated and not _mentions_fee(ctx):
         yield Finding("FEE-STATEMENT", "warning",
-                      "未说明信息处理费收取情况：请在 fees 中填写发出收费通知件数、通知总金额和"
-                      "实际收取金额（没有收取请都填0），或在“六、其他需要报告的事项”中写明",
-                      where=ctx.checked.sources.find(("fees",)))
+                      f"未说明信息处理费收取情况：请填写{_fee_titles()}（没有收取请都填0），"
+                      "或在“六、其他需要报告的事项”中写明",
+                      where=ctx.checked.sources.find(("fees", "notices")))
+
+
+def _fee_titles() -> str:
+    return "".join(f"“{f.title}”" for f in InfoFees.model_fields.values())
 
 
 @rule("FEE-OT2", "warning", "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）",
@@ -74,7 +77,7 @@ def fee_ot2(ctx: Context) -> Iterator[Finding]:
     if count and not notices:
         yield Finding("FEE-OT2", "warning",
                       f"表三有{count}件申请因逾期未缴纳信息处理费而不再处理，但本年没有填写"
-                      "发出的收费通知（fees.notices）：请核实并填写收费通知件数",
+                      f"发出的收费通知：请核实并填写“{InfoFees.model_fields['notices'].title}”",
                       [ctx.cell(path)], expected="收费通知件数 > 0", actual=notices,
                       where=ctx.checked.sources.find(("fees", "notices")))
 
