@@ -65,25 +65,35 @@ def _other(checked: Validated) -> list[Block]:
     return blocks or [Para(sentences.NOTHING_ELSE, generated=True)]
 
 
+def _tabular_sections(checked: Validated) -> tuple[Section, ...]:
+    """The six sections of the 2019/2021 formats: narrative, tables 二–四, narrative."""
+    edition = checked.edition
+    narrative = {"overview": _overview, "problems": lambda c: paragraphs(
+        c.report.narrative.problems), "other": _other}
+    sections = []
+    for sid, heading in edition.sections:
+        table = edition.table_for_section(sid)
+        blocks = [compose_table(table, checked.report)] if table else narrative[sid](checked)
+        sections.append(Section(sid, heading, tuple(blocks)))
+    return tuple(sections)
+
+
+def _signature(checked: Validated) -> Signature | None:
+    report = checked.report
+    sig = report.signature
+    date = sig.date or report.published
+    return Signature(sig.name or report.agency.name, cn_date(date)) if sig.show else None
+
+
 def compose(checked: Validated) -> Document:
     """Build the document model of a validated report."""
     report = checked.report
-    edition = checked.edition
-    tables = {t.table_id: compose_table(t, report) for t in edition.tables}
-    content: dict[str, list[Block]] = {
-        "overview": _overview(checked),
-        "table2": [tables["二"]],
-        "table3": [tables["三"]],
-        "table4": [tables["四"]],
-        "problems": paragraphs(report.narrative.problems),
-        "other": _other(checked),
-    }
-    section_list = tuple(Section(sid, heading, tuple(content[sid]))
-                         for sid, heading in edition.sections)
-    sig = report.signature
-    date = sig.date or report.published
-    signature = (Signature(sig.name or report.agency.name, cn_date(date))
-                 if sig.show else None)
-    return Document(report.title, report.agency.name, report.year, edition.id,
-                    tuple(sentences.preamble(checked)), section_list, signature,
+    date = report.signature.date or report.published
+    if checked.edition.family == "items":  # 2008: the 2007 条例's six narrative items
+        from generator.compose_items import items_preamble, items_sections
+        preamble, sections = items_preamble(checked), items_sections(checked)
+    else:
+        preamble, sections = tuple(sentences.preamble(checked)), _tabular_sections(checked)
+    return Document(report.title, report.agency.name, report.year, checked.edition.id,
+                    tuple(preamble), sections, _signature(checked),
                     date.isoformat() if date else None)

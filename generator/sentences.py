@@ -45,11 +45,12 @@ def preamble(checked: Validated) -> list[Para]:
 
 def default_part(key: str, checked: Validated) -> list[Para]:
     """Sentences for a part of 一、总体情况 left empty (only parts with figures get any)."""
-    maker = {"proactive": _proactive, "on_request": _on_request}.get(key)
+    makers = {"proactive": PROACTIVE.get(checked.edition.id), "on_request": _on_request}
+    maker = makers.get(key)
     return [Para(maker(checked), generated=True)] if maker else []
 
 
-def _proactive(checked: Validated) -> str:
+def _proactive_2021(checked: Validated) -> str:
     r, mod = checked.report, checked.edition.module
     rows = mod.T2_ROWS
     t2 = r.table2
@@ -64,24 +65,35 @@ def _proactive(checked: Validated) -> str:
             f"收费金额{_n(t2.administrative_fees.amount)}万元。")
 
 
-def _group_total(checked: Validated, key: str) -> int | None:
-    group = _v(checked.report, "table3", key)
-    vals = [row.total for row in dict(group).values()]
+# （一）主动公开 stated from 表二, per edition (the table differs between 2019 and 2021)
+PROACTIVE = {"2021": _proactive_2021}
+
+
+def _outcome_groups(checked: Validated) -> dict[str, list[tuple[str, ...]]]:
+    """Outcome rows of 表三 grouped as printed: （一）予以公开 … （六）其他处理, by label."""
+    rows = list(dict.fromkeys(s.path[:-1] for s in checked.edition.table("三").slots))[2:-2]
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for row in rows:
+        label = checked.edition.slot(row + ("total",)).row_label.split(" / ")[1]
+        groups.setdefault(label.split("）", 1)[1].split("（", 1)[0], []).append(row)
+    return groups
+
+
+def _sum_totals(checked: Validated, rows: list[tuple[str, ...]]) -> int | None:
+    vals = [_v(checked.report, *row, "total") for row in rows]
     return None if any(v is None for v in vals) else sum(vals)
 
 
 def _on_request(checked: Validated) -> str:
-    r, mod = checked.report, checked.edition.module
+    r = checked.report
     t3 = r.table3
     new, carry_in = t3.new.total, t3.carry_in.total
     if new == 0 and carry_in == 0:
         return f"{r.year}年，本机关未收到政府信息公开申请，也没有上年结转的申请。"
     head = (f"{r.year}年，本机关新收政府信息公开申请{_n(new)}件，上年结转{_n(carry_in)}件，"
             f"本年度办理完毕{_n(t3.total.total)}件，结转下年度继续办理{_n(t3.carry_out.total)}件。")
-    outcomes = [f"予以公开{_n(t3.granted.total)}件", f"部分公开{_n(t3.partial.total)}件"]
-    for key, title, _ in mod.T3_GROUPS:
-        name = title.split("）", 1)[1]
-        outcomes.append(f"{name}{_n(_group_total(checked, key))}件")
+    outcomes = [f"{name}{_n(_sum_totals(checked, rows))}件"
+                for name, rows in _outcome_groups(checked).items()]
     return head + "办理结果中，" + "，".join(outcomes) + "。"
 
 

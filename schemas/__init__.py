@@ -15,7 +15,11 @@ SCHEMA_DIR = Path(__file__).resolve().parent
 
 @dataclass(frozen=True)
 class Edition:
-    """One statutory format: id, name, pydantic model, table layouts and section list."""
+    """One statutory format: id, name, pydantic model, table layouts and section list.
+
+    family: "tables" for the formats with statutory tables (2019, 2021); "items" for the
+    2007 条例's six narrative items (2008), whose sections come from the report itself.
+    """
 
     id: str
     name: str
@@ -23,6 +27,7 @@ class Edition:
     tables: tuple[TableLayout, ...]
     sections: tuple[tuple[str, str], ...]
     module: ModuleType
+    family: str = "tables"
 
     @property
     def slots(self) -> tuple[ValueSlot, ...]:
@@ -37,6 +42,11 @@ class Edition:
         """Layout of table 二/三/四."""
         return next(t for t in self.tables if t.table_id == table_id)
 
+    def table_for_section(self, section_id: str) -> TableLayout | None:
+        """The table a section consists of (section "table3" → 表三), if any."""
+        return next((t for t in self.tables if t.slots and t.slots[0].path[0] == section_id),
+                    None)
+
     @property
     def schema_file(self) -> Path:
         """The committed JSON Schema of this edition's input file."""
@@ -45,7 +55,7 @@ class Edition:
 
 def _edition(module: ModuleType) -> Edition:
     return Edition(module.EDITION_ID, module.EDITION_NAME, module.MODEL, module.TABLES,
-                   module.SECTIONS, module)
+                   module.SECTIONS, module, getattr(module, "FAMILY", "tables"))
 
 
 EDITIONS: dict[str, Edition] = {e.id: e for e in (_edition(edition2021),)}

@@ -10,22 +10,20 @@ RULE_BASIS_NOTE = "官方：表三表头注“本列数据的勾稽关系为：�
 
 
 def _t3_rows(ctx: Context) -> list[Path]:
-    """Every numeric row of 表三 in printed order, as model paths."""
-    mod = ctx.checked.edition.module
-    rows: list[Path] = [("table3", "new"), ("table3", "carry_in"),
-                        ("table3", "granted"), ("table3", "partial")]
-    for key, _, sub in mod.T3_GROUPS:
-        rows += [("table3", key, s) for s, _ in sub]
-    return rows + [("table3", "total"), ("table3", "carry_out")]
+    """Every numeric row of 表三 in printed order, as model paths (from the edition layout)."""
+    slots = ctx.checked.edition.table("三").slots
+    return list(dict.fromkeys(s.path[:-1] for s in slots))
 
 
 def _outcome_rows(ctx: Context) -> list[Path]:
-    """The rows each request is counted in exactly once (予以公开 … 其他处理)."""
+    """The rows each request is counted in exactly once (予以公开 … 其他处理): every row
+    between 二、上年结转 and （七）总计 in the printed order."""
     return _t3_rows(ctx)[2:-2]
 
 
 def _columns(ctx: Context) -> list[str]:
-    return [c for c, _ in ctx.checked.edition.module.T3_COLUMNS]
+    """Applicant columns of 表三, 总计 last."""
+    return list(dict.fromkeys(s.path[-1] for s in ctx.checked.edition.table("三").slots))
 
 
 def _values(ctx: Context, paths: Iterable[Path]) -> list[int] | None:
@@ -89,9 +87,10 @@ def t3_outcomes(ctx: Context) -> Iterator[Finding]:
       "表四：行政复议、未经复议直接起诉、复议后起诉各自的总计＝结果维持＋结果纠正＋其他结果＋尚未审结",
       editions=("2019", "2021"))
 def t4_sum(ctx: Context) -> Iterator[Finding]:
-    mod = ctx.checked.edition.module
-    leaves = [c for c, _ in mod.T4_COLUMNS]
-    for group, text in mod.T4_GROUPS:
+    slots = ctx.checked.edition.table("四").slots
+    leaves = list(dict.fromkeys(s.path[-1] for s in slots))
+    groups = {s.path[1]: s.column_label.rsplit(" / ", 1)[0] for s in slots}
+    for group, text in groups.items():
         paths = [("table4", group, c) for c in leaves]
         vals = _values(ctx, paths)
         if vals is None or sum(vals[:-1]) == vals[-1]:

@@ -32,8 +32,13 @@ def narrative_texts(ctx: Context) -> Iterator[tuple[tuple[str, ...], str, str]]:
 
 
 @rule("SECTIONS", "error", "条例第五十条；年报格式：“不能遗漏，也不宜泛化”",
-      "六个部分齐全、顺序正确、没有空白部分；表二、表三、表四齐全", editions=("2019", "2021"))
+      "六个部分齐全、顺序正确、没有空白部分；表二、表三、表四齐全（2008年格式：条例第三十二条六项）",
+      editions=("2008", "2019", "2021"))
 def sections(ctx: Context) -> Iterator[Finding]:
+    if ctx.checked.edition.family == "items":  # 2008: the six items of 2007 条例第三十二条
+        from generator.checks.rules_items import items_sections
+        yield from items_sections(ctx)
+        return
     overview = ctx.report.narrative.overview
     src = ctx.checked.sources
     for key, title in OVERVIEW_PARTS:
@@ -93,7 +98,7 @@ _TOPICS = {
 
 
 @rule("TEXT-NUMBERS", "warning", "真实年报常见正文与表格自相矛盾",
-      "正文中写到的申请数、结转数、行政复议数、行政诉讼数与表格一致")
+      "正文中写到的申请数、结转数、行政复议数、行政诉讼数与表格一致", editions=("2019", "2021"))
 def text_numbers(ctx: Context) -> Iterator[Finding]:
     for path, _, text in narrative_texts(ctx):
         for stated in stated_figures(text):
