@@ -38,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="校验数据文件，列出全部问题")
     check.add_argument("file", type=Path)
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--previous", type=Path, metavar="上年报告",
+                       help="上一年度的报告（.xlsx 或 .yaml），用于跨年度校验")
     check.add_argument("--annotate", type=Path, metavar="标注.xlsx",
                        help="另存一份工作簿，在有问题的单元格上加批注和底色")
     _read_options(check)
@@ -48,6 +50,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--format", default="html,pdf,docx", help="逗号分隔：html,pdf,docx")
     build.add_argument("--force", action="store_true", help="有错误也生成")
     build.add_argument("--templates", type=Path, help="本机关模板目录（优先于内置模板）")
+    build.add_argument("--previous", type=Path, metavar="上年报告",
+                       help="上一年度的报告（.xlsx 或 .yaml），用于跨年度校验")
     _read_options(build)
 
     convert = sub.add_parser("convert", help="在 .xlsx 与 .yaml 之间转换数据文件")

@@ -66,11 +66,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _checked(file: Path, options: ReadOptions, as_json: bool = False) -> Checked | None:
+def _checked(file: Path, options: ReadOptions, as_json: bool = False,
+             previous: Path | None = None) -> Checked | None:
     from generator.pipeline import check_file
 
     try:
-        return check_file(file, options)
+        return check_file(file, options, previous)
     except NianbaoError as err:
         if as_json:
             sys.stdout.write(console.problems_json(str(file), err) + "\n")
@@ -84,7 +85,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.annotate and args.file.suffix.lower() not in XLSX_SUFFIXES:
         console.warn("--annotate 只适用于 .xlsx 工作簿")
         return EXIT_UNREADABLE
-    checked = _checked(args.file, read_options(args), args.format == "json")
+    checked = _checked(args.file, read_options(args), args.format == "json", args.previous)
     if checked is None:
         return EXIT_UNREADABLE
     if args.format == "json":
@@ -109,7 +110,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if bad or not formats:
         console.warn(f"不支持的输出格式：{'、'.join(bad) or '（空）'}；可选 html、pdf、docx")
         return EXIT_UNREADABLE
-    checked = _checked(args.file, read_options(args))
+    checked = _checked(args.file, read_options(args), previous=args.previous)
     if checked is None:
         return EXIT_UNREADABLE
     if checked.findings:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from generator.checks import Finding, run_checks
 from generator.checks.engine import summary
+from generator.errors import LoadError, Problem
 from generator.load import load
 from generator.validate import Validated, validate
 from generator.write import safe_name, write_atomic
@@ -49,10 +50,26 @@ def read(path: str | Path, options: ReadOptions = ReadOptions()) -> Validated:
     return validate(raw, options.edition, options.blank_as_zero)
 
 
-def check_file(path: str | Path, options: ReadOptions = ReadOptions()) -> Checked:
-    """Load, validate and check one input file (raises NianbaoError when unreadable)."""
+def check_file(path: str | Path, options: ReadOptions = ReadOptions(),
+               previous: str | Path | None = None) -> Checked:
+    """Load, validate and check one input file (raises NianbaoError when unreadable).
+
+    previous: last year's report (any format or edition) for the XYEAR rules; it is read
+    with the same options but its own agency and year.
+    """
     validated = read(path, options)
-    return Checked(validated, run_checks(validated))
+    last = None
+    if previous is not None:
+        last = read(previous, ReadOptions(blank_as_zero=options.blank_as_zero))
+        _check_previous_year(validated, last)
+    return Checked(validated, run_checks(validated, last))
+
+
+def _check_previous_year(this: Validated, last: Validated) -> None:
+    """--previous must be the year before: comparing other years would mislead."""
+    if last.report.year != this.report.year - 1:
+        raise LoadError([Problem(last.file, f"--previous 应为{this.report.year - 1}年度的报告，"
+                                            f"但该文件是{last.report.year}年度的")])
 
 
 def output_stem(validated: Validated) -> str:

@@ -38,7 +38,7 @@ def mutated(raw: RawReport, changes: dict[tuple[str, ...], Any]) -> Validated:
     """A validated copy of a raw report with some values changed."""
     data = copy.deepcopy(raw.data)
     for path, value in changes.items():
-        set_path(data, path, value)
+        set_path(data, path, value if value is DELETE else copy.deepcopy(value))
     return validate(RawReport(data, raw.sources, raw.file, raw.notes, raw.unlocated,
                               raw.zero_spellings))
 
