@@ -65,8 +65,41 @@ def _proactive_2021(checked: Validated) -> str:
             f"收费金额{_n(t2.administrative_fees.amount)}万元。")
 
 
+def _change(label: str, v: Any) -> str:
+    """本年增/减 in words: 本年增加4项 / 本年减少8项 / 本年无增减."""
+    if v is None:
+        return f"{label}（未填）"
+    return "本年无增减" if v == 0 else f"本年{'增加' if v > 0 else '减少'}{abs(v)}项"
+
+
+def _proactive_2019(checked: Validated) -> str:
+    r, mod = checked.report, checked.edition.module
+    rows, t2 = mod.T2_ROWS, r.table2
+    doc_cols, item_cols = dict(mod.T2_DOC_COLS), dict(mod.T2_ITEM_COLS)
+    buy_cols = dict(mod.T2_PROCUREMENT_COLS)
+
+    def docs(key: str) -> str:
+        row = getattr(t2, key)
+        return rows[key] + "：" + "，".join(f"{text}{_n(getattr(row, col))}件"
+                                          for col, text in doc_cols.items())
+
+    def items(key: str) -> str:
+        row = getattr(t2, key)
+        parts = [f"{item_cols['previous_items']}{_n(row.previous_items)}项",
+                 _change(item_cols["change"], row.change)]
+        if hasattr(row, "decisions"):
+            parts.append(f"{item_cols['decisions']}{_n(row.decisions)}件")
+        return rows[key] + "：" + "，".join(parts)
+
+    buy = t2.procurement
+    return (f"{r.year}年，{docs('regulations')}；{docs('normative_documents')}。"
+            + "；".join(items(k) for k in ("licensing", "other_services", "penalty", "coercion"))
+            + f"。{items('administrative_fees')}。{rows['procurement']}：{buy_cols['projects']}"
+            f"{_n(buy.projects)}项，{buy_cols['amount']}{_n(buy.amount)}。")
+
+
 # （一）主动公开 stated from 表二, per edition (the table differs between 2019 and 2021)
-PROACTIVE = {"2021": _proactive_2021}
+PROACTIVE = {"2021": _proactive_2021, "2019": _proactive_2019}
 
 
 def _outcome_groups(checked: Validated) -> dict[str, list[tuple[str, ...]]]:

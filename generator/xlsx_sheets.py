@@ -52,6 +52,10 @@ RULES: dict[str, tuple[str, str | None, str | None, str | None, str, str, str]] 
               "请填写整数，减少时填负数。", "增减数应为整数，不能有小数或文字。"),
     "amount": ("decimal", "greaterThanOrEqual", "0", None, "金额",
                "请填写金额数字，可带小数；没有就填 0，不要留空。", "金额应为 0 或正数，不能是文字。"),
+    # 2019 采购总金额: text holding the amount and the unit the agency writes (8687.376万元)
+    "amount_unit": ("textLength", "lessThanOrEqual", "40", None, "金额（连同单位）",
+                    "请连同单位填写，如 8687.376万元 或 8687.376元；没有就填 0，不要留空。",
+                    "请写成金额加单位，如 8687.376万元。"),
     "year": ("whole", "between", "2008", "2100", "年度",
              "请填写四位年份，如 2024。", "年度应为 2008 至 2100 之间的四位整数。"),
     "date": ("date", "greaterThanOrEqual", "1", None, "日期",
@@ -170,6 +174,9 @@ def put(cell: Any, value: Any) -> None:
 
 def put_value(cell: Any, value: Any, kind: str) -> None:
     """Write a figure with the number format of its kind; the cell is unlocked."""
+    if kind == "amount_unit":  # text, so "8687.376万元" stays exactly as written
+        value = None if value is None else str(value)
+        cell.number_format = TEXT_FORMAT
     put(cell, value)
     if kind == "amount":
         cell.number_format = amount_format(value if isinstance(value, Decimal) else None)

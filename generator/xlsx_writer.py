@@ -153,7 +153,11 @@ def build(edition: schemas.Edition, values: dict[str, Any] | None) -> Any:
     info = wb.active
     info.title = SHEET_INFO
     info_sheet(info, edition, values)
-    text_sheet(wb.create_sheet(SHEET_TEXT), edition, values)
+    if edition.family == "items":  # 2008: 正文 lists the sections, 关键数据 the figures
+        from generator.xlsx_items import items_sheets
+        items_sheets(wb, edition, values)
+    else:
+        text_sheet(wb.create_sheet(SHEET_TEXT), edition, values)
     for layout in edition.tables:
         table_sheet(wb.create_sheet(TABLE_SHEET_PREFIX + layout.table_id), layout, values)
     agency = value_at(values, ("agency", "name")) or ""

@@ -43,6 +43,7 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\uff
 _NOT_BLOCK = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff"
                         "\ud800-\udfff]")
 _BLOCK_PREFIXES = ("narrative",)  # narrative parts are always block literals, like the examples
+_INLINE_KEYS = ("heading", "item")  # …except a 2008 section's heading and item (one line each)
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -97,6 +98,13 @@ def _block(text: str, pad: str) -> list[str]:
     return [f"{pad}{line}" if line else "" for line in body.split("\n")] + [""] * extra
 
 
+def _list_model(annotation: Any) -> type[BaseModel] | None:
+    """The item model of a list/tuple field (the 2008 sections), else None."""
+    if getattr(annotation, "__origin__", None) not in (list, tuple):
+        return None
+    return _model_of(annotation)
+
+
 def _comment(key: str, title: str, annotation: Any) -> str:
     if key == "kind":
         return title + "：" + " / ".join(k.value for k in AgencyKind)
@@ -120,7 +128,7 @@ def _header(value: str, exact: bool) -> str:
 
 def _value_lines(path: tuple[str, ...], comment: str, value: Any, pad: str) -> list[str]:
     key = path[-1]
-    narrative = path[0] in _BLOCK_PREFIXES
+    narrative = path[0] in _BLOCK_PREFIXES and key not in _INLINE_KEYS
     if isinstance(value, str) and _block_ok(value) and ("\n" in value.strip("\n") or narrative):
         # narrative parts get the plain "|" of the examples even without a trailing newline:
         # the models strip the newline it adds, so the value still comes back unchanged
@@ -137,6 +145,10 @@ def _walk(model: type[BaseModel], values: dict[str, Any], prefix: tuple[str, ...
     for key, info in model.model_fields.items():
         title = info.title or key
         path = prefix + (key,)
+        items = _list_model(info.annotation)
+        if items is not None:
+            lines += _list_lines(items, key, title, values.get(key), path)
+            continue
         sub = _model_of(info.annotation)
         if sub is not None:
             lines.append(f"{pad}{key}:  # {title}")
@@ -146,7 +158,23 @@ def _walk(model: type[BaseModel], values: dict[str, Any], prefix: tuple[str, ...
             lines += _walk(sub, child if isinstance(child, dict) else {}, path)
             continue
         comment = _comment(key, title, info.annotation)
+        if info.description:
+            comment += f"（{info.description}）"
         lines += _value_lines(path, comment, values.get(key), pad)
+    return lines
+
+
+def _list_lines(model: type[BaseModel], key: str, title: str, items: Any,
+                path: tuple[str, ...]) -> list[str]:
+    """A list of parts (the 2008 sections): "- " before the first key of each entry."""
+    pad = "  " * (len(path) - 1)
+    if not items:
+        return [f"{pad}{key}: []  # {title}"]
+    lines = [f"{pad}{key}:  # {title}"]
+    for i, item in enumerate(items):
+        entry = _walk(model, item if isinstance(item, dict) else {}, path + (str(i),))
+        entry[0] = f"{pad}  - {entry[0].lstrip(' ')}"
+        lines += entry
     return lines
 
 
@@ -171,4 +199,7 @@ def yaml_document(edition: schemas.Edition, values: dict[str, Any],
     head = schema_reference(edition, target)
     title = _NOT_BLOCK.sub(" ", title.replace("\n", " "))  # a comment is one line
     head += HEADER.format(title=title, edition=edition.id, edition_name=edition.name)
+    if edition.family == "items" and "narrative" not in values:
+        # a new file (nianbao init) offers the six items of 条例第三十二条 as sections
+        values = {**values, "narrative": edition.module.template_narrative()}
     return head + "\n".join(_walk(edition.model, values, ())) + "\n"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from schemas import edition2021
+from schemas import edition2008, edition2019, edition2021
 from schemas.layout import TableLayout, ValueSlot
 
 SCHEMA_DIR = Path(__file__).resolve().parent
@@ -58,7 +58,8 @@ def _edition(module: ModuleType) -> Edition:
                    module.SECTIONS, module, getattr(module, "FAMILY", "tables"))
 
 
-EDITIONS: dict[str, Edition] = {e.id: e for e in (_edition(edition2021),)}
+EDITIONS: dict[str, Edition] = {e.id: e for e in (_edition(edition2021), _edition(edition2019),
+                                                  _edition(edition2008))}
 _SLOTS: dict[str, dict[tuple[str, ...], ValueSlot]] = {}
 
 

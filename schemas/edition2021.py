@@ -121,7 +121,7 @@ Table2 = create_model(  # type: ignore[call-overload]
 )
 
 ApplicantCounts = _row_model("ApplicantCounts", T3_COLUMNS)
-_T3_GROUP_MODELS = {key: _group_model(key.title().replace("_", ""), rows, ApplicantCounts)
+T3_GROUP_MODELS = {key: _group_model(key.title().replace("_", ""), rows, ApplicantCounts)
                     for key, _, rows in T3_GROUPS}
 
 Table3 = create_model(  # type: ignore[call-overload]
@@ -130,7 +130,7 @@ Table3 = create_model(  # type: ignore[call-overload]
     carry_in=(ApplicantCounts, Field(default_factory=ApplicantCounts, title=T3_CARRY_IN)),
     granted=(ApplicantCounts, Field(default_factory=ApplicantCounts, title=T3_GRANTED)),
     partial=(ApplicantCounts, Field(default_factory=ApplicantCounts, title=T3_PARTIAL)),
-    **{key: (_T3_GROUP_MODELS[key], Field(default_factory=_T3_GROUP_MODELS[key], title=text))
+    **{key: (T3_GROUP_MODELS[key], Field(default_factory=T3_GROUP_MODELS[key], title=text))
        for key, text, _ in T3_GROUPS},
     total=(ApplicantCounts, Field(default_factory=ApplicantCounts, title=T3_TOTAL)),
     carry_out=(ApplicantCounts, Field(default_factory=ApplicantCounts, title=T3_CARRY_OUT)),

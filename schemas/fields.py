@@ -17,6 +17,11 @@ SHEET_TEXT = "正文"
 TABLE_SHEET_PREFIX = "表"  # sheets 表二, 表三, 表四 in the workbook nianbao writes
 INFO_HEAD = ("项目", "内容")
 TEXT_HEAD = ("部分", "内容")
+# 2008 edition (条例第三十二条): 正文 lists the sections row by row, 关键数据 the key figures
+# (written and read by generator/xlsx_items.py and generator/load/xlsx_items.py)
+SECTIONS_HEAD = ("标题", "对应条例事项", "内容")
+SHEET_FIGURES = "关键数据"
+FIGURES_HEAD = ("项目", "数值")
 YES, NO = "是", "否"
 
 FieldKind = Literal["text", "int", "date", "bool", "amount", "count", "kind", "edition"]
@@ -47,6 +52,8 @@ def _walk(model: type[BaseModel], prefix: tuple[str, ...]) -> list[FieldSpec]:
     out: list[FieldSpec] = []
     for key, info in model.model_fields.items():
         path = prefix + (key,)
+        if _is_list(info.annotation):
+            continue  # a list of parts (the 2008 sections) is no single field
         sub = next((a for a in (info.annotation, *getattr(info.annotation, "__args__", ()))
                     if isinstance(a, type) and issubclass(a, BaseModel)), None)
         if sub is not None:
@@ -56,15 +63,34 @@ def _walk(model: type[BaseModel], prefix: tuple[str, ...]) -> list[FieldSpec]:
     return out
 
 
+def _is_list(annotation: Any) -> bool:
+    return getattr(annotation, "__origin__", None) in (list, tuple)
+
+
 def info_fields(model: type[BaseModel]) -> list[FieldSpec]:
-    """Fields of the 基本信息 sheet: everything but the narrative and the tables."""
-    return [f for f in _walk(model, ()) if f.path[0] not in ("narrative",)
+    """Fields of the 基本信息 sheet: everything but the narrative, the tables and the key
+    figures (2008 edition: sheet 关键数据)."""
+    return [f for f in _walk(model, ()) if f.path[0] not in ("narrative", "figures")
             and not f.path[0].startswith("table")]
 
 
 def narrative_fields(model: type[BaseModel]) -> list[FieldSpec]:
-    """Fields of the 正文 sheet: the narrative parts, one cell each."""
+    """Fields of the 正文 sheet: the narrative parts, one cell each.
+
+    None for a narrative that is a list of sections (2008 edition): its 正文 sheet holds
+    one row per section, read and written by the xlsx_items modules.
+    """
+    narrative = model.model_fields.get("narrative")
+    sub = narrative.annotation if narrative else None
+    if isinstance(sub, type) and issubclass(sub, BaseModel) and any(
+            _is_list(f.annotation) for f in sub.model_fields.values()):
+        return []
     return [f for f in _walk(model, ()) if f.path[0] == "narrative"]
+
+
+def figure_fields(model: type[BaseModel]) -> list[FieldSpec]:
+    """Rows of the 关键数据 sheet (2008 edition): every key figure, in model order."""
+    return [f for f in _walk(model, ()) if f.path[0] == "figures"]
 
 
 def agency_kinds() -> list[str]:

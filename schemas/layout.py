@@ -13,7 +13,7 @@ from typing import Literal, Protocol, Sequence, TypeVar
 
 Path = tuple[str, ...]
 CellKind = Literal["label", "head", "banner", "note", "value"]
-ValueKind = Literal["count", "delta", "amount"]
+ValueKind = Literal["count", "delta", "amount", "amount_unit"]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def normalise_number_text(text: str) -> str:
     return text.replace(",", "").replace(" ", "")
 
 
-def _to_count(v: Any) -> Any:
+def to_count(v: Any) -> Any:
     """Accept integers (and integer-valued text); reject bools, fractions and words."""
     if v is None or (isinstance(v, int) and not isinstance(v, bool)):
         return v
@@ -75,7 +75,7 @@ def _to_amount(v: Any) -> Any:
 # the JSON Schema still carries minimum 0 so editors flag it while typing.
 Count = Annotated[
     int | None,
-    BeforeValidator(_to_count),
+    BeforeValidator(to_count),
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]}),
     Field(default=None),
 ]

@@ -20,6 +20,10 @@ def _blank(text: str | None) -> bool:
 
 def narrative_texts(ctx: Context) -> Iterator[tuple[tuple[str, ...], str, str]]:
     """(model path, section title, text) of every narrative part the agency wrote."""
+    if ctx.checked.edition.family == "items":  # 2008: the intro and the sections' texts
+        from generator.checks.rules_items import items_texts
+        yield from items_texts(ctx)
+        return
     narrative = ctx.report.narrative
     for key in ("intro",) + tuple(k for k, _ in OVERVIEW_PARTS):
         text = getattr(narrative.overview, key)

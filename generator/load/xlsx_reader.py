@@ -28,6 +28,7 @@ from generator.load.xlsx_values import (
     Evaluator,
     FormulaError,
     as_amount,
+    as_amount_unit,
     as_bool,
     as_count,
     as_date,
@@ -57,8 +58,12 @@ def read_xlsx(path: FilePath, name: str) -> RawReport:
     reader = _Reader(Book(path, name), name)
     reader.read_fields()
     reader.read_title_line()
-    for layout in _edition(reader.data).tables:
+    edition = _edition(reader.data)
+    for layout in edition.tables:
         reader.read_table(layout)
+    if edition.family == "items":  # 2008: no tables; sections on 正文, figures on 关键数据
+        from generator.load.xlsx_items import read_items
+        read_items(reader, edition)
     if reader.problems:
         unique = {(p.where, p.message): p for p in reader.problems}
         raise LoadError(list(unique.values()))
@@ -190,10 +195,12 @@ class _Reader:
                 _put(self.data, slot.path, None)
                 continue
             self.sources[slot.path] = self.source(loc.sheet, pos)
-            _put(self.data, slot.path, self._table_value(loc.sheet, pos, slot))
+            _put(self.data, slot.path, self._table_value(loc.sheet, pos, slot,
+                                                         loc.units.get(slot.path)))
         self._uncovered(loc, corner)
 
-    def _table_value(self, sheet: Sheet, pos: Pos, slot: ValueSlot) -> Any:
+    def _table_value(self, sheet: Sheet, pos: Pos, slot: ValueSlot,
+                     unit: str | None = None) -> Any:
         value = self.value(sheet, pos, _cell_words(slot))
         spelled = zero_spelling(value)
         if spelled is not None:
@@ -201,6 +208,8 @@ class _Reader:
             return None
         if slot.value_kind == "amount":
             return as_amount(value, sheet.number_format(pos))
+        if slot.value_kind == "amount_unit":  # 2019 采购总金额: text with its unit
+            return as_amount_unit(value, sheet.number_format(pos), unit)
         return as_count(value)
 
     def _label_notes(self, loc: Located, corner: Source) -> None:

@@ -21,6 +21,7 @@ A value whose row or column label cannot be found at all is "unlocated": LABELS 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -71,6 +72,7 @@ class Located:
     found: dict[Pos, Pos] = field(default_factory=dict)  # label anchor → sheet cell
     fuzzy: dict[Pos, str] = field(default_factory=dict)  # label anchor → text as written
     cells: dict[Path, Pos] = field(default_factory=dict)  # value path → sheet cell
+    units: dict[Path, str] = field(default_factory=dict)  # value path → unit its header gave
 
     def expected(self, lab: LabelSpec) -> Pos | None:
         """Where a row label not found should be: between the rows around it, in the column
@@ -247,6 +249,33 @@ def _guess_rows(spec: TableSpec, sheet: Sheet, rows: dict[int, int]) -> None:
 
 
 # ---- step 3: labels in their rows ----------------------------------------------------------
+# A header may carry the unit of its column, as real 2019 reports print "采购总金额（单位：万元）"
+# where the national table has "采购总金额": the same label, and the unit of its figures.
+_UNIT_NOTE = re.compile(r"\(单位:(万元|元)\)")  # on normalised text (half-width brackets)
+
+
+def unit_note(official: str, text: str) -> str | None:
+    """'万元' when a normalised header is the official one followed by a unit note."""
+    match = _UNIT_NOTE.fullmatch(text[len(official):]) if text.startswith(official) else None
+    return match[1] if match else None
+
+
+def _with_unit(loc: Located, lab: LabelSpec, claimed: set[Pos]) -> None:
+    """Find a header of amount-with-unit cells written with its unit (2019 采购总金额)."""
+    kinds = {s.path: s.value_kind for s in loc.spec.layout.slots}
+    if lab.kind != "head" or not lab.paths or any(kinds.get(p) != "amount_unit"
+                                                  for p in lab.paths):
+        return
+    for row in _sheet_rows(loc, lab):
+        for pos in loc.sheet.by_row.get(row, ()):
+            unit = unit_note(lab.norm, loc.sheet.texts[pos][0])
+            if pos not in claimed and unit:
+                loc.found[(lab.row, lab.col)] = pos
+                claimed.add(pos)
+                loc.units.update(dict.fromkeys(lab.paths, unit))
+                return
+
+
 def _sheet_rows(loc: Located, lab: LabelSpec) -> list[int]:
     """Sheet rows where a label may be: its own rows, else those between its neighbours."""
     rows = [loc.rows[r] for r in range(lab.row, lab.row + lab.rowspan) if r in loc.rows]
@@ -271,7 +300,9 @@ def _find_labels(loc: Located) -> None:
             loc.found[(lab.row, lab.col)] = where[0]
             claimed.add(where[0])
         else:
-            pending.append(lab)
+            _with_unit(loc, lab, claimed)
+            if (lab.row, lab.col) not in loc.found:
+                pending.append(lab)
     for lab in pending:
         scored = [(similarity(lab.norm, loc.sheet.texts[pos][0]), pos)
                   for row in _sheet_rows(loc, lab) for pos in loc.sheet.by_row.get(row, ())

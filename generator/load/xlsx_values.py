@@ -103,6 +103,34 @@ def as_amount(value: Any, number_format: str = "General") -> Any:
     return value
 
 
+UNITS = ("万元", "元")  # units of the 2019 采购总金额 (longest first)
+
+
+def format_unit(number_format: str) -> str | None:
+    """'万元' when a number format prints a unit after the figure (0.000"万元"), else None."""
+    literal = number_format.split(";")[0].replace('"', "").replace("\\", "")
+    return next((unit for unit in UNITS if unit in literal), None)
+
+
+def as_amount_unit(value: Any, number_format: str = "General", unit: str | None = None) -> Any:
+    """采购总金额 (2019) as text with its unit: "8687.376万元" as written; a number gets the
+    unit its number format prints, else the unit of its header ("采购总金额（单位：万元）").
+    A figure without any unit is passed on as is: the model asks for the unit."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        if not math.isfinite(value):
+            return value
+        number = _pad(decimal_of(value), shown_decimals(number_format))
+        unit = format_unit(number_format) or unit
+        return f"{format(number, 'f')}{unit}" if unit else number
+    if isinstance(value, str):
+        text = value.strip()
+        bare = _decimal_text(normalise_number_text(text)) is not None
+        return f"{text}{unit}" if bare and unit else text
+    return value
+
+
 def _decimal_text(text: str) -> Decimal | None:
     try:
         number = Decimal(text)
