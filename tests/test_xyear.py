@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import COUNTY, mutated, run_cli
+from conftest import COUNTY, EXAMPLES, mutated, run_cli
 from generator.checks import run_checks
 from generator.yaml_writer import yaml_document
 
@@ -92,3 +92,38 @@ def test_cli_previous_must_be_the_year_before(tmp_path: Path) -> None:
     result = run_cli("check", COUNTY, "--previous", COUNTY)
     assert result.returncode == 2
     assert "--previous 应为2023年度的报告，但该文件是2024年度的" in result.stderr
+
+
+def test_previous_across_the_edition_change(county_raw, tmp_path: Path) -> None:
+    """A 2021 report checked against a 2020 report in the 2019 tables."""
+    this = mutated(county_raw, {("year",): 2021, ("published",): dt.date(2022, 1, 20),
+                                ("narrative", "overview", "intro"): None})
+    path = tmp_path / "2021.yaml"
+    path.write_text(yaml_document(this.edition, this.report.model_dump(mode="python")),
+                    encoding="utf-8")
+    last = EXAMPLES / "zhumadian-housing-2020.yaml"
+    doc = json.loads(run_cli("check", path, "--previous", last, "--format", "json").stdout)
+    carry = [f for f in doc["findings"] if f["rule"] == "XYEAR-CARRY"]
+    assert [(f["expected"], f["actual"]) for f in carry] == [(0, 2), (0, 2)]
+    assert [c["source"]["file"] for c in carry[0]["cells"]] == [str(path), str(last)]
+    assert "2020年表三“四、结转下年度继续办理”行“自然人”列为0" in carry[0]["message"]
+
+
+def test_workbook_in_2019_tables_for_2022_is_an_edition_error(tmp_path: Path) -> None:
+    """The table set decides the edition: a 2022 report filled into 2019 tables."""
+    from openpyxl import load_workbook
+
+    book = tmp_path / "2022.xlsx"
+    assert run_cli("convert", EXAMPLES / "zhumadian-housing-2020.yaml", book).returncode == 0
+    wb = load_workbook(book)
+    info = wb["基本信息"]
+    for row in info.iter_rows(min_col=1, max_col=2):
+        if row[0].value == "格式版本":
+            row[1].value = None
+        if row[0].value == "报告年度":
+            row[1].value = 2022
+    wb.save(book)
+    doc = json.loads(run_cli("check", book, "--format", "json").stdout)
+    assert doc["edition"] == "2019"
+    assert [f["message"] for f in doc["findings"] if f["rule"] == "EDITION-YEAR"] == [
+        "2022年度的报告应使用2021年格式，但本报告使用的是2019年格式的表格"]

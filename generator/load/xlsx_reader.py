@@ -58,7 +58,8 @@ def read_xlsx(path: FilePath, name: str) -> RawReport:
     reader = _Reader(Book(path, name), name)
     reader.read_fields()
     reader.read_title_line()
-    edition = _edition(reader.data)
+    edition = _edition(reader.data, reader.book)
+    reader.data.setdefault("edition", edition.id)  # the table set read decides the edition
     for layout in edition.tables:
         reader.read_table(layout)
     if edition.family == "items":  # 2008: no tables; sections on 正文, figures on 关键数据
@@ -71,15 +72,35 @@ def read_xlsx(path: FilePath, name: str) -> RawReport:
                      reader.unlocated, reader.zero_spellings)
 
 
-def _edition(data: dict[str, Any]) -> schemas.Edition:
-    """The edition whose tables to look for: 格式版本, else the year's, else the newest."""
+def _edition(data: dict[str, Any], book: Book) -> schemas.Edition:
+    """The edition whose tables to look for: 格式版本 when the workbook states it; else the
+    edition whose own table labels the workbook carries (formats.md §1: "the table set is"
+    the signal — a 2022 report printed in 2019 tables must be read as 2019 tables so that
+    EDITION-YEAR can say so); else the year's; else the newest."""
     wanted = str(data.get("edition"))
     if wanted in schemas.EDITIONS:
         return schemas.EDITIONS[wanted]
+    detected = _edition_by_labels(book)
+    if detected is not None:
+        return detected
     year = data.get("year")
     if isinstance(year, int) and schemas.edition_for_year(year) in schemas.EDITIONS:
         return schemas.EDITIONS[schemas.edition_for_year(year)]
     return schemas.EDITIONS[max(schemas.EDITIONS)]
+
+
+def _edition_by_labels(book: Book) -> schemas.Edition | None:
+    """The table edition with the most labels of its own (labels no other edition has)
+    present in the workbook; None when no edition's own labels appear."""
+    labels = {e.id: {normalise(c.text) for t in e.tables for row in t.rows for c in row
+                     if c.text} for e in schemas.EDITIONS.values() if e.tables}
+    present = {text for sheet in book.sheets for text in sheet.by_text}
+    scores = {}
+    for eid, own in labels.items():
+        others = set().union(*(v for k, v in labels.items() if k != eid))
+        scores[eid] = len((own - others) & present)
+    best = max(scores, key=lambda k: (scores[k], k), default=None)
+    return schemas.EDITIONS[best] if best is not None and scores[best] > 0 else None
 
 
 def _put(data: dict[str, Any], path: Path, value: Any) -> None:
