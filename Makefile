@@ -17,6 +17,12 @@ demo: sysdeps-demo $(STAMP)
 	@for f in examples/*.yaml; do \
 	  echo "== $$f"; $(BIN)/nianbao build "$$f" -o out || exit 1; \
 	done
+	@# agencies with their own templates: DIR/templates/ beside DIR/*.yaml
+	@for d in examples/*/templates; do \
+	  for f in $$(dirname $$d)/*.yaml; do \
+	    echo "== $$f (--templates $$d)"; $(BIN)/nianbao build "$$f" -o out --templates "$$d" || exit 1; \
+	  done; \
+	done
 	@# real reports that miss statutory items: built anyway, check tells what is missing
 	@for f in examples/incomplete/*.yaml; do \
 	  echo "== $$f (--force)"; $(BIN)/nianbao build "$$f" -o out --force; \

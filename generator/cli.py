@@ -60,6 +60,12 @@ def parser() -> argparse.ArgumentParser:
     convert.add_argument("--force", action="store_true", help="覆盖已存在的目标文件")
     _read_options(convert)
 
+    templates = sub.add_parser("templates", help="本机关模板：导出内置模板以便修改")
+    tsub = templates.add_subparsers(dest="templates_command", required=True, metavar="子命令")
+    export = tsub.add_parser("export", help="把内置模板复制到目录中，并附中文说明")
+    export.add_argument("dir", type=Path)
+    export.add_argument("--force", action="store_true", help="覆盖目录中已有的同名文件")
+
     rules = sub.add_parser("rules", help="列出全部校验规则")
     rules.add_argument("--edition", help="只列出适用于该格式版本的规则")
     rules.add_argument("--format", choices=("text", "json"), default="text")

@@ -104,6 +104,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Check, then render and write the asked formats (refuses on errors unless --force)."""
     from generator.pipeline import build
     from generator.render import FORMATS, RenderOptions
+    from generator.render.contract import TemplateContractError
 
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -122,6 +123,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     options = RenderOptions(template_dirs=(args.templates,) if args.templates else ())
     try:
         written = build(checked.validated, formats, args.output, options)
+    except TemplateContractError as err:  # a template dropped a statutory part
+        console.print_problems(err, "错误")
+        return EXIT_ERRORS
     except NianbaoError as err:
         console.print_problems(err, "无法生成")
         return EXIT_UNREADABLE
@@ -148,6 +152,20 @@ def cmd_convert(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     write_data_file(args.target, validated.edition, validated.report.model_dump(mode="python"))
     console.say(f"已生成 {args.target}")
+    return EXIT_OK
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    """`templates export DIR`: copy the built-in templates with a Chinese README."""
+    from generator.template_export import export
+
+    try:
+        written = export(args.dir, args.force)
+    except FileExistsError as exc:
+        console.warn(f"{exc} 已存在：为免覆盖本机关改过的模板，未导出（确需覆盖请加 --force）")
+        return EXIT_UNREADABLE
+    console.say(f"已导出 {len(written)} 个文件到 {args.dir}：说明见 {args.dir / 'README.md'}；"
+                f"生成时加 --templates {args.dir}")
     return EXIT_OK
 
 

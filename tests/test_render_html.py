@@ -412,8 +412,18 @@ def test_template_context_documented_keys(doc):
     assert set(ctx) == {"doc", "sections", "preview", "flags"}
     assert list(ctx["sections"]) == SECTION_IDS
     assert ctx["sections"]["table3"] is doc.section("table3")
-    for key in ctx:
-        assert f"``{key}``" in (html_render.template_context.__doc__ or "")
+    assert set(ctx) <= set(html_render.CONTEXT_VARIABLES)
+
+
+def test_built_in_templates_use_only_documented_variables():
+    import jinja2.meta
+
+    env = html_render.environment(html_render.search_path(RenderOptions()))
+    allowed = set(html_render.CONTEXT_VARIABLES) | {m.split("(")[0] for m in html_render.MACROS}
+    for name in env.list_templates(extensions=["html"]):
+        source = env.loader.get_source(env, name)[0]
+        used = jinja2.meta.find_undeclared_variables(env.parse(source))
+        assert used <= allowed, (name, used - allowed)
 
 
 def test_row_groups_marked_to_stay_together(tree):

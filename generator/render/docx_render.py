@@ -7,6 +7,9 @@ How it is fast and deterministic:
 * Per report only word/document.xml (the body, built with lxml) and docProps/core.xml (dates
   from the data, never the clock) are written and appended to a copy of that static zip,
   always in the same order with the fixed timestamp 1980-01-01.
+* With `RenderOptions.reference_docx` the template is nianbao's base restyled by that Word
+  document (`docx_reference`: styles, theme, page, header/footer), built once per process and
+  reference file (path + mtime + size), so a batch reads the reference once.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ import functools
 import io
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
-from generator.document import Block, Document, Heading, Para, Table
-from generator.render import RenderOptions
-from generator.render.docx_styles import SIGNATURE, add_text, build_base, el, q
+from generator.document import Document, Table
+from generator.render import RenderOptions, contract
+from generator.render.docx_reference import load_reference, reference_key
+from generator.render.docx_styles import SIGNATURE, BasePackage, add_text, build_base, el, q
 from generator.render.docx_tables import is_table, table_element
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed ZipInfo.date_time: no clock in the output
@@ -55,9 +60,13 @@ def _zip_info(name: str) -> zipfile.ZipInfo:
 
 
 @functools.cache
-def _template() -> _Template:
-    """Build the template once per process (python-docx loading and saving is the slow part)."""
-    base = build_base()
+def _base() -> BasePackage:
+    """Nianbao's own template parts, once per process (python-docx is the slow part)."""
+    return build_base()
+
+
+def _build(base: BasePackage) -> _Template:
+    """Zip the static entries once with fixed timestamps; parse the body skeleton."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in base.order():
@@ -65,6 +74,19 @@ def _template() -> _Template:
                 archive.writestr(_zip_info(name), base.parts[name])
     root = etree.fromstring(base.parts["word/document.xml"])
     return _Template(buffer.getvalue(), root)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_template(key: tuple[str, int, int] | None) -> _Template:
+    """Nianbao's template (key None) or the one restyled by a reference (path, mtime, size)."""
+    if key is None:
+        return _build(_base())
+    return _build(load_reference(_base(), Path(key[0])))
+
+
+def _template(reference: Path | None = None) -> _Template:
+    """The template, built once per process and reference file; a changed file is re-read."""
+    return _cached_template(None if reference is None else reference_key(reference))
 
 
 # ---- body ----------------------------------------------------------------------------------
@@ -82,41 +104,48 @@ def heading_style(level: int) -> str:
     return f"Heading{min(max(level, 1), 4)}"
 
 
-def block_element(block: Block) -> etree._Element:
-    """One block of a section: heading, body paragraph (generated or not) or table."""
-    if isinstance(block, Heading):
-        return paragraph(block.text, heading_style(block.level))
-    if isinstance(block, Para):
-        return paragraph(block.text)  # generated sentences are ordinary body text
-    if isinstance(block, Table):
-        return table_element(block)
-    raise TypeError(f"unknown block {type(block).__name__}")
+def _separate_tables(out: list[etree._Element], node: etree._Element) -> None:
+    if is_table(node) and out and is_table(out[-1]):
+        out.append(paragraph(""))  # adjacent tables would merge into one
 
 
-def body_elements(doc: Document) -> list[etree._Element]:
-    """Title, preamble, the six sections (Heading 1 + blocks), then the 落款."""
-    out = [paragraph(doc.title, "Title")]
-    out.extend(paragraph(p.text) for p in doc.preamble)
-    for section in doc.sections:
-        out.append(paragraph(section.heading, heading_style(1)))
-        for block in section.blocks:
-            node = block_element(block)
-            if is_table(node) and is_table(out[-1]):
-                out.append(paragraph(""))  # adjacent tables would merge into one
-            out.append(node)
-    if doc.signature is not None:
-        out.append(paragraph("", SIGNATURE))  # one blank line above the 落款
-        out.append(paragraph(doc.signature.name, SIGNATURE))
-        if doc.signature.date:
-            out.append(paragraph(doc.signature.date, SIGNATURE))
+def body_elements(doc: Document, options: RenderOptions | None = None) -> list[etree._Element]:
+    """The body in the order of the rendered page: title, preamble, sections, 落款.
+
+    The page comes from the HTML templates (so an agency override — a letterhead line,
+    contact details in the 落款 — reaches the DOCX too); the statutory tables are built
+    from the document model, never from the page, so no template can alter them.
+    """
+    from generator.render import html_render
+
+    _, body = html_render.render_page(doc, options or RenderOptions())
+    tables = {b.table_id: b for s in doc.sections for b in s.blocks if isinstance(b, Table)}
+    out: list[etree._Element] = []
+    signed = False
+    for block in contract.page_blocks(body):
+        if block.kind == "table":
+            node = table_element(tables[block.text])
+        elif block.kind == "title":
+            node = paragraph(block.text, "Title")
+        elif block.kind == "heading":
+            node = paragraph(block.text, heading_style(block.level))
+        elif block.kind == "signature":
+            if not signed:
+                out.append(paragraph("", SIGNATURE))  # one blank line above the 落款
+                signed = True
+            node = paragraph(block.text, SIGNATURE)
+        else:
+            node = paragraph(block.text)
+        _separate_tables(out, node)
+        out.append(node)
     return out
 
 
-def document_xml(doc: Document) -> bytes:
+def document_xml(doc: Document, options: RenderOptions | None = None) -> bytes:
     """word/document.xml: the template's body skeleton with the report's blocks."""
-    root = copy.deepcopy(_template().document_root)
+    root = copy.deepcopy(_template(options.reference_docx if options else None).document_root)
     sect_pr = root.find(q("w:body")).find(q("w:sectPr"))
-    for node in body_elements(doc):
+    for node in body_elements(doc, options):
         sect_pr.addprevious(node)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
@@ -145,9 +174,10 @@ def core_xml(doc: Document) -> bytes:
 
 
 # ---- package -------------------------------------------------------------------------------
-def package(document: bytes, core: bytes) -> bytes:
-    """The .docx: the static zip with core.xml and document.xml appended (fixed order)."""
-    buffer = io.BytesIO(_template().static_zip)
+def package(document: bytes, core: bytes, reference: Path | None = None) -> bytes:
+    """The .docx: the static zip (of the reference's template, if any) with core.xml and
+    document.xml appended (fixed order)."""
+    buffer = io.BytesIO(_template(reference).static_zip)
     buffer.seek(0, io.SEEK_END)
     with zipfile.ZipFile(buffer, "a") as archive:
         archive.writestr(_zip_info(DYNAMIC_PARTS[0]), core)
@@ -157,5 +187,4 @@ def package(document: bytes, core: bytes) -> bytes:
 
 def render(doc: Document, options: RenderOptions) -> bytes:
     """Render a document to DOCX bytes (renderer protocol of `generator.render`)."""
-    del options  # no DOCX-specific options yet: agency .docx templates are not supported
-    return package(document_xml(doc), core_xml(doc))
+    return package(document_xml(doc, options), core_xml(doc), options.reference_docx)

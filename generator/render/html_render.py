@@ -19,7 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from generator.document import Document, Heading, Para, Table
 from generator.errors import Problem, RenderError
-from generator.render import TEMPLATES_DIR, RenderOptions
+from generator.render import TEMPLATES_DIR, RenderOptions, contract
 
 ENTRY_TEMPLATE = "report.html"
 
@@ -43,18 +43,27 @@ def environment(dirs: tuple[str, ...]) -> SandboxedEnvironment:
     return env
 
 
-def template_context(doc: Document, options: RenderOptions) -> dict[str, Any]:
-    """The variables every template sees.
+# The template context, documented once: `nianbao templates export` writes it into the
+# README it puts beside the templates, and a test fails when a built-in template uses a
+# variable that is not listed here.
+CONTEXT_VARIABLES = {
+    "doc": "整份报告（Document）：doc.title 标题、doc.agency 机关名称、doc.year 年度、doc.edition "
+           "格式版本、doc.preamble 导语段落、doc.sections 各部分、doc.signature 落款（name、date）、"
+           "doc.date_iso 文件日期",
+    "sections": "按编号取各部分：sections.overview、sections.table2 …（2008年格式为 s1、s2 …）",
+    "section": "在 section_* 块内：当前这一部分（id、heading 标题、blocks 内容）",
+    "preview": "仅浏览器预览时为 true；生成的文件中为 false",
+    "flags": "仅预览：{单元格: 级别}，有问题的单元格；生成的文件中为空",
+}
+MACROS = {
+    "render_section(section)": "输出一个部分（标题和内容）",
+    "render_blocks(blocks)": "输出段落、小标题和表格",
+    "render_table(table)": "输出法定表格：表格的标签和数字只能由它输出",
+}
 
-    ``doc``       the whole Document (title, agency, year, preamble, sections, signature,
-                  date_iso, meta)
-    ``sections``  the sections by id, in document order (``sections.table3``)
-    ``preview``   True only for the browser preview; built files are rendered with False
-    ``flags``     preview only: {cell key: severity} of cells with findings
-                  (``options.extra["cell_flags"]``); empty in built files
-    Inside a ``section_*`` block, ``section`` is the Section being drawn.  The macros of
-    ``_tables.html`` (render_section, render_blocks, render_table) draw the model.
-    """
+
+def template_context(doc: Document, options: RenderOptions) -> dict[str, Any]:
+    """The variables every template sees (documented in CONTEXT_VARIABLES)."""
     flags = dict(options.extra.get("cell_flags") or {}) if options.preview else {}
     return {
         "doc": doc,
@@ -94,20 +103,29 @@ def template_problem(exc: BaseException, dirs: tuple[str, ...]) -> Problem | Non
     return Problem(location, f"模板错误：{message}")
 
 
-def render_text(doc: Document, options: RenderOptions) -> str:
-    """The page as a string; template errors become RenderError with file and line."""
+def render_page(doc: Document, options: RenderOptions) -> tuple[str, Any]:
+    """The page as a string and its parsed <body>, after checking the template contract
+    (every statutory section and table still on the page; see generator.render.contract)."""
     dirs = search_path(options)
     env = environment(dirs)
     try:
-        return env.get_template(ENTRY_TEMPLATE).render(template_context(doc, options))
+        template = env.get_template(ENTRY_TEMPLATE)
+        text = template.render(template_context(doc, options))
     except Exception as exc:
         problem = template_problem(exc, dirs)
         if problem is None:
             raise
         raise RenderError([problem]) from exc
+    body = contract.parse(text)
+    contract.check_contract(doc, body, template.filename or ENTRY_TEMPLATE)
+    return text, body
+
+
+def render_text(doc: Document, options: RenderOptions) -> str:
+    """The page as a string; template errors become RenderError with file and line."""
+    return render_page(doc, options)[0]
 
 
 def render(doc: Document, options: RenderOptions) -> bytes:
     """The report as one self-contained UTF-8 HTML file (CSS inline, nothing fetched)."""
     return render_text(doc, options).encode("utf-8")
-

@@ -1,0 +1,115 @@
+"""Agency templates (issue 5): export, overrides in all three formats, the statutory parts
+protected, errors located."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from conftest import COUNTY, EXAMPLES, run_cli
+from generator.compose import compose
+from generator.load import load
+from generator.template_export import BLOCKS, FILES, base_blocks, readme_text, template_files
+from generator.validate import validate
+from test_formats_agree import assert_in_order, docx_text, expected_items, html_text, pdf_text
+
+LETTERHEAD = EXAMPLES / "letterhead"
+OVERRIDE_TEXT = ["某某县水利局政务公开专栏", "联系电话：0000-7788990", "地址：某某县人民路99号"]
+
+
+def test_export_copies_every_template_with_a_readme(tmp_path: Path) -> None:
+    result = run_cli("templates", "export", tmp_path / "t")
+    assert result.returncode == 0, result.stderr
+    got = sorted(str(p.relative_to(tmp_path / "t")) for p in (tmp_path / "t").rglob("*")
+                 if p.is_file())
+    assert got == sorted(template_files() + ["README.md"])
+    again = run_cli("templates", "export", tmp_path / "t")
+    assert again.returncode == 2 and "已存在" in again.stderr
+
+
+def test_readme_covers_every_file_and_block() -> None:
+    assert sorted(FILES) == template_files()
+    assert base_blocks() == list(BLOCKS)
+    text = readme_text()
+    assert all(f"`{b}`" in text for b in base_blocks())
+    assert "`render_table(table)`" in text and "`doc`" in text
+
+
+@pytest.fixture(scope="module")
+def override_builds(tmp_path_factory) -> dict[str, dict[str, str]]:
+    """The letterhead example built with and without its templates."""
+    out = {}
+    source = LETTERHEAD / "water-2024.yaml"
+    for name, extra in (("plain", []), ("override", ["--templates", LETTERHEAD / "templates"])):
+        folder = tmp_path_factory.mktemp(name)
+        result = run_cli("build", source, "-o", folder, *extra)
+        assert result.returncode == 0, result.stderr
+        files = {p.suffix[1:]: p for p in folder.iterdir()}
+        out[name] = {"html": html_text(files["html"]), "docx": docx_text(files["docx"]),
+                     "pdf": pdf_text(files["pdf"]), "raw_html": files["html"].read_text("utf-8")}
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])
+def test_override_text_appears_in_every_format(override_builds, fmt: str) -> None:
+    for text in OVERRIDE_TEXT:
+        assert text in override_builds["override"][fmt], (fmt, text)
+        assert text not in override_builds["plain"][fmt]
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])
+def test_statutory_tables_unchanged_by_the_override(override_builds, fmt: str) -> None:
+    doc = compose(validate(load(LETTERHEAD / "water-2024.yaml")))
+    assert_in_order(expected_items(doc), override_builds["override"][fmt], fmt)
+
+
+def test_override_html_tables_identical(override_builds) -> None:
+    def tables(page: str) -> list[bytes]:
+        return [lxml_html.tostring(t) for t in lxml_html.fromstring(page).iter("table")]
+    assert tables(override_builds["override"]["raw_html"]) == \
+        tables(override_builds["plain"]["raw_html"])
+
+
+def _template(tmp_path: Path, body: str) -> Path:
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "report.html").write_text('{% extends "_base.html" %}\n' + body, encoding="utf-8")
+    return folder
+
+
+def test_dropping_a_section_is_a_sections_error(tmp_path: Path) -> None:
+    folder = _template(tmp_path, "{% block section_table3 %}{% endblock %}")
+    out = tmp_path / "out"
+    result = run_cli("build", COUNTY, "-o", out, "--templates", folder)
+    assert result.returncode == 1
+    assert (f"错误 {folder / 'report.html'}：SECTIONS：模板删去或改动了“三、收到和处理政府信息公开申请情况”"
+            "这一部分") in result.stderr.replace("\n", "")
+    assert not out.exists()
+
+
+def test_a_hand_made_table_is_refused(tmp_path: Path) -> None:
+    body = ('{% block section_table4 %}<section id="table4"><h2>{{ section.heading }}</h2>'
+            "<table><tr><td>0</td></tr></table></section>{% endblock %}")
+    result = run_cli("build", COUNTY, "-o", tmp_path / "out", "--templates",
+                     _template(tmp_path, body), "--format", "html")
+    assert result.returncode == 1
+    assert "SECTIONS：模板没有输出表四：法定表格必须用 render_table 宏输出" in result.stderr
+
+
+def test_template_error_names_file_and_line(tmp_path: Path) -> None:
+    folder = _template(tmp_path, "{% block title %}\n{{ doc.title }\n{% endblock %}")
+    result = run_cli("build", COUNTY, "-o", tmp_path / "out", "--templates", folder,
+                     "--format", "docx")
+    assert result.returncode == 2
+    assert f"无法生成 {folder / 'report.html'} 第3行：模板错误：" in result.stderr.replace("\n", "")
+    assert "Traceback" not in result.stderr
+
+
+def test_templates_are_sandboxed(tmp_path: Path) -> None:
+    body = "{% block title %}{{ doc.__class__.__init__.__globals__ }}{% endblock %}"
+    result = run_cli("build", COUNTY, "-o", tmp_path / "out", "--templates",
+                     _template(tmp_path, body), "--format", "html")
+    assert result.returncode == 2 and "模板错误" in result.stderr
+    assert not (tmp_path / "out").exists()
