@@ -50,6 +50,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--format", default="html,pdf,docx", help="逗号分隔：html,pdf,docx")
     build.add_argument("--force", action="store_true", help="有错误也生成")
     build.add_argument("--templates", type=Path, help="本机关模板目录（优先于内置模板）")
+    build.add_argument("--reference-docx", type=Path, metavar="样式.docx",
+                       help="从本机关的 Word 文档取样式、页面和页眉页脚（红头）")
     build.add_argument("--previous", type=Path, metavar="上年报告",
                        help="上一年度的报告（.xlsx 或 .yaml），用于跨年度校验")
     _read_options(build)

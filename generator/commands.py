@@ -120,7 +120,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         console.warn(f"报告有 {checked.summary['errors']} 个错误，未生成任何文件。"
                      "请按上面的提示修正数据；确需生成草稿请加 --force")
         return EXIT_ERRORS
-    options = RenderOptions(template_dirs=(args.templates,) if args.templates else ())
+    options = RenderOptions(template_dirs=(args.templates,) if args.templates else (),
+                            reference_docx=args.reference_docx)
     try:
         written = build(checked.validated, formats, args.output, options)
     except TemplateContractError as err:  # a template dropped a statutory part

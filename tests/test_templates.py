@@ -113,3 +113,26 @@ def test_templates_are_sandboxed(tmp_path: Path) -> None:
                      _template(tmp_path, body), "--format", "html")
     assert result.returncode == 2 and "模板错误" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_reference_docx_from_the_command_line(tmp_path: Path) -> None:
+    import zipfile
+
+    import docx
+
+    reference = tmp_path / "我局样式.docx"
+    word = docx.Document()
+    word.sections[0].header.paragraphs[0].text = "某某县交通运输局（红头）"
+    word.save(reference)
+    out = tmp_path / "out"
+    result = run_cli("build", COUNTY, "-o", out, "--format", "docx", "--reference-docx", reference)
+    assert result.returncode == 0, result.stderr
+    (built,) = out.iterdir()
+    with zipfile.ZipFile(built) as z:
+        headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
+    assert any("某某县交通运输局（红头）" in h for h in headers)
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"not a docx")
+    failed = run_cli("build", COUNTY, "-o", tmp_path / "o2", "--format", "docx",
+                     "--reference-docx", bad)
+    assert failed.returncode == 2 and "参考文档不是有效的 .docx 文件" in failed.stderr

@@ -23,10 +23,13 @@ class RenderOptions:
 
     template_dirs: agency template folders searched before the built-in ones.
     preview: HTML for the browser preview (marks cells with findings); never in built files.
+    reference_docx: a .docx made in Word whose styles, page setup and header/footer
+        (letterhead) the DOCX takes, like pandoc's --reference-doc (docx_reference).
     """
 
     template_dirs: tuple[Path, ...] = ()
     preview: bool = False
+    reference_docx: Path | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
