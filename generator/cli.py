@@ -74,6 +74,16 @@ def parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="输出数据文件的 JSON Schema")
     schema.add_argument("--edition", default="2021")
+
+    serve = sub.add_parser("serve", help="在浏览器中预览报告：随文件保存自动更新，标出有问题的单元格")
+    serve.add_argument("path", nargs="?", type=Path, default=Path("."),
+                       help="年报文件或文件夹（默认当前文件夹）")
+    serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    serve.add_argument("--host", help="监听地址（默认 127.0.0.1，只允许本机访问）")
+    serve.add_argument("--open", action="store_true", help="启动后打开浏览器")
+    serve.add_argument("--templates", type=Path, help="本机关模板目录（优先于内置模板）")
+    serve.add_argument("--blank-as-zero", action="store_true",
+                       help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
     return p
 
 

@@ -57,7 +57,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     edition_id = args.edition or schemas.edition_for_year(args.year)
     if edition_id not in schemas.EDITIONS:
-        console.warn(f"不支持的格式版本“{edition_id}”：本版本支持 {'、'.join(schemas.EDITIONS)}")
+        console.warn(f"不支持的格式版本“{edition_id}”：本版本支持 {'、'.join(sorted(schemas.EDITIONS))}")
         return EXIT_UNREADABLE
     values = {"edition": edition_id, "year": args.year, "signature": {"show": True},
               "agency": {"name": args.agency, "kind": AgencyKind.department.value}}
@@ -176,6 +176,15 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     console.print_rules(rules_for(args.edition), args.format == "json")
     return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Preview reports in a browser, live; runs until Ctrl-C (generator.serve)."""
+    from generator.serve import ServeOptions, serve
+
+    options = ServeOptions(ReadOptions(blank_as_zero=args.blank_as_zero),
+                           (args.templates,) if args.templates else ())
+    return serve(args.path, args.host, args.port, args.open, options)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -44,9 +44,12 @@ class ReadOptions:
     year: int | None = None
 
 
-def read(path: str | Path, options: ReadOptions = ReadOptions()) -> Validated:
-    """Load and validate one input file (raises NianbaoError when unreadable)."""
-    raw = load(path, options.agency, options.year)
+def read(path: str | Path, options: ReadOptions = ReadOptions(),
+         name: str | None = None) -> Validated:
+    """Load and validate one input file (raises NianbaoError when unreadable).
+
+    name: how messages name the file, when not by its path (see generator.load.load)."""
+    raw = load(path, options.agency, options.year, name)
     return validate(raw, options.edition, options.blank_as_zero)
 
 

@@ -37,7 +37,7 @@ def choose_edition(data: dict[str, Any], override: str | None, file: str) -> sch
         wanted = schemas.edition_for_year(year) if isinstance(year, int) else "2021"
     wanted = str(wanted)
     if wanted not in schemas.EDITIONS:
-        known = "、".join(schemas.EDITIONS)
+        known = "、".join(sorted(schemas.EDITIONS))
         raise SchemaError([Problem(f"{file} edition", f"不支持的格式版本“{wanted}”："
                                    f"本版本支持 {known} 年格式")])
     return schemas.EDITIONS[wanted]

@@ -7,7 +7,7 @@ from enum import Enum
 
 from pydantic import Field
 
-from schemas.types import Amount, Count, Strict, Text
+from schemas.types import Amount, Count, Name, Strict, Text
 
 TITLE_SUFFIX = "年政府信息公开工作年度报告"
 
@@ -24,7 +24,7 @@ class AgencyKind(str, Enum):
 class Agency(Strict):
     """The agency that issues the report."""
 
-    name: str = Field(min_length=1, max_length=100, title="机关名称")
+    name: Name = Field(min_length=1, max_length=100, title="机关名称")
     kind: AgencyKind = Field(default=AgencyKind.department, title="机关类型")
     website: Text = Field(default=None, title="政府信息公开网址")
     contact: Text = Field(default=None, title="联系方式（地址、电话、邮编）")

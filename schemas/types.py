@@ -86,15 +86,31 @@ Amount = Annotated[
                     "pattern": r"^\d+(\.\d+)?$"}, {"type": "null"}]}),
     Field(default=None),
 ]
+MAX_TEXT = 20_000  # characters per narrative part (a 总体情况 is advised to stay under 1,000)
+# C0/C1 control characters other than tab and line breaks: invisible, and not allowed in the
+# XML of a DOCX; they come from copy and paste, never on purpose, so they are removed.
+CONTROL_CHARS = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+CONTROL_CHARS.update(dict.fromkeys(range(0x7F, 0xA0)))
+
+
+def clean_text(v: Any) -> Any:
+    """Text without control characters and without surrounding white space."""
+    if isinstance(v, str):
+        return v.translate(CONTROL_CHARS).replace("\r\n", "\n").replace("\r", "\n").strip()
+    return v
+
+
 def _to_text(v: Any) -> Any:
     """Narrative text without the trailing newline YAML blocks and spreadsheets add.
 
     Stripping makes a YAML → xlsx → YAML round trip exact; an all-blank text is no text.
     """
-    if isinstance(v, str):
-        v = v.strip()
-        return v or None
-    return v
+    v = clean_text(v)
+    if isinstance(v, str) and len(v) > MAX_TEXT:
+        raise PydanticCustomError("nianbao_text", "文字过长（{n}字）：每一部分不超过{limit}字，"
+                                  "请精简", {"n": len(v), "limit": MAX_TEXT})
+    return v or None
 
 
 Text = Annotated[str | None, BeforeValidator(_to_text), Field(default=None)]
+Name = Annotated[str, BeforeValidator(clean_text)]

@@ -47,13 +47,16 @@ class RawReport:
     zero_spellings: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
-def load(path: str | Path, agency: str | None = None, year: int | None = None) -> RawReport:
+def load(path: str | Path, agency: str | None = None, year: int | None = None,
+         name: str | None = None) -> RawReport:
     """Read a report input file (.yaml/.yml/.xlsx) into plain values with provenance.
 
     agency and year, when given (command line --agency/--year), win over the file's.
+    name: how messages name the file (default: the path); batch workers read a temporary
+    copy of the input's bytes but report the file by its name in the batch folder.
     """
     path = Path(path)
-    name = str(path)
+    name = str(path) if name is None else name
     if not path.is_file():
         raise LoadError([Problem(name, "文件不存在或不是普通文件，请检查路径")])
     if path.stat().st_size > MAX_FILE_BYTES:

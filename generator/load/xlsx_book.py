@@ -24,6 +24,13 @@ ENCRYPTED = "工作簿设置了打开密码：请在 Excel/WPS 中取消密码�
 OLD_XLS = "这是旧版 Excel（.xls）文件，只是扩展名为 .xlsx：" + SAVE_AS
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # <f>, <f t="shared" …/>, <x:f>; not <formula1>
 MAX_MERGED_CELLS = 200_000  # merged ranges are indexed cell by cell; refuse absurd ones
+# Resource limits (README "Limits"): a report workbook is tens of kilobytes unpacked.  These
+# are checked on the zip directory, before anything is inflated, so a zip bomb (a tiny file
+# that inflates to gigabytes) or a million-row sheet is refused in milliseconds.
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+MAX_RATIO = 200           # inflated / compressed per entry; real xlsx parts stay below ~30
+MAX_ROWS = 20_000         # rows per sheet (from the sheet's <dimension>)
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
 
 Pos = tuple[int, int]  # (row, column), 1-based as in openpyxl
 
@@ -57,6 +64,29 @@ def _zip_kind(path: Path) -> str | None:
     return "压缩包里没有工作簿"
 
 
+def _check_limits(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse packages that would inflate beyond the limits, from the zip directory alone."""
+    infos = archive.infolist()
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNPACKED_BYTES:
+        raise LoadError([Problem(name, f"工作簿解压后达 {total // 1024 // 1024} MB，超过"
+                                       f" {MAX_UNPACKED_BYTES // 1024 // 1024} MB 的上限，"
+                                       "不像是年报数据（可能是“压缩炸弹”），已拒绝读取")])
+    for info in infos:
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise LoadError([Problem(name, f"工作簿中的“{info.filename}”压缩比异常"
+                                           "（可能是“压缩炸弹”），已拒绝读取")])
+    for info in infos:
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            with archive.open(info) as part:
+                head = part.read(4096)
+            match = _DIMENSION.search(head)
+            if match and match.group(1) and int(match.group(1)) > MAX_ROWS:
+                raise LoadError([Problem(name, f"工作表有 {int(match.group(1))} 行，超过"
+                                               f" {MAX_ROWS} 行的上限：年报数据只需几十行，"
+                                               "请删去多余的行后另存再试")])
+
+
 def check_container(path: Path, name: str) -> None:
     """Raise LoadError unless the file is a zip holding a workbook (checked before openpyxl)."""
     data = path.read_bytes()
@@ -69,6 +99,8 @@ def check_container(path: Path, name: str) -> None:
     kind = _zip_kind(path)
     if kind is not None:
         raise LoadError([Problem(name, f"{NOT_XLSX}（{kind}）：{SAVE_AS}")])
+    with zipfile.ZipFile(path) as archive:
+        _check_limits(archive, name)
 
 
 def _open(path: Path, name: str, data_only: bool) -> Any:

@@ -23,7 +23,7 @@ import schemas
 from generator.errors import LoadError, Problem
 from generator.load.xlsx_book import Book, Pos, Sheet
 from generator.load.xlsx_labels import normalise, title_line, without_note
-from generator.load.xlsx_tables import Located, locate
+from generator.load.xlsx_tables import Located, copies, locate
 from generator.load.xlsx_values import (
     Evaluator,
     FormulaError,
@@ -200,6 +200,12 @@ class _Reader:
     # ---- tables -------------------------------------------------------------------------
     def read_table(self, layout: TableLayout) -> None:
         """Locate one table and read its value cells (a missing table is a problem)."""
+        twice = copies(layout, self.book.sheets)
+        if twice:
+            where = "；".join(f"工作表“{sheet.title}” {_address(pos)}" for sheet, pos in twice)
+            self.problems.append(Problem(self.name, f"表{layout.table_id}在工作簿中出现了"
+                                         f"{len(twice)}次（{where}）：请删去多余的，只保留要报送的一份"))
+            return
         loc = locate(layout, self.book.sheets)
         if loc is None:
             self.problems.append(Problem(self.name, _missing(layout)))

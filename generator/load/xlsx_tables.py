@@ -366,6 +366,28 @@ def _place_values(loc: Located) -> None:
             loc.cells[slot.path] = _value_cell(loc, row, cols)
 
 
+def copies(layout: TableLayout, sheets: Sequence[Sheet]) -> list[tuple[Sheet, Pos]]:
+    """Where the table appears, when it appears more than once (else an empty list).
+
+    A copy is a place holding most of the table's own row labels (labels no other row of
+    the layout shares): on several sheets, or twice on one sheet.  Reading one copy and
+    ignoring the other would publish figures the clerk may not have meant.
+    """
+    spec = table_spec(layout)
+    own = [lab.norm for lab in spec.labels if lab.kind == "label" and lab.governing
+           and sum(other.norm == lab.norm for other in spec.labels) == 1]
+    if not own:
+        return []
+    places: list[tuple[Sheet, Pos]] = []
+    for sheet in sheets:
+        counts = sorted(len(sheet.by_text.get(norm, ())) for norm in own)
+        times = counts[len(counts) // 2]  # the median: a stray repeated label is no copy
+        first = sheet.by_text.get(own[0], [])
+        for k in range(times):
+            places.append((sheet, first[k] if k < len(first) else (1, 1)))
+    return places if len(places) > 1 else []
+
+
 def locate(layout: TableLayout, sheets: Sequence[Sheet]) -> Located | None:
     """Find a table on the sheets (the sheet where most of its rows are found), or None."""
     spec = table_spec(layout)

@@ -11,6 +11,7 @@ import yaml
 
 from generator.errors import LoadError, Problem
 from generator.provenance import Source, Sources, key_path
+from schemas.types import CONTROL_CHARS
 
 if TYPE_CHECKING:
     from generator.load import RawReport
@@ -88,6 +89,9 @@ def read_yaml(path: Path, name: str) -> "RawReport":
     except UnicodeDecodeError as exc:
         raise LoadError([Problem(name, f"文件不是 UTF-8 编码（第 {exc.start} 字节附近），"
                                        "请在编辑器中另存为 UTF-8")]) from None
+    # YAML forbids control characters; they come from copy and paste, never on purpose,
+    # and the model removes them from text anyway (schemas.types.clean_text)
+    text = text.translate(CONTROL_CHARS)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -1,0 +1,196 @@
+"""Which files a batch runs: a folder walked at any depth, or a manifest (CSV or YAML).
+
+A file laid out as ``DIR/<机关>/<年>.xlsx|yaml`` is known by its folder (the agency) and its
+name (the year) before it is read, so the same agency's report of the year before
+(``DIR/<机关>/<年-1>.*``) is found for the cross-year rules.  A manifest may name agency
+and year instead; the previous year is then looked up by agency + year among its entries.
+
+Template folders: every ``templates/`` folder on the way from the file's folder up to the
+batch root applies, nearest first (``DIR/<机关>/templates/`` before ``DIR/templates/``), and
+the built-in templates come last.  ``templates/`` folders, hidden files and folders, Office
+lock files (``~$…``) and the output folder are never read as inputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from generator.errors import LoadError, Problem
+
+INPUT_SUFFIXES = (".xlsx", ".xlsm", ".yaml", ".yml",
+                  ".xls", ".et")  # old formats are listed so the summary says why they fail
+TEMPLATES = "templates"
+_YEAR_NAME = re.compile(r"(\d{4})年?")
+MANIFEST_KEYS = {"file": ("file", "文件", "path", "路径"), "agency": ("agency", "机关", "机关名称"),
+                 "year": ("year", "年度", "报告年度")}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One input of a batch.
+
+    name: the file as the user would name it (``DIR/某局/2024.yaml``), used in messages and
+        the findings JSON; rel: the path below the batch root, used in the summary;
+    agency, year: the grouping key for the previous-year lookup (None when unknown);
+    templates: template folders that apply, nearest first; previous: last year's input.
+    """
+
+    path: Path
+    name: str
+    rel: str
+    agency: str | None = None
+    year: int | None = None
+    templates: tuple[Path, ...] = ()
+    previous: Path | None = None
+
+
+def _is_input(path: Path) -> bool:
+    return (path.suffix.lower() in INPUT_SUFFIXES and not path.name.startswith((".", "~$"))
+            and path.is_file())
+
+
+def _layout(rel: Path) -> tuple[str | None, int | None]:
+    """(agency folder, year) of a file named ``<年>.ext``; (None, None) otherwise."""
+    match = _YEAR_NAME.fullmatch(rel.stem)
+    if match is None:
+        return None, None
+    return rel.parent.as_posix(), int(match[1])
+
+
+def template_dirs(path: Path, root: Path) -> tuple[Path, ...]:
+    """``templates/`` folders from the file's folder up to the root, nearest first."""
+    found = []
+    folder = path.parent
+    root = root.resolve()
+    while True:
+        candidate = folder / TEMPLATES
+        if candidate.is_dir():
+            found.append(candidate)
+        if folder.resolve() == root or folder.parent == folder:
+            break
+        if root not in folder.resolve().parents:  # a manifest entry outside the root
+            break
+        folder = folder.parent
+    return tuple(found)
+
+
+def discover(root: Path, exclude: tuple[Path, ...] = ()) -> list[Entry]:
+    """Every input file below root (any depth), sorted, with previous years linked."""
+    skip = {p.resolve() for p in exclude}
+    entries = []
+    for path in sorted(_walk(root, skip)):
+        rel = path.relative_to(root)
+        agency, year = _layout(rel)
+        entries.append(Entry(path, str(path), rel.as_posix(), agency, year,
+                             template_dirs(path, root)))
+    return link_previous(entries)
+
+
+def _walk(folder: Path, skip: set[Path]) -> list[Path]:
+    found = []
+    for child in folder.iterdir():
+        if child.name.startswith(".") or child.resolve() in skip:
+            continue
+        if child.is_dir():
+            if child.name != TEMPLATES:
+                found.extend(_walk(child, skip))
+        elif _is_input(child):
+            found.append(child)
+    return found
+
+
+def link_previous(entries: list[Entry]) -> list[Entry]:
+    """Set each entry's previous: the same agency's entry of the year before (the first in
+    order when there are several; duplicates are reported by the batch)."""
+    by_key: dict[tuple[str, int], Path] = {}
+    for e in entries:
+        if e.agency is not None and e.year is not None:
+            by_key.setdefault((e.agency, e.year), e.path)
+    return [replace(e, previous=by_key.get((e.agency, e.year - 1)))
+            if e.agency is not None and e.year is not None else e for e in entries]
+
+
+# ---- manifest ---------------------------------------------------------------------------
+def read_manifest(manifest: Path) -> list[Entry]:
+    """Entries of a manifest: CSV with a header row (file, agency, year — or 文件, 机关, 年度)
+    or YAML (a list of {file, agency, year}, or {reports: [...]}).  Relative file paths are
+    relative to the manifest's folder; agency and year are optional and only group the
+    reports for the previous-year lookup (the report's own agency and year are read from
+    the file).  Raises LoadError listing every problem of the manifest itself."""
+    try:
+        text = manifest.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise LoadError([Problem(str(manifest), f"无法读取清单文件：{exc.strerror or exc}")])
+    except UnicodeDecodeError:
+        raise LoadError([Problem(str(manifest), "清单文件不是 UTF-8 编码，请另存为 UTF-8")])
+    if manifest.suffix.lower() == ".csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+    else:
+        rows = _yaml_rows(manifest, text)
+    return _manifest_entries(manifest, rows)
+
+
+def _yaml_rows(manifest: Path, text: str) -> list:
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise LoadError([Problem(str(manifest), f"清单不是有效的 YAML：{exc}")]) from None
+    if isinstance(data, dict):
+        data = data.get("reports")
+    if not isinstance(data, list):
+        raise LoadError([Problem(str(manifest), "清单应为列表：每项写 file（以及可选的 "
+                                                "agency、year）；或 reports: 下的列表")])
+    return data
+
+
+def _field(row: dict, key: str) -> object:
+    for alias in MANIFEST_KEYS[key]:
+        value = row.get(alias)
+        if value not in (None, ""):
+            return value.strip() if isinstance(value, str) else value
+    return None
+
+
+def _manifest_entries(manifest: Path, rows: list) -> list[Entry]:
+    root = manifest.parent
+    problems, entries, seen = [], [], set()
+    for n, row in enumerate(rows, start=1):
+        where = f"{manifest} 第{n}项"
+        if isinstance(row, str):
+            row = {"file": row}
+        if not isinstance(row, dict) or _field(row, "file") is None:
+            problems.append(Problem(where, "缺少文件路径（file 或 文件）"))
+            continue
+        written = Path(str(_field(row, "file")))
+        path = written if written.is_absolute() else root / written
+        year = _field(row, "year")
+        try:
+            year = int(str(year).removesuffix("年")) if year is not None else None
+        except ValueError:
+            problems.append(Problem(where, f"年度“{year}”不是数字"))
+            continue
+        agency = _field(row, "agency")
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        rel = _relative(path, root)
+        if agency is None and year is None:
+            agency, year = _layout(Path(rel))
+        entries.append(Entry(path, str(path), rel, None if agency is None else str(agency),
+                             year, template_dirs(path, root)))
+    if problems:
+        raise LoadError(problems)
+    return link_previous(entries)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,276 @@
+"""The batch driver: reads the inputs, hands tasks to any Executor, writes what comes back.
+
+Workers only compute; this process alone writes into OUT, each file atomically and only
+after its report fully rendered, so an interrupted batch never leaves a partial file.
+Ctrl-C cancels the reports not yet started, lets the running ones finish, and writes the
+summary of everything that finished.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.batch import cache, jobs
+from generator.batch.discover import Entry
+from generator.batch.jobs import Blob, Result, Task
+from generator.batch.progress import Bar
+from generator.errors import NianbaoError, Problem
+from generator.write import safe_name, write_atomic
+
+FORMATS = ("html", "pdf", "docx")
+DUPLICATE = "duplicate"
+FINDINGS_DIR = "findings"
+_POLL = 0.2  # seconds between looks at Ctrl-C while waiting for workers
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What every report of the batch gets: formats, --force, --blank-as-zero."""
+
+    formats: tuple[str, ...] = FORMATS
+    force: bool = False
+    blank_as_zero: bool = False
+
+
+@dataclass
+class BatchResult:
+    """The rows of the summary (one per input, in input order) and how the run ended."""
+
+    rows: list[dict[str, Any]]
+    interrupted: bool = False
+    not_run: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 every report clean; 1 some have errors; 2 nothing could run; 130 interrupted."""
+        if self.interrupted:
+            return 130
+        if not self.rows or all(r["state"] in (jobs.UNREADABLE, jobs.FAILED) for r in self.rows):
+            return 2
+        if any(r["errors"] or r["state"] != jobs.BUILT for r in self.rows):
+            return 1
+        return 0
+
+
+@dataclass
+class _Run:
+    entries: list[Entry]
+    out: Path
+    options: BatchOptions
+    old: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    keys: dict[int, str] = field(default_factory=dict)
+    claims: dict[str, int] = field(default_factory=dict)
+    _folders: dict[Path, jobs.TemplateFolder] = field(default_factory=dict)
+
+    # ---- preparing the tasks ------------------------------------------------------------
+    def prepare(self) -> list[Task]:
+        """Read every input (and its previous year and templates); skip the unchanged."""
+        tasks = []
+        for index, e in enumerate(self.entries):
+            try:
+                task = self._task(index, e)
+            except OSError as exc:
+                err = NianbaoError([Problem(e.name, f"无法读取文件：{exc.strerror or exc}")])
+                self.accept(jobs.unreadable(index, e.name, err))
+                continue
+            key = self.keys[index] = cache.task_key(task)
+            cached = self.old.get(e.rel)
+            if cache.still_valid(cached, key, self.out, self.options.force):
+                self._skip(index, cached)
+            else:
+                tasks.append(task)
+        return tasks
+
+    def _task(self, index: int, e: Entry) -> Task:
+        previous = None
+        if e.previous is not None:
+            try:
+                previous = Blob(str(e.previous), e.previous.read_bytes())
+            except OSError:
+                previous = None
+        return Task(index, Blob(e.name, e.path.read_bytes()), previous,
+                    tuple(self._folder(d) for d in e.templates), self.options.formats,
+                    self.options.force, self.options.blank_as_zero)
+
+    def _folder(self, path: Path) -> jobs.TemplateFolder:
+        if path not in self._folders:
+            self._folders[path] = jobs.read_template_folder(path)
+        return self._folders[path]
+
+    def _skip(self, index: int, cached: dict[str, Any]) -> None:
+        row = dict(cached["row"], skipped=True, status="未变化已跳过")
+        target = row.get("target")
+        if target and target in self.claims:  # a file added since claims the same name
+            self._duplicate(index, row, self.claims[target])
+        else:
+            if target:
+                self.claims[target] = index
+            self.new[self.entries[index].rel] = cached
+        self.rows[index] = row
+
+    # ---- taking results ---------------------------------------------------------------
+    def accept(self, result: Result) -> None:
+        """Write one report's findings and outputs, and record its summary row."""
+        e = self.entries[result.index]
+        findings = self._findings_path(e)
+        write_atomic(self.out / findings, result.findings_json.encode("utf-8"))
+        target = f"{safe_name(result.agency)}/{result.stem}" if result.stem else None
+        row = _row(e, result, target, findings)
+        self.rows[result.index] = row
+        if target:
+            other = self.claims.get(target)
+            if other is not None and other < result.index:
+                self._duplicate(result.index, row, other)
+                return
+            self.claims[target] = result.index
+            if other is not None:
+                self._demote(other, result.index)
+        for fmt, data in result.outputs.items():
+            path = f"{target}.{fmt}"
+            write_atomic(self.out / path, data)
+            row["outputs"][fmt] = path
+        self._drop_stale(e.rel, row)
+        if result.state != jobs.FAILED and result.index in self.keys:
+            self.new[e.rel] = cache.entry(self.keys[result.index], row, self.out)
+
+    def _findings_path(self, e: Entry) -> str:
+        parts = [safe_name(p) for p in e.rel.split("/") if p not in ("", ".")]
+        return "/".join([FINDINGS_DIR, *parts]) + ".json"
+
+    def _duplicate(self, index: int, row: dict[str, Any], winner: int) -> None:
+        row.update(state=DUPLICATE, outputs={}, skipped=False,
+                   status=f"重复：与 {self.entries[winner].rel} 为同一机关、同一年度，未生成")
+        self.new.pop(self.entries[index].rel, None)
+
+    def _demote(self, loser: int, winner: int) -> None:
+        """An earlier input claims the name a later one took: the later one is the duplicate
+        (the winner's outputs replace its files; the rest are removed)."""
+        row = self.rows[loser]
+        for path in row["outputs"].values():
+            (self.out / path).unlink(missing_ok=True)
+        self._duplicate(loser, row, winner)
+
+    def _drop_stale(self, rel: str, row: dict[str, Any]) -> None:
+        """Remove files this input wrote last time and no longer gives (e.g. it now has
+        errors, or its agency was renamed), unless another report now owns them."""
+        cached = self.old.get(rel) or {}
+        keep = {p for r in self.rows.values() for p in r["outputs"].values()}
+        for path in (cached.get("row") or {}).get("outputs", {}).values():
+            if path not in keep:
+                (self.out / path).unlink(missing_ok=True)
+
+    def result_rows(self) -> list[dict[str, Any]]:
+        return [self.rows[i] for i in sorted(self.rows)]
+
+
+def _row(e: Entry, result: Result, target: str | None, findings: str) -> dict[str, Any]:
+    """The summary row of one report (its cache entry keeps it for skipped runs)."""
+    return {"file": e.rel, "name": e.name, "agency": result.agency, "year": result.year,
+            "edition": result.edition, **result.summary, "state": result.state,
+            "status": _status(result), "skipped": False, "note": "；".join(result.notes),
+            "target": target, "outputs": {}, "findings": findings}
+
+
+def _status(result: Result) -> str:
+    if result.state == jobs.BUILT:
+        return "已生成（有错误，按 --force 生成）" if result.summary["errors"] else "已生成"
+    if result.state == jobs.ERRORS:
+        return "有错误未生成"
+    label = {jobs.UNREADABLE: "无法读取", jobs.RENDER_FAILED: "无法生成"}.get(result.state,
+                                                                             "处理失败")
+    return f"{label}：{result.message}"
+
+
+# ---- running ------------------------------------------------------------------------------
+class _CtrlC:
+    """First Ctrl-C asks the batch to stop cleanly; a second one stops at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: Any = None
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
+def _collect(run: _Run, future: Future, task: Task, progress: Any) -> None:
+    try:
+        result = future.result()
+    except BaseException as exc:  # a worker died, the cluster went away, …
+        err = NianbaoError([Problem("", f"工作进程失败：{type(exc).__name__}: {exc}")])
+        result = jobs.unreadable(task.index, task.input.name, err, jobs.FAILED)
+    run.accept(result)
+    if progress is not None:
+        progress.advance()
+
+
+def _execute(run: _Run, executor: Executor, tasks: list[Task], progress: Any
+             ) -> tuple[bool, int]:
+    """Run the tasks; returns (interrupted, number of reports not run)."""
+    futures = {executor.submit(jobs.run_task, t): t for t in tasks}
+    pending = set(futures)
+    with _CtrlC() as ctrl_c:
+        try:
+            while pending and not ctrl_c.requested:
+                done, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+                for f in sorted(done, key=lambda f: futures[f].index):
+                    _collect(run, f, futures[f], progress)
+            if not pending:
+                return False, 0
+            cancelled = {f for f in pending if f.cancel()}
+            running = pending - cancelled
+            if progress is not None:
+                progress.stopping(len(running))
+            done, _ = wait(running)
+            for f in sorted(done, key=lambda f: futures[f].index):
+                _collect(run, f, futures[f], progress)
+            return True, len(cancelled)
+        except KeyboardInterrupt:  # the second Ctrl-C: stop waiting for the running ones
+            left = [f for f in pending if not f.done()]
+            for f in left:
+                f.cancel()
+            return True, len(left)
+
+
+def run_batch(entries: list[Entry], executor: Executor, out: Path,
+              options: BatchOptions = BatchOptions(), progress: bool = False) -> BatchResult:
+    """Check and render every entry with any concurrent.futures.Executor; write the outputs,
+    the findings, the summary (html, xlsx, json) and the cache into OUT."""
+    from generator.batch.summary import write_summary
+
+    out.mkdir(parents=True, exist_ok=True)
+    run = _Run(entries, out, options, old=cache.load_cache(out))
+    tasks = run.prepare()
+    bar = Bar.start(len(tasks), len(entries) - len(tasks)) if progress else None
+    try:
+        interrupted, not_run = _execute(run, executor, tasks, bar) if tasks else (False, 0)
+    finally:
+        if bar is not None:
+            bar.close()
+    if interrupted:  # keep what the unfinished reports had last time
+        for e in entries:
+            if e.rel in run.old and e.rel not in run.new and not any(
+                    r["file"] == e.rel for r in run.rows.values()):
+                run.new[e.rel] = run.old[e.rel]
+    result = BatchResult(run.result_rows(), interrupted, not_run)
+    write_summary(out, result, options)
+    cache.save_cache(out, run.new)
+    return result

@@ -1,0 +1,175 @@
+"""The batch summary in three forms: summary.html (a sortable table), summary.xlsx (the same
+for clerks) and summary.json (for scripts).  One row per input: file, agency, year, edition,
+errors, warnings, infos, status, the outputs and the findings, linked relative to OUT."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from generator.write import write_atomic
+
+ROW_KEYS = ("file", "agency", "year", "edition", "errors", "warnings", "infos", "status",
+            "state", "skipped", "note", "outputs", "findings")
+COLUMNS = ("文件", "机关", "年度", "格式版本", "错误", "警告", "提示", "状态", "说明")
+FORMAT_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
+
+
+def totals(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Counts for the heading: reports, generated, with errors, unreadable, skipped."""
+    return {"reports": len(rows),
+            "built": sum(bool(r["outputs"]) for r in rows),
+            "with_errors": sum(bool(r["errors"]) or r["state"] not in ("built",)
+                               for r in rows),
+            "unreadable": sum(r["state"] == "unreadable" for r in rows),
+            "skipped": sum(bool(r["skipped"]) for r in rows)}
+
+
+def write_summary(out: Path, result: Any, options: Any) -> None:
+    """summary.json, summary.html and summary.xlsx into OUT (each atomically)."""
+    from generator import __version__
+
+    rows = [{k: r.get(k) for k in ROW_KEYS} for r in result.rows]
+    doc = {"tool": f"nianbao {__version__}", "formats": list(options.formats),
+           "interrupted": result.interrupted, "not_run": result.not_run,
+           "exit_code": result.exit_code, "totals": totals(rows), "reports": rows}
+    write_atomic(out / "summary.json",
+                 (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    write_atomic(out / "summary.html", summary_html(doc).encode("utf-8"))
+    write_atomic(out / "summary.xlsx", summary_xlsx(doc))
+
+
+# ---- html ----------------------------------------------------------------------------------
+PAGE = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<title>年度报告批量生成汇总</title>
+<style>
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1.5em; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { border: 1px solid #bbb; padding: .3em .5em; text-align: left; vertical-align: top; }
+th { background: #eee; cursor: pointer; user-select: none; white-space: nowrap; }
+th[data-dir="asc"]::after { content: " ▲"; } th[data-dir="desc"]::after { content: " ▼"; }
+td.n { text-align: right; }
+tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
+.totals span { margin-right: 1.5em; }
+</style>
+</head>
+<body>
+<h1>年度报告批量生成汇总</h1>
+<p class="totals">
+<span>共 {{ t.reports }} 份</span><span>已生成 {{ t.built }} 份</span>
+<span>有错误或未生成 {{ t.with_errors }} 份</span><span>无法读取 {{ t.unreadable }} 份</span>
+<span>未变化跳过 {{ t.skipped }} 份</span>
+{% if doc.interrupted %}<span>已中断：{{ doc.not_run }} 份未处理</span>{% endif %}
+</p>
+<p>点击表头可排序。</p>
+<table id="reports">
+<thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}<th>输出文件</th><th>问题清单</th></tr></thead>
+<tbody>
+{% for r in rows %}
+<tr class="{{ 'bad' if r.errors or r.state != 'built' else '' }}{{ ' skip' if r.skipped else '' }}">
+<td>{{ r.file }}</td><td>{{ r.agency or '' }}</td><td class="n">{{ r.year or '' }}</td>
+<td>{{ r.edition or '' }}</td><td class="n">{{ r.errors }}</td><td class="n">{{ r.warnings }}</td>
+<td class="n">{{ r.infos }}</td><td>{{ r.status }}</td><td>{{ r.note }}</td>
+<td>{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>
+<td><a href="{{ r.findings | url }}">问题清单</a></td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+<script>
+document.querySelectorAll("#reports th").forEach(function (th, i) {
+  th.addEventListener("click", function () {
+    var body = th.closest("table").tBodies[0], asc = th.dataset.dir !== "asc";
+    th.parentNode.querySelectorAll("th").forEach(function (h) { delete h.dataset.dir; });
+    th.dataset.dir = asc ? "asc" : "desc";
+    var key = function (row) { return row.cells[i].textContent.trim(); };
+    var rows = Array.prototype.slice.call(body.rows).sort(function (a, b) {
+      var x = key(a), y = key(b), both = x !== "" && y !== "" && !isNaN(x) && !isNaN(y);
+      var d = both ? x - y : x.localeCompare(y, "zh-CN");
+      return asc ? d : -d;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  });
+});
+</script>
+</body>
+</html>
+"""
+
+
+def summary_html(doc: dict[str, Any]) -> str:
+    """The sortable summary page (Jinja with autoescape; nothing fetched)."""
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["url"] = lambda path: quote(path, safe="/")
+    return env.from_string(PAGE).render(doc=doc, rows=doc["reports"], t=doc["totals"],
+                                        columns=COLUMNS, labels=FORMAT_LABELS)
+
+
+# ---- xlsx ----------------------------------------------------------------------------------
+def xlsx_bytes(wb: Any) -> bytes:
+    """A workbook's bytes with no clock in them (as generator.xlsx_writer writes its own)."""
+    import io
+
+    from openpyxl.xml.functions import tostring
+
+    from generator.xlsx_writer import DEFAULT_STAMP, _fixed_zip
+
+    wb.properties.creator, wb.properties.lastModifiedBy = "nianbao", None
+    wb.properties.created = wb.properties.modified = DEFAULT_STAMP
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    wb.properties.modified = wb.properties.created
+    return _fixed_zip(buffer.getvalue(), tostring(wb.properties.to_tree()))
+
+
+def header(ws: Any, titles: list[str], widths: list[float]) -> None:
+    """A bold first row with filters, frozen under it, and column widths."""
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws.append(titles)
+    for col, width in enumerate(widths, start=1):
+        cell = ws.cell(1, col)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDDDDD")
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A2"
+
+
+def summary_xlsx(doc: dict[str, Any]) -> bytes:
+    """汇总 sheet: one row per report, outputs and findings as relative hyperlinks."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    formats = doc["formats"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    header(ws, [*COLUMNS, *(FORMAT_LABELS[f] for f in formats), "问题清单"],
+           [28, 30, 8, 10, 7, 7, 7, 40, 30, *([10] * len(formats)), 12])
+    link_font, bad = Font(color="0563C1", underline="single"), PatternFill("solid",
+                                                                           fgColor="FFE0E0")
+    for r in doc["reports"]:
+        ws.append([r["file"], r["agency"], r["year"], r["edition"], r["errors"], r["warnings"],
+                   r["infos"], r["status"], r["note"]])
+        row = ws.max_row
+        links = [(r["outputs"].get(f), FORMAT_LABELS[f]) for f in formats]
+        for col, (path, text) in enumerate([*links, (r["findings"], "问题清单")],
+                                           start=len(COLUMNS) + 1):
+            if path:
+                cell = ws.cell(row, col, text)
+                cell.hyperlink, cell.font = path, link_font
+        if r["errors"] or r["state"] != "built":
+            for col in range(1, len(COLUMNS) + 1):
+                ws.cell(row, col).fill = bad
+    ws.auto_filter.ref = ws.dimensions
+    return xlsx_bytes(wb)

@@ -1,0 +1,102 @@
+"""`nianbao serve`: the live preview in a browser, a driver of the same pipeline.
+
+``start()`` runs the server and the file watcher in background threads and returns a
+``Running`` handle (the tests use it); ``serve()`` is the command: it prints the URL,
+opens a browser on request and stops cleanly on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.serve.downloads import Downloads
+from generator.serve.guard import LOOPBACK_NAMES, is_loopback
+from generator.serve.server import PreviewServer
+from generator.serve.state import ServeOptions, Site
+from generator.serve.watcher import Watcher
+
+__all__ = ["Running", "ServeOptions", "serve", "start"]
+log = logging.getLogger(__name__)
+DEFAULT_HOST = "127.0.0.1"
+
+
+@dataclass
+class Running:
+    """A started preview: its URL and what to stop."""
+
+    url: str
+    server: PreviewServer
+    site: Site
+    watcher: Watcher
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        """Stop serving and watching; remove the uploads."""
+        self.server.stopping.set()
+        self.site.close()  # wakes the event streams so they end
+        self.server.shutdown()
+        self.server.server_close()
+        self.watcher.stop()
+        self.server.downloads.close()
+
+
+def url_of(host: str, port: int) -> str:
+    """http://127.0.0.1:8000/ (IPv6 addresses in brackets)."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def start(target: Path, host: str | None = None, port: int = 8000,
+          options: ServeOptions = ServeOptions(), interval: float = 0.1,
+          debounce: float = 0.15) -> Running:
+    """Start serving ``target`` (a report file or a folder) in background threads.
+
+    host None binds to 127.0.0.1 and refuses non-loopback clients; an explicit host is
+    taken as the user's choice to be reachable from it.  Raises OSError when the port is
+    taken.
+    """
+    site = Site(Path(target), options)
+    site.sync()
+    server = PreviewServer((host or DEFAULT_HOST, port), site,
+                           Downloads(options.template_dirs), explicit_host=host is not None)
+    watcher = Watcher(site.target, site.on_change, interval=interval, debounce=debounce)
+    watcher.start()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name="nianbao-serve", daemon=True)
+    thread.start()
+    return Running(url_of(host or DEFAULT_HOST, server.server_address[1]), server, site,
+                   watcher, thread)
+
+
+def serve(target: Path, host: str | None = None, port: int = 8000, open_browser: bool = False,
+          options: ServeOptions = ServeOptions()) -> int:
+    """The `serve` verb: run until Ctrl-C; exit code 0, or 2 when it cannot start."""
+    from generator import console
+
+    if not Path(target).exists():
+        console.warn(f"{target} 不存在：请给出年报文件或其所在的文件夹")
+        return 2
+    try:
+        running = start(target, host, port, options)
+    except OSError as exc:
+        console.warn(f"无法在 {host or DEFAULT_HOST}:{port} 上启动预览（{exc.strerror or exc}）："
+                     "端口可能已被占用，请用 --port 另选一个")
+        return 2
+    console.say(f"预览地址：{running.url}　（{running.site.target}；按 Ctrl-C 停止）")
+    if host is not None and host.lower() not in LOOPBACK_NAMES and not is_loopback(host):
+        console.warn(f"注意：已按 --host {host} 开放，同一网络中的其他计算机也能查看这些报告")
+    if open_browser:
+        import webbrowser
+        threading.Thread(target=webbrowser.open, args=(running.url,), daemon=True).start()
+    try:
+        while running.thread.is_alive():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    console.say("预览已停止")
+    return 0

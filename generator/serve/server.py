@@ -1,0 +1,246 @@
+"""The HTTP side of the preview: routes, event streams, downloads and uploads.
+
+Routes (everything else is 404; ids come only from the server's own list of files, so no
+path in a request ever reaches the file system):
+
+  GET  /                      index of every report file under PATH, and the uploads
+  GET  /report/<id>           the report page (preview iframe + findings panel)
+  GET  /preview/<id>          the report HTML, rendered exactly as `build` does (+ preview marks)
+  GET  /state/<id>            JSON: findings, problems, versions
+  GET  /events, /events/<id>  Server-Sent Events: "update" whenever something changed
+  GET  /download/{pdf,docx}/<id>
+  GET  /static/serve.{js,css}
+  POST /upload?name=…         raw body; 413 beyond 10 MB, 415 for other types
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from generator.errors import NianbaoError
+from generator.serve import guard, pages
+from generator.serve.downloads import DOWNLOAD_FORMATS, Downloads
+from generator.serve.state import Entry, Site
+
+log = logging.getLogger(__name__)
+
+HTML = "text/html; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+PAGE_CSP = ("default-src 'self'; img-src 'self' data:; frame-src 'self'; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'; object-src 'none'")
+# The report page itself: its inline CSS, nothing fetched, no scripts, framed only by us.
+PREVIEW_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+               "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+KEEPALIVE_SECONDS = 15
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """A threading HTTP server holding the site, the downloads and the safety setting."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], site: Site, downloads: Downloads,
+                 explicit_host: bool):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.site, self.downloads, self.explicit_host = site, downloads, explicit_host
+        self.stopping = threading.Event()
+        super().__init__(address, Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closed its tab is not an error worth a traceback."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        log.exception("request from %s", client_address)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One request: checks who asks, then routes."""
+
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"
+    server_version = "nianbao"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        log.debug("%s " + format, self.client_address[0], *args)
+
+    # ---- responses ------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, ctype: str, csp: str = PAGE_CSP,
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Content-Security-Policy", csp)
+        self.send_header("X-Frame-Options", "SAMEORIGIN" if csp is PREVIEW_CSP else "DENY")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _message(self, status: int, title: str, message: str) -> None:
+        self._send(status, pages.message_page(title, message), HTML)
+
+    def _not_found(self) -> None:
+        self._message(404, "找不到", "没有这个页面或文件：预览只提供所打开文件夹中的年报文件。")
+
+    def _json(self, status: int, data: Any) -> None:
+        self._send(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), JSON)
+
+    # ---- who may ask ----------------------------------------------------------------------
+    def _allowed(self) -> bool:
+        if guard.request_allowed(self.client_address[0], self.headers.get("Host"),
+                                 self.server.explicit_host):
+            return True
+        self.close_connection = True
+        self._message(403, "拒绝访问", "预览只接受本机的访问（如需让其他计算机访问，请用 --host 明确指定）。")
+        return False
+
+    def _path(self) -> str:
+        path = unquote(urlsplit(self.path).path, errors="replace")
+        return "" if "\x00" in path else path
+
+    # ---- GET ------------------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802
+        if not self._allowed():
+            return
+        path = self._path()
+        if path == "/":
+            return self._send(200, pages.index_page(self.server.site), HTML)
+        if path == "/events":
+            return self._events(None)
+        if path.startswith("/static/"):
+            data = pages.static(path[len("/static/"):])
+            if data is None:
+                return self._not_found()
+            return self._send(200, data, pages.STATIC[path[len("/static/"):]])
+        for prefix, route in (("/report/", self._report), ("/preview/", self._preview),
+                              ("/state/", self._state), ("/events/", self._events),
+                              ("/download/pdf/", self._download_pdf),
+                              ("/download/docx/", self._download_docx)):
+            if path.startswith(prefix):
+                entry = self.server.site.get(path[len(prefix):])
+                return self._not_found() if entry is None else route(entry)
+        return self._not_found()
+
+    def _report(self, entry: Entry) -> None:
+        self._send(200, pages.report_page(entry.ensure()), HTML)
+
+    def _preview(self, entry: Entry) -> None:
+        good = entry.ensure().good
+        if good is None:
+            return self._message(404, "尚无预览", "文件还不能读取，所以没有可显示的报告。")
+        self._send(200, good.html, HTML, csp=PREVIEW_CSP)
+
+    def _state(self, entry: Entry) -> None:
+        self._json(200, entry.ensure().state())
+
+    def _download_pdf(self, entry: Entry) -> None:
+        self._download(entry, "pdf")
+
+    def _download_docx(self, entry: Entry) -> None:
+        self._download(entry, "docx")
+
+    def _download(self, entry: Entry, fmt: str) -> None:
+        from generator.pipeline import output_stem
+
+        good = entry.ensure().good
+        if good is None:
+            return self._message(409, "暂不能下载", "文件无法读取：请先按页面上的提示修正。")
+        try:
+            data = self.server.downloads.get(good, fmt)
+        except NianbaoError as err:
+            return self._message(500, "无法生成", "；".join(entry.relabel(str(p))
+                                                          for p in err.problems))
+        name = f"{output_stem(good.validated)}.{fmt}"
+        disposition = f"attachment; filename=\"report.{fmt}\"; filename*=UTF-8''{quote(name)}"
+        self._send(200, data, DOWNLOAD_FORMATS[fmt],
+                   headers={"Content-Disposition": disposition})
+
+    # ---- live reload ----------------------------------------------------------------------
+    def _events(self, entry: Entry | None) -> None:
+        """Send "update" with the current version now and after every change."""
+        site, stopping = self.server.site, self.server.stopping
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+
+        def version() -> int:
+            return site.version if entry is None else entry.version
+
+        sent = None
+        try:
+            self.wfile.write(b"retry: 500\n\n")
+            while not stopping.is_set():
+                with site.changed:
+                    site.changed.wait_for(lambda: version() != sent or stopping.is_set(),
+                                          timeout=KEEPALIVE_SECONDS)
+                now = version()
+                if stopping.is_set():
+                    break
+                if now != sent:
+                    self.wfile.write(f"event: update\ndata: {json.dumps({'version': now})}\n\n"
+                                     .encode())
+                    sent = now
+                else:
+                    self.wfile.write(b": keepalive\n\n")
+                self.wfile.flush()
+        except (ConnectionError, TimeoutError, OSError):
+            return
+
+    # ---- POST /upload ---------------------------------------------------------------------
+    def do_POST(self) -> None:  # noqa: N802
+        if not self._allowed():
+            return
+        if self._path() != "/upload":
+            self.close_connection = True
+            return self._not_found()
+        if not guard.same_origin(self.headers.get("Origin"), self.headers.get("Host")):
+            self.close_connection = True
+            return self._json(403, {"message": "只接受本预览页面的上传"})
+        query = parse_qs(urlsplit(self.path).query)
+        length = self.headers.get("Content-Length")
+        try:
+            name, size = guard.check_upload_header((query.get("name") or [""])[0], length)
+        except guard.Refused as refused:
+            self._drain(length)
+            return self._json(refused.status, {"message": refused.message})
+        data = self.rfile.read(size)
+        try:
+            guard.check_upload_body(name, data)
+        except guard.Refused as refused:
+            return self._json(refused.status, {"message": refused.message})
+        entry = self.server.site.add_upload(name, data)
+        self._json(201, {"url": pages.url("report", entry), "id": entry.id})
+
+    def _drain(self, length: str | None) -> None:
+        """Read a refused body that is not absurdly large, so the browser sees the answer;
+        otherwise close the connection after answering."""
+        self.close_connection = True
+        try:
+            left = int(length or 0)
+        except ValueError:
+            return
+        if left > 4 * guard.MAX_UPLOAD_BYTES:
+            return
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 16))
+            if not chunk:
+                break
+            left -= len(chunk)

@@ -1,0 +1,155 @@
+"""A polling file watcher with a debounce, dependable across editors and spreadsheets.
+
+Excel, WPS and most editors save by writing a temporary file and renaming it over the old
+one; some write in several bursts.  Polling (mtime, size, inode) every ``interval`` seconds
+sees all of these the same way, and a change fires only once the files have been quiet for
+``debounce`` seconds, so a burst of events causes one rebuild (like mkdocs' livereload).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+log = logging.getLogger(__name__)
+
+Signature = tuple[int, int, int] | None  # (mtime_ns, size, inode); None when missing
+REPORT_SUFFIXES = (".xlsx", ".yaml", ".yml")
+SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
+MAX_DEPTH = 6
+MAX_FILES = 2000
+
+
+def signature(path: Path) -> Signature:
+    """What changes when a file is saved (also by rename); None when it is gone."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def is_report_name(name: str) -> bool:
+    """A report input by its name: xlsx or yaml, not an editor's lock or temp file."""
+    if name.startswith((".", "~$", ".~lock")) or name.endswith(("~", ".tmp")):
+        return False
+    return name.lower().endswith(REPORT_SUFFIXES)
+
+
+def report_files(root: Path) -> list[Path]:
+    """Report files under a folder (or the file itself), sorted; hidden folders skipped."""
+    if not root.is_dir():
+        return [root]  # one file: watched even while an editor replaces it
+    found: list[Path] = []
+    base_depth = len(root.parts)
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "~")) and d not in SKIP_DIRS
+                         and len(here.parts) - base_depth < MAX_DEPTH)
+        found.extend(here / f for f in sorted(files) if is_report_name(f))
+        if len(found) >= MAX_FILES:
+            log.warning("more than %d report files under %s; listing the first", MAX_FILES, root)
+            return found[:MAX_FILES]
+    return found
+
+
+class Debouncer:
+    """Collects changed paths and releases them once no change came for ``delay`` seconds."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self.pending: set[Path] = set()
+        self.last_change = 0.0
+
+    def add(self, paths: Iterable[Path], now: float) -> None:
+        """Record changes seen at time ``now`` (each one restarts the quiet period)."""
+        paths = set(paths)
+        if paths:
+            self.pending |= paths
+            self.last_change = now
+
+    def due(self, now: float) -> set[Path]:
+        """The pending paths when the quiet period has passed (then nothing is pending)."""
+        if not self.pending or now - self.last_change < self.delay:
+            return set()
+        ready, self.pending = self.pending, set()
+        return ready
+
+    def wait_time(self, now: float, interval: float) -> float:
+        """How long to sleep before the next look: the poll interval, or until due."""
+        if not self.pending:
+            return interval
+        return max(0.0, min(interval, self.last_change + self.delay - now))
+
+
+class Watcher:
+    """Polls the report files under ``root``; calls ``on_change(paths)`` once per burst.
+
+    ``poll(now)`` does one look and is what the tests drive with a fake clock; ``start()``
+    runs it in a daemon thread until ``stop()``.  The tree is rescanned every
+    ``rescan`` seconds so new and deleted files are noticed too.
+    """
+
+    def __init__(self, root: Path, on_change: Callable[[set[Path]], None],
+                 interval: float = 0.1, debounce: float = 0.15, rescan: float = 1.0,
+                 extra: Callable[[], Iterable[Path]] = lambda: ()):
+        self.root, self.on_change, self.extra = root, on_change, extra
+        self.interval, self.rescan = interval, rescan
+        self.debouncer = Debouncer(debounce)
+        self.known: dict[Path, Signature] = {}
+        self.last_scan = float("-inf")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def files(self) -> list[Path]:
+        """The files watched now (found in the last scan)."""
+        return sorted(p for p, s in self.known.items() if s is not None)
+
+    def _scan(self) -> dict[Path, Signature]:
+        paths = set(report_files(self.root)) | set(self.extra())
+        return {p: signature(p) for p in paths}
+
+    def prime(self, now: float | None = None) -> None:
+        """Take the first snapshot without reporting anything."""
+        self.known = self._scan()
+        self.last_scan = time.monotonic() if now is None else now
+
+    def poll(self, now: float) -> set[Path]:
+        """One look: record what changed, and return the paths whose burst has ended."""
+        if now - self.last_scan >= self.rescan:
+            current = self._scan()
+            self.last_scan = now
+        else:
+            current = {p: signature(p) for p in self.known}
+        changed = {p for p in current.keys() | self.known.keys()
+                   if current.get(p) != self.known.get(p)}
+        self.known = current  # a file missing mid-save stays watched until the next scan
+        self.debouncer.add(changed, now)
+        return self.debouncer.due(now)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ready = self.poll(time.monotonic())
+                if ready:
+                    self.on_change(ready)
+            except Exception:  # a watcher that dies silently would freeze the preview
+                log.exception("file watcher")
+            self._stop.wait(self.debouncer.wait_time(time.monotonic(), self.interval))
+
+    def start(self) -> None:
+        """Watch in a daemon thread."""
+        if not self.known:
+            self.prime()
+        self._thread = threading.Thread(target=self._run, name="nianbao-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching (returns when the thread has ended)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
