@@ -202,13 +202,19 @@ def test_control_characters_are_removed_and_the_report_builds(tmp_path: Path) ->
 
 
 def test_characters_outside_gb2312_render_and_emoji_fail_by_name(tmp_path: Path) -> None:
-    rare = TOWNSHIP_TEXT.replace("无其他需要报告的事项。", "𠀀镕堃喆昇珺犇淼䶮事项。")
+    rare = TOWNSHIP_TEXT.replace("无其他需要报告的事项。", "镕堃喆昇珺犇淼䶮事项。")
     path = tmp_path / "rare.yaml"
     path.write_text(rare, encoding="utf-8")
     ok = run_cli("build", path, "-o", tmp_path / "ok", "--format", "pdf")
     assert ok.returncode == 0, ok.stderr
     from test_formats_agree import pdf_text
-    assert "𠀀镕堃喆昇珺犇淼䶮事项。" in pdf_text(next((tmp_path / "ok").glob("*.pdf")))
+    assert "镕堃喆昇珺犇淼䶮事项。" in pdf_text(next((tmp_path / "ok").glob("*.pdf")))
+    # CJK Extension B: no installed face draws U+20000, so the build names it
+    path.write_text(TOWNSHIP_TEXT.replace("无其他需要报告的事项。", "𠀀事项。"), encoding="utf-8")
+    ext_b = run_cli("build", path, "-o", tmp_path / "b", "--format", "pdf")
+    assert ext_b.returncode == 2
+    assert ext_b.stderr.strip() == ("无法生成 字符“𠀀”（U+20000）没有可用字体能够显示，出现在："
+                                    "六、其他需要报告的事项：“𠀀事项。”。请删除该字符或改用常用汉字、标点")
     emoji = tmp_path / "emoji.yaml"
     emoji.write_text(TOWNSHIP_TEXT.replace("无其他需要报告的事项。", "无其他事项😀。"),
                      encoding="utf-8")
