@@ -74,7 +74,11 @@ class _Walker:
                 return Decimal(text)
             except ArithmeticError:
                 return node.value
-        value = self.loader.construct_object(node, deep=True)
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError:  # e.g. an unknown tag "!x": data files need no tags
+            raise LoadError([Problem(str(self.source(node, ())), f"无法识别的 YAML 写法"
+                                     f"“{node.tag}”：请去掉以“!”开头的标记")]) from None
         if isinstance(value, dt.datetime):
             return value.date() if value.time() == dt.time() else value
         return value
