@@ -222,3 +222,20 @@ def test_characters_outside_gb2312_render_and_emoji_fail_by_name(tmp_path: Path)
     assert failed.returncode == 2
     assert "字符“😀”（U+1F600）没有可用字体能够显示" in failed.stderr
     assert not (tmp_path / "e").exists()  # not even the HTML: nothing partial
+
+
+def test_injection_comes_out_literally_in_every_format(tmp_path: Path) -> None:
+    from test_formats_agree import docx_text, pdf_text
+
+    attack = '<script>alert(1)</script>{{ 7*7 }}<img src="file:///etc/passwd">'
+    path = tmp_path / "inject.yaml"
+    path.write_text(TOWNSHIP_TEXT.replace("无其他需要报告的事项。", attack), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", path, "-o", out)
+    assert result.returncode == 0, result.stderr
+    page = next(out.glob("*.html")).read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;{{ 7*7 }}&lt;img src=" in page
+    assert "<script>" not in page and "<img" not in page
+    literal = "".join(attack.split())
+    assert literal in docx_text(next(out.glob("*.docx")))
+    assert literal in pdf_text(next(out.glob("*.pdf")))
