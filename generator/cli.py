@@ -84,7 +84,32 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--templates", type=Path, help="本机关模板目录（优先于内置模板）")
     serve.add_argument("--blank-as-zero", action="store_true",
                        help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
+    _batch_parsers(sub)
     return p
+
+
+def _batch_parsers(sub: argparse._SubParsersAction) -> None:
+    """`batch` and `aggregate` (generator.batch)."""
+    batch = sub.add_parser("batch", help="批量校验和生成：一个目录（或清单）中众多机关、多个年度的报告")
+    batch.add_argument("dir", nargs="?", type=Path, help="输入目录：目录/机关/年度.xlsx|yaml，任意层级")
+    batch.add_argument("--manifest", type=Path, metavar="清单",
+                       help="代替目录：CSV 或 YAML 清单（file, agency, year）")
+    batch.add_argument("-o", "--output", type=Path, required=True, help="输出目录")
+    batch.add_argument("--jobs", type=int, help="并行进程数（默认为 CPU 核数）")
+    batch.add_argument("--format", default="html,pdf,docx", help="逗号分隔：html,pdf,docx")
+    batch.add_argument("--force", action="store_true", help="全部重新生成；有错误的报告也生成")
+    batch.add_argument("--blank-as-zero", action="store_true",
+                       help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
+    batch.add_argument("--scheduler", metavar="tcp://主机:8786",
+                       help="在 Dask 集群上运行（需安装 nianbao[dask]）")
+
+    agg = sub.add_parser("aggregate", help="汇总同一年度各机关的表二、表三、表四，并校验汇总表")
+    agg.add_argument("dir", nargs="?", type=Path, help="输入目录（同 batch）")
+    agg.add_argument("--manifest", type=Path, metavar="清单", help="代替目录：CSV 或 YAML 清单")
+    agg.add_argument("--year", type=int, required=True, help="汇总的报告年度")
+    agg.add_argument("-o", "--output", type=Path, required=True, help="输出工作簿，如 汇总.xlsx")
+    agg.add_argument("--blank-as-zero", action="store_true",
+                     help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
 
 
 def main(argv: list[str] | None = None) -> int:

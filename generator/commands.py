@@ -187,6 +187,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.path, args.host, args.port, args.open, options)
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Check and render a folder (or manifest) of many agencies' reports (generator.batch)."""
+    from generator.batch.command import batch_command
+
+    return batch_command(args)
+
+
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    """Sum tables 二/三/四 over a year's agencies and check the sum (generator.batch)."""
+    from generator.batch.command import aggregate_command
+
+    return aggregate_command(args)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of an edition's input file."""
     import schemas

@@ -64,9 +64,10 @@ class Aggregate:
         return 0
 
 
-def aggregate(entries: list[Entry], year: int, options: ReadOptions = ReadOptions()
+def aggregate(entries: list[Entry], year: int, options: ReadOptions | None = None
               ) -> Aggregate:
     """Read the year's reports among the entries, sum the clean ones, check the sum."""
+    options = options or ReadOptions()
     result = Aggregate(year, None, missing=_missing(entries, year))
     read: list[tuple[Entry, Checked]] = []
     for e in entries:

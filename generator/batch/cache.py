@@ -81,7 +81,9 @@ def still_valid(cached: dict[str, Any] | None, key: str, out: Path, force: bool)
     and not a draft of a report with errors written by an earlier --force."""
     if force or not isinstance(cached, dict) or cached.get("key") != key:
         return False
-    row = cached.get("row") or {}
+    row = cached.get("row")
+    if not isinstance(row, dict) or not {"status", "state", "outputs", "findings"} <= set(row):
+        return False
     if row.get("errors") and row.get("outputs"):
         return False
     files = cached.get("files") or {}

@@ -124,9 +124,11 @@ def read_manifest(manifest: Path) -> list[Entry]:
     try:
         text = manifest.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        raise LoadError([Problem(str(manifest), f"无法读取清单文件：{exc.strerror or exc}")])
+        raise LoadError([Problem(str(manifest), f"无法读取清单文件：{exc.strerror or exc}")]) \
+            from None
     except UnicodeDecodeError:
-        raise LoadError([Problem(str(manifest), "清单文件不是 UTF-8 编码，请另存为 UTF-8")])
+        raise LoadError([Problem(str(manifest), "清单文件不是 UTF-8 编码，请另存为 UTF-8")]) \
+            from None
     if manifest.suffix.lower() == ".csv":
         rows = list(csv.DictReader(io.StringIO(text)))
     else:

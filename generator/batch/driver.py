@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from generator.batch import cache, jobs
 from generator.batch.discover import Entry
@@ -105,7 +105,9 @@ class _Run:
         return self._folders[path]
 
     def _skip(self, index: int, cached: dict[str, Any]) -> None:
-        row = dict(cached["row"], skipped=True, status="未变化已跳过")
+        was = cached["row"]["status"]
+        row = dict(cached["row"], skipped=True,
+                   status="未变化已跳过" + ("" if was == "已生成" else f"：{was}"))
         target = row.get("target")
         if target and target in self.claims:  # a file added since claims the same name
             self._duplicate(index, row, self.claims[target])
@@ -154,17 +156,26 @@ class _Run:
         (the winner's outputs replace its files; the rest are removed)."""
         row = self.rows[loser]
         for path in row["outputs"].values():
-            (self.out / path).unlink(missing_ok=True)
+            self._remove(path)
         self._duplicate(loser, row, winner)
 
     def _drop_stale(self, rel: str, row: dict[str, Any]) -> None:
         """Remove files this input wrote last time and no longer gives (e.g. it now has
         errors, or its agency was renamed), unless another report now owns them."""
         cached = self.old.get(rel) or {}
-        keep = {p for r in self.rows.values() for p in r["outputs"].values()}
-        for path in (cached.get("row") or {}).get("outputs", {}).values():
-            if path not in keep:
-                (self.out / path).unlink(missing_ok=True)
+        gone = set((cached.get("row") or {}).get("outputs", {}).values()) - set(
+            row["outputs"].values())
+        if gone:
+            gone -= {p for r in self.rows.values() for p in r["outputs"].values()}
+        for path in gone:
+            self._remove(path)
+
+    def _remove(self, path: str) -> None:
+        """Delete an output this batch wrote earlier (paths come from the cache file: never
+        anything outside OUT)."""
+        target = (self.out / path).resolve()
+        if self.out.resolve() in target.parents and target.suffix.lstrip(".") in FORMATS:
+            target.unlink(missing_ok=True)
 
     def result_rows(self) -> list[dict[str, Any]]:
         return [self.rows[i] for i in sorted(self.rows)]
@@ -196,7 +207,7 @@ class _CtrlC:
         self.requested = False
         self._old: Any = None
 
-    def __enter__(self) -> _CtrlC:
+    def __enter__(self) -> Self:
         if threading.current_thread() is threading.main_thread():
             self._old = signal.signal(signal.SIGINT, self._handle)
         return self
@@ -214,7 +225,7 @@ class _CtrlC:
 def _collect(run: _Run, future: Future, task: Task, progress: Any) -> None:
     try:
         result = future.result()
-    except BaseException as exc:  # a worker died, the cluster went away, …
+    except BaseException as exc:  # noqa: BLE001  (a worker died, the cluster went away, …)
         err = NianbaoError([Problem("", f"工作进程失败：{type(exc).__name__}: {exc}")])
         result = jobs.unreadable(task.index, task.input.name, err, jobs.FAILED)
     run.accept(result)
@@ -232,7 +243,7 @@ def _execute(run: _Run, executor: Executor, tasks: list[Task], progress: Any
             while pending and not ctrl_c.requested:
                 done, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
                 for f in sorted(done, key=lambda f: futures[f].index):
-                    _collect(run, f, futures[f], progress)
+                    _collect(run, f, futures.pop(f), progress)
             if not pending:
                 return False, 0
             cancelled = {f for f in pending if f.cancel()}
@@ -241,10 +252,10 @@ def _execute(run: _Run, executor: Executor, tasks: list[Task], progress: Any
                 progress.stopping(len(running))
             done, _ = wait(running)
             for f in sorted(done, key=lambda f: futures[f].index):
-                _collect(run, f, futures[f], progress)
+                _collect(run, f, futures.pop(f), progress)
             return True, len(cancelled)
         except KeyboardInterrupt:  # the second Ctrl-C: stop waiting for the running ones
-            left = [f for f in pending if not f.done()]
+            left = [f for f in pending if f in futures]  # not collected
             for f in left:
                 f.cancel()
             return True, len(left)
@@ -266,9 +277,9 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
         if bar is not None:
             bar.close()
     if interrupted:  # keep what the unfinished reports had last time
+        finished = {r["file"] for r in run.rows.values()}
         for e in entries:
-            if e.rel in run.old and e.rel not in run.new and not any(
-                    r["file"] == e.rel for r in run.rows.values()):
+            if e.rel in run.old and e.rel not in run.new and e.rel not in finished:
                 run.new[e.rel] = run.old[e.rel]
     result = BatchResult(run.result_rows(), interrupted, not_run)
     write_summary(out, result, options)

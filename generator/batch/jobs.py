@@ -19,8 +19,13 @@ import signal
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import NianbaoError, Problem
+
+if TYPE_CHECKING:
+    from generator.pipeline import ReadOptions
+    from generator.validate import Validated
 
 # what a report ended as (the summary's status is said in Chinese from these)
 BUILT, ERRORS, UNREADABLE, RENDER_FAILED, FAILED = (
@@ -148,9 +153,13 @@ def _cache_root() -> Path:
 def materialize(folder: TemplateFolder) -> Path:
     """The folder's files on this machine, under a name that is the digest of their
     contents (written once, atomically: concurrent workers may race)."""
+    import shutil
+
     target = _cache_root() / folder.digest
     if target.is_dir():
-        return target
+        if all((target / rel).is_file() for rel, _ in folder.files):
+            return target
+        shutil.rmtree(target, ignore_errors=True)  # a temp cleaner took some files
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
     for rel, data in folder.files:
         path = staging / rel
@@ -159,7 +168,6 @@ def materialize(folder: TemplateFolder) -> Path:
     try:
         staging.rename(target)
     except OSError:  # another worker was first: same contents
-        import shutil
         shutil.rmtree(staging, ignore_errors=True)
     return target
 
@@ -175,7 +183,7 @@ def _renamed(err: NianbaoError, places: dict[str, str]) -> NianbaoError:
 
 
 # ---- the task ---------------------------------------------------------------------------
-def _read(blob: Blob, options):  # noqa: ANN001, ANN202
+def _read(blob: Blob, options: ReadOptions) -> Validated:
     """Read a shipped input through the pipeline (the readers want a file: a temporary
     copy with the same extension, named in every message by its batch name)."""
     from generator.pipeline import read
@@ -192,7 +200,7 @@ def run_task(task: Task) -> Result:
         return _run(task)
     except NianbaoError as err:
         return unreadable(task.index, task.input.name, err, FAILED)
-    except Exception as exc:  # one bad input never stops the batch
+    except Exception as exc:  # noqa: BLE001  (one bad input never stops the batch)
         return unreadable(task.index, task.input.name,
                           NianbaoError([Problem("", f"内部错误：{type(exc).__name__}: {exc}")]),
                           FAILED)
@@ -225,7 +233,7 @@ def _run(task: Task) -> Result:
     return result
 
 
-def _previous(task: Task, validated, notes: list[str]):  # noqa: ANN001, ANN202
+def _previous(task: Task, validated: Validated, notes: list[str]) -> Validated | None:
     """Last year's report for the XYEAR rules, or None (with a note saying why not)."""
     from generator.pipeline import ReadOptions
 
@@ -233,8 +241,8 @@ def _previous(task: Task, validated, notes: list[str]):  # noqa: ANN001, ANN202
         return None
     try:
         last = _read(task.previous, ReadOptions(blank_as_zero=task.blank_as_zero))
-    except NianbaoError as err:
-        notes.append(f"上年报告 {task.previous.name} 无法读取，未做跨年度校验：{err.problems[0]}")
+    except NianbaoError:
+        notes.append(f"上年报告 {task.previous.name} 无法读取，未做跨年度校验")
         return None
     if last.report.year != validated.report.year - 1:
         notes.append(f"上年报告 {task.previous.name} 是{last.report.year}年度的，"
@@ -243,7 +251,7 @@ def _previous(task: Task, validated, notes: list[str]):  # noqa: ANN001, ANN202
     return last
 
 
-def _render(task: Task, validated) -> dict[str, bytes]:  # noqa: ANN001
+def _render(task: Task, validated: Validated) -> dict[str, bytes]:
     from generator.pipeline import render_all
     from generator.render import RenderOptions
 

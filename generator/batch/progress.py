@@ -19,8 +19,14 @@ class Bar:
     def start(cls, total: int, skipped: int) -> Bar | None:
         """A started bar for `total` reports to run (`skipped` are said in its title)."""
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
-                                   TextColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
         from rich.text import Text
 
         console = Console(stderr=True)

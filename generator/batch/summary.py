@@ -55,7 +55,7 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { border: 1px solid #bbb; padding: .3em .5em; text-align: left; vertical-align: top; }
 th { background: #eee; cursor: pointer; user-select: none; white-space: nowrap; }
 th[data-dir="asc"]::after { content: " ▲"; } th[data-dir="desc"]::after { content: " ▼"; }
-td.n { text-align: right; }
+td.n { text-align: right; } td.f { white-space: nowrap; }
 tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 .totals span { margin-right: 1.5em; }
 </style>
@@ -74,10 +74,10 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 <tbody>
 {% for r in rows %}
 <tr class="{{ 'bad' if r.errors or r.state != 'built' else '' }}{{ ' skip' if r.skipped else '' }}">
-<td>{{ r.file }}</td><td>{{ r.agency or '' }}</td><td class="n">{{ r.year or '' }}</td>
+<td class="f">{{ r.file }}</td><td>{{ r.agency or '' }}</td><td class="n">{{ r.year or '' }}</td>
 <td>{{ r.edition or '' }}</td><td class="n">{{ r.errors }}</td><td class="n">{{ r.warnings }}</td>
 <td class="n">{{ r.infos }}</td><td>{{ r.status }}</td><td>{{ r.note }}</td>
-<td>{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>
+<td class="f">{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>
 <td><a href="{{ r.findings | url }}">问题清单</a></td>
 </tr>
 {% endfor %}

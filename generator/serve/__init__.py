@@ -50,7 +50,7 @@ def url_of(host: str, port: int) -> str:
 
 
 def start(target: Path, host: str | None = None, port: int = 8000,
-          options: ServeOptions = ServeOptions(), interval: float = 0.1,
+          options: ServeOptions | None = None, interval: float = 0.1,
           debounce: float = 0.15) -> Running:
     """Start serving ``target`` (a report file or a folder) in background threads.
 
@@ -58,6 +58,7 @@ def start(target: Path, host: str | None = None, port: int = 8000,
     taken as the user's choice to be reachable from it.  Raises OSError when the port is
     taken.
     """
+    options = options or ServeOptions()
     site = Site(Path(target), options)
     site.sync()
     server = PreviewServer((host or DEFAULT_HOST, port), site,
@@ -72,7 +73,7 @@ def start(target: Path, host: str | None = None, port: int = 8000,
 
 
 def serve(target: Path, host: str | None = None, port: int = 8000, open_browser: bool = False,
-          options: ServeOptions = ServeOptions()) -> int:
+          options: ServeOptions | None = None) -> int:
     """The `serve` verb: run until Ctrl-C; exit code 0, or 2 when it cannot start."""
     from generator import console
 

@@ -68,10 +68,11 @@ class Handler(BaseHTTPRequestHandler):
 
     server: PreviewServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms ACK stall)
     server_version = "nianbao"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.client_address[0], *args)
 
     # ---- responses ------------------------------------------------------------------------
@@ -105,7 +106,8 @@ class Handler(BaseHTTPRequestHandler):
                                  self.server.explicit_host):
             return True
         self.close_connection = True
-        self._message(403, "拒绝访问", "预览只接受本机的访问（如需让其他计算机访问，请用 --host 明确指定）。")
+        self._message(403, "拒绝访问",
+                      "预览只接受本机的访问（如需让其他计算机访问，请用 --host 明确指定）。")
         return False
 
     def _path(self) -> str:
@@ -113,7 +115,7 @@ class Handler(BaseHTTPRequestHandler):
         return "" if "\x00" in path else path
 
     # ---- GET ------------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if not self._allowed():
             return
         path = self._path()
@@ -184,20 +186,23 @@ class Handler(BaseHTTPRequestHandler):
         def version() -> int:
             return site.version if entry is None else entry.version
 
-        sent = None
+        sent: list[int | None] = [None]  # the version the browser has
+
+        def news() -> bool:
+            return version() != sent[0] or stopping.is_set()
+
         try:
             self.wfile.write(b"retry: 500\n\n")
             while not stopping.is_set():
                 with site.changed:
-                    site.changed.wait_for(lambda: version() != sent or stopping.is_set(),
-                                          timeout=KEEPALIVE_SECONDS)
+                    site.changed.wait_for(news, timeout=KEEPALIVE_SECONDS)
                 now = version()
                 if stopping.is_set():
                     break
-                if now != sent:
+                if now != sent[0]:
                     self.wfile.write(f"event: update\ndata: {json.dumps({'version': now})}\n\n"
                                      .encode())
-                    sent = now
+                    sent[0] = now
                 else:
                     self.wfile.write(b": keepalive\n\n")
                 self.wfile.flush()
@@ -205,7 +210,7 @@ class Handler(BaseHTTPRequestHandler):
             return
 
     # ---- POST /upload ---------------------------------------------------------------------
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if not self._allowed():
             return
         if self._path() != "/upload":

@@ -38,7 +38,7 @@ MAX_UPLOADS = 100  # the oldest upload is dropped beyond this
 class ServeOptions:
     """How the server reads and renders: the pipeline's read options and agency templates."""
 
-    read: ReadOptions = ReadOptions()
+    read: ReadOptions = field(default_factory=ReadOptions)
     template_dirs: tuple[Path, ...] = ()
 
 
@@ -73,6 +73,7 @@ def finding_view(f: Any, relabel: Any) -> dict[str, Any]:
     out["severity_zh"] = SEVERITY_ZH[f.severity]
     out["keys"] = [key_path(c.path) for c in f.cells]
     out["where"] = relabel(str(f.where)) if f.where is not None else None
+    out.pop("source", None)  # `where` says it in words, without the server's paths
     out["cells"] = [{"key": key_path(c.path), "words": c.words(),
                      "value": out["cells"][i]["value"],
                      "source": relabel(str(c.source)) if c.source else None}
@@ -181,7 +182,7 @@ class Site:
     """The report files under ``target`` (a file or a folder) and the uploads."""
 
     target: Path
-    options: ServeOptions = ServeOptions()
+    options: ServeOptions = field(default_factory=ServeOptions)
     entries: dict[str, Entry] = field(default_factory=dict)
     version: int = 0
 

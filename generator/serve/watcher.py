@@ -12,8 +12,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,12 @@ class Debouncer:
         self.pending: set[Path] = set()
         self.last_change = 0.0
 
-    def add(self, paths: Iterable[Path], now: float) -> None:
-        """Record changes seen at time ``now`` (each one restarts the quiet period)."""
+    def add(self, paths: Iterable[Path], when: float) -> None:
+        """Record changes made at time ``when`` (each one restarts the quiet period)."""
         paths = set(paths)
         if paths:
+            self.last_change = max(self.last_change, when) if self.pending else when
             self.pending |= paths
-            self.last_change = now
 
     def due(self, now: float) -> set[Path]:
         """The pending paths when the quiet period has passed (then nothing is pending)."""
@@ -102,6 +102,7 @@ class Watcher:
         self.debouncer = Debouncer(debounce)
         self.known: dict[Path, Signature] = {}
         self.last_scan = float("-inf")
+        self.last_poll = float("-inf")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -116,7 +117,7 @@ class Watcher:
     def prime(self, now: float | None = None) -> None:
         """Take the first snapshot without reporting anything."""
         self.known = self._scan()
-        self.last_scan = time.monotonic() if now is None else now
+        self.last_scan = self.last_poll = time.monotonic() if now is None else now
 
     def poll(self, now: float) -> set[Path]:
         """One look: record what changed, and return the paths whose burst has ended."""
@@ -128,8 +129,20 @@ class Watcher:
         changed = {p for p in current.keys() | self.known.keys()
                    if current.get(p) != self.known.get(p)}
         self.known = current  # a file missing mid-save stays watched until the next scan
-        self.debouncer.add(changed, now)
+        if changed:
+            self.debouncer.add(changed, self._written_at(changed, current, now))
+        self.last_poll = now
         return self.debouncer.due(now)
+
+    def _written_at(self, changed: set[Path], current: dict[Path, Signature],
+                    now: float) -> float:
+        """When the newest of the changes was made, on the clock of ``now``: the files'
+        mtimes tell, so the quiet period counts from the save, not from when the poll
+        happened to see it (no later than now, no earlier than the previous poll)."""
+        wall = time.time()
+        ages = [max(0.0, wall - s[0] / 1e9) if (s := current.get(p)) else 0.0 for p in changed]
+        age = min(ages, default=0.0)
+        return now - min(age, max(0.0, now - self.last_poll))
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -24,7 +24,9 @@
     initSort(document.getElementById("reports"));
     initUpload();
     const shown = Number(body.dataset.version);
-    listen(body.dataset.events, (msg) => { if (msg.version !== shown) location.reload(); });
+    listen(body.dataset.events, (msg) => {
+      if (msg.version !== shown && !body.dataset.uploading) location.reload();
+    });
   }
 
   function initSort(table) {
@@ -80,6 +82,7 @@
         return;
       }
       status.textContent = "正在上传 " + file.name + " …";
+      body.dataset.uploading = "1";  // a reload of the list must not cut the upload short
       try {
         const resp = await fetch("/upload?name=" + encodeURIComponent(file.name), {
           method: "POST", body: file, headers: { "Content-Type": "application/octet-stream" },
@@ -87,11 +90,13 @@
         const data = await resp.json().catch(() => ({}));
         if (!resp.ok) {
           status.textContent = data.message || ("上传失败（" + resp.status + "）");
+          delete body.dataset.uploading;
           return;
         }
         location.href = data.url;
       } catch (err) {
         status.textContent = "上传失败：" + err;
+        delete body.dataset.uploading;
       }
     }
   }
@@ -100,6 +105,8 @@
   const FOCUS_CSS = "[data-nb-focus]{outline:3px solid #1d4ed8!important;outline-offset:-3px;" +
     "box-shadow:0 0 0 4px rgba(29,78,216,.35);animation:nb-flash 1.2s ease-out 1}" +
     "@keyframes nb-flash{from{background:#9ec1ff}}";
+
+  const FOCUS_STYLE_HTML = '<style id="nb-focus-style">' + FOCUS_CSS + "</style>";
 
   function initReport() {
     const frame = document.getElementById("report");
@@ -142,11 +149,15 @@
       } else {  // replace the document in place, so the reader keeps their place
         const resp = await fetch(src, { cache: "no-store" });
         if (!resp.ok) throw new Error("HTTP " + resp.status);
-        const fresh = new DOMParser().parseFromString(await resp.text(), "text/html");
+          const fresh = new DOMParser().parseFromString(await resp.text(), "text/html");
         const doc = frame.contentDocument, win = frame.contentWindow;
         const x = win.scrollX, y = win.scrollY;
-        doc.replaceChild(doc.importNode(fresh.documentElement, true), doc.documentElement);
-        win.scrollTo(x, y);
+        if (fresh.head.innerHTML !== doc.head.innerHTML.replace(FOCUS_STYLE_HTML, "")) {
+          doc.replaceChild(doc.importNode(fresh.documentElement, true), doc.documentElement);
+        } else {  // same styles: only the body changes, which is faster to lay out
+          doc.body.replaceWith(doc.importNode(fresh.body, true));
+        }
+          win.scrollTo(x, y);
         decorate();
       }
       shownRender = version;
@@ -176,8 +187,24 @@
           count += 1;
         });
       });
-      if (first && scroll) first.scrollIntoView({ block: "center", behavior: "smooth" });
+      if (first && scroll) reveal(doc.querySelectorAll("[data-nb-focus]"), first);
       return count;
+    }
+
+    // Scroll so that all the cells of a finding are in view when they fit, else the first.
+    function reveal(cells, first) {
+      const win = frame.contentWindow;
+      let top = Infinity, bottom = -Infinity;
+      cells.forEach((c) => {
+        const r = c.getBoundingClientRect();
+        top = Math.min(top, r.top);
+        bottom = Math.max(bottom, r.bottom);
+      });
+      if (bottom - top < win.innerHeight * 0.9) {
+        win.scrollTo({ top: win.scrollY + (top + bottom - win.innerHeight) / 2, behavior: "smooth" });
+      } else {
+        first.scrollIntoView({ block: "center", behavior: "smooth" });
+      }
     }
 
     function choose(item, finding) {
@@ -229,6 +256,8 @@
         li.appendChild(el("span", "message", p.message));
         list.appendChild(li);
       });
+      document.getElementById("error-title").textContent = s.render_version
+        ? "文件有误，未能更新预览" : "文件有误，无法显示预览";
       document.getElementById("error-hint").textContent = s.render_version
         ? "下面仍显示上次成功读取的版本。修正后保存，预览会自动恢复。"
         : "修正后保存，预览会自动显示。";

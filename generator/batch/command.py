@@ -1,0 +1,110 @@
+"""`nianbao batch` and `nianbao aggregate`: parsed options → the batch library → exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from generator import console
+from generator.batch.discover import Entry, discover, read_manifest
+from generator.errors import NianbaoError
+
+EXIT_UNREADABLE = 2
+MAX_LISTED = 30  # problem rows printed at the end; the rest are in summary.html
+
+
+def _entries(args: argparse.Namespace, exclude: tuple[Path, ...] = ()) -> list[Entry] | None:
+    """The inputs named by DIR or --manifest (None, after saying why, when unusable)."""
+    if (args.dir is None) == (args.manifest is None):
+        console.warn("请给出输入目录，或用 --manifest 给出清单（二者选一）")
+        return None
+    try:
+        if args.manifest is not None:
+            return read_manifest(args.manifest)
+        if not args.dir.is_dir():
+            console.warn(f"{args.dir} 不是目录")
+            return None
+        return discover(args.dir, exclude)
+    except NianbaoError as err:
+        console.print_problems(err, "清单有误")
+        return None
+
+
+def _formats(text: str) -> tuple[str, ...] | None:
+    from generator.render import FORMATS
+
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        console.warn(f"不支持的输出格式：{'、'.join(bad) or '（空）'}；可选 html、pdf、docx")
+        return None
+    return formats
+
+
+def batch_command(args: argparse.Namespace) -> int:
+    """Check and render every input of a folder or manifest into OUT, with a summary."""
+    from generator.batch.driver import BatchOptions, run_batch
+    from generator.batch.executors import SchedulerError, executor_for
+
+    formats = _formats(args.format)
+    entries = _entries(args, (args.output,)) if formats else None
+    if formats is None or entries is None:
+        return EXIT_UNREADABLE
+    if not entries:
+        console.warn(f"{args.dir or args.manifest} 中没有找到 .xlsx 或 .yaml 数据文件")
+        return EXIT_UNREADABLE
+    options = BatchOptions(formats, args.force, args.blank_as_zero)
+    try:
+        with executor_for(args.jobs or os.cpu_count() or 1, args.scheduler, formats) as ex:
+            result = run_batch(entries, ex, args.output, options, progress=True)
+    except SchedulerError as exc:
+        console.warn(str(exc))
+        return EXIT_UNREADABLE
+    _report(result, args.output)
+    return result.exit_code
+
+
+def _report(result, out: Path) -> None:
+    from generator.batch.summary import totals
+
+    bad = [r for r in result.rows if r["errors"] or r["state"] != "built"]
+    for r in bad[:MAX_LISTED]:
+        count = f"（错误 {r['errors']} 个）" if r["errors"] else ""
+        console.warn(f"{r['file']}：{r['status']}{count}")
+    if len(bad) > MAX_LISTED:
+        console.warn(f"……另有 {len(bad) - MAX_LISTED} 份有问题，见 {out / 'summary.html'}")
+    t = totals(result.rows)
+    console.say(f"共 {t['reports']} 份：已生成 {t['built']} 份，有错误或未生成 {t['with_errors']} 份"
+                f"（其中无法读取 {t['unreadable']} 份），未变化跳过 {t['skipped']} 份。"
+                f"汇总见 {out / 'summary.html'}")
+    if result.interrupted:
+        console.warn(f"已中断：已完成的报告已写出，{result.not_run} 份未处理；"
+                     "未写出任何不完整的文件。再次运行会从中断处继续")
+
+
+def aggregate_command(args: argparse.Namespace) -> int:
+    """Sum tables 二/三/四 over the year's reports; write 汇总.xlsx; list who is missing."""
+    from generator.batch.aggregate import INCLUDED, aggregate, aggregate_xlsx
+    from generator.pipeline import ReadOptions
+    from generator.write import write_atomic
+
+    entries = _entries(args)
+    if entries is None:
+        return EXIT_UNREADABLE
+    agg = aggregate(entries, args.year, ReadOptions(blank_as_zero=args.blank_as_zero))
+    for m in agg.members:
+        if m.state != INCLUDED:
+            console.warn(f"{m.file}（{m.agency or '机关未知'}）：{m.state}"
+                         + (f"：{m.message}" if m.message else ""))
+    for folder in agg.missing:
+        console.warn(f"{folder}：缺少{args.year}年度报告")
+    for note in agg.notes:
+        console.say(note)
+    if agg.checked is None:
+        console.warn(f"没有可汇总的{args.year}年度报告")
+        return EXIT_UNREADABLE
+    console.print_findings(agg.checked)
+    write_atomic(args.output, aggregate_xlsx(agg))
+    console.say(f"已生成 {args.output}：汇总了 {len(agg.included)} 个机关的{args.year}年度报告")
+    return agg.exit_code

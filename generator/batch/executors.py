@@ -1,0 +1,73 @@
+"""The executors the command line offers: a local process pool, or a Dask cluster.
+
+`run_batch` takes any `concurrent.futures.Executor`; these are the two `nianbao batch`
+makes.  Local workers start through the "forkserver" method (where the platform has it;
+"spawn" elsewhere): a fork of a driver that already runs the progress bar's thread could
+inherit a held lock.  Each worker ignores Ctrl-C (the driver stops the batch cleanly) and
+warms the renderers once.
+
+With ``--scheduler tcp://HOST:8786`` the batch runs on a Dask distributed cluster through
+``Client.get_executor()``.  The workers need nianbao installed (the same version, with
+its fonts) — nothing else: each task carries the input file's bytes, last year's bytes and
+the contents of the agency's template folders, and returns the rendered outputs' bytes and
+the findings JSON to the driver, which writes them into OUT.  Workers need no shared file
+system and never see OUT.  Dask is imported only here, only for --scheduler.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+
+from generator.batch import jobs
+
+
+class SchedulerError(Exception):
+    """The Dask scheduler cannot be used (not installed, not reachable)."""
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["generator.batch.jobs", "generator.pipeline"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def local_pool(workers: int, formats: tuple[str, ...]) -> ProcessPoolExecutor:
+    """A process pool whose workers ignore Ctrl-C and keep warm renderers."""
+    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=_context(),
+                               initializer=jobs.init_worker, initargs=(tuple(formats),))
+
+
+@contextmanager
+def dask_executor(address: str, formats: tuple[str, ...]) -> Iterator[Executor]:
+    """An executor on the Dask cluster at address (its workers warmed first)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SchedulerError("使用 --scheduler 需要安装 Dask：pip install 'nianbao[dask]'"
+                             ) from None
+    try:
+        client = Client(address, timeout="20s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerError(f"无法连接 Dask 调度器 {address}：{exc}") from None
+    try:
+        client.run(jobs.warm, tuple(formats))
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+
+
+@contextmanager
+def executor_for(workers: int, scheduler: str | None, formats: tuple[str, ...]
+                 ) -> Iterator[Executor]:
+    """The executor of `nianbao batch`: Dask when a scheduler is named, else local."""
+    if scheduler:
+        with dask_executor(scheduler, formats) as executor:
+            yield executor
+    else:
+        with local_pool(workers, formats) as executor:
+            yield executor
