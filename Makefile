@@ -9,8 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 JOBS ?= 2
+N ?= 60
 
-.PHONY: demo test sysdeps-demo sysdeps-test schemas lock lint clean
+.PHONY: demo test bench sysdeps-demo sysdeps-test schemas lock lint clean
 
 demo: sysdeps-demo $(STAMP)
 	@mkdir -p out
@@ -31,6 +32,13 @@ demo: sysdeps-demo $(STAMP)
 
 test: sysdeps-test $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider
+
+# throughput of the batch (N synthetic reports, JOBS workers) against headless Chromium
+# SUBSET=1 (default) measures with GB2312 font subsets (built once per machine, ~2 min);
+# SUBSET=0 with the full faces
+SUBSET ?= 1
+bench: sysdeps-test $(STAMP)
+	NIANBAO_FONT_SUBSET=$(SUBSET) $(BIN)/python -m generator.bench --n $(N) --jobs $(JOBS)
 
 sysdeps-demo:
 	@sh .ci/sysdeps demo

@@ -125,6 +125,7 @@ def warm(formats: tuple[str, ...] = ("html", "pdf", "docx")) -> None:
     if "pdf" in formats:
         from generator.render import pdf_render
         pdf_render.font_config()
+        pdf_render.subset_font_faces()  # GB2312 subsets: made once per machine, then cached
     if "docx" in formats:
         from generator.render import docx_render
         template = getattr(docx_render, "_template", None)  # the cached template package
