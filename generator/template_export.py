@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import schemas
 from generator.render import TEMPLATES_DIR
 
 FILES = {
@@ -22,16 +23,19 @@ FILES = {
     "css/print.css": "打印和 PDF 的样式：A4 纸、GB/T 9704 页边距、字体字号、页码“— N —”",
     "css/preview.css": "预览时标出有问题的单元格（生成的文件中不用）",
 }
+def _section_blocks() -> dict[str, str]:
+    """One block per section of the 2021 format, described by its official heading."""
+    edition = schemas.EDITIONS["2021"]
+    return {f"section_{sid}": heading + ("（表格用 render_table 输出）"
+                                         if edition.table_for_section(sid) else "")
+            for sid, heading in edition.sections}
+
+
 BLOCKS = {
     "head": "<head> 末尾追加的内容（如本机关的样式）",
     "title": "标题（可在标题上方加红头、版头一行）",
     "preamble": "导语（统计期限、下载地址、联系方式）",
-    "section_overview": "一、总体情况",
-    "section_table2": "二、主动公开政府信息情况（表格用 render_table 输出）",
-    "section_table3": "三、收到和处理政府信息公开申请情况（表格用 render_table 输出）",
-    "section_table4": "四、政府信息公开行政复议、行政诉讼情况（表格用 render_table 输出）",
-    "section_problems": "五、存在的主要问题及改进情况",
-    "section_other": "六、其他需要报告的事项",
+    **_section_blocks(),
     "signature": "落款（机关名称、日期；可加联系人、电话）",
 }
 EXAMPLE = """{% extends "_base.html" %}
