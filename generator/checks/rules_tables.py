@@ -79,7 +79,7 @@ def t3_outcomes(ctx: Context) -> Iterator[Finding]:
         nonzero = [ctx.cell(p) for p, v in zip(paths, vals, strict=False) if v]
         yield Finding("T3-OUTCOMES", "error",
                       f"表三“{total.column}”列：各项办理结果之和为{sum(vals[:-1])}，"
-                      f"但“（七）总计”填的是{vals[-1]}",
+                      f"但“{total.row.rsplit(' / ', 1)[-1]}”填的是{vals[-1]}",
                       nonzero + [total], expected=sum(vals[:-1]), actual=vals[-1])
 
 
