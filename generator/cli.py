@@ -21,6 +21,11 @@ def _read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, help="报告年度（优先于文件中的）")
 
 
+def _previous(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--previous", type=Path, metavar="上年报告",
+                   help="上一年度的报告（.xlsx 或 .yaml），用于跨年度校验")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of `nianbao` (all help in Chinese)."""
     p = argparse.ArgumentParser(prog="nianbao", description="政府信息公开工作年度报告：校验与生成")
@@ -38,8 +43,7 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="校验数据文件，列出全部问题")
     check.add_argument("file", type=Path)
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--previous", type=Path, metavar="上年报告",
-                       help="上一年度的报告（.xlsx 或 .yaml），用于跨年度校验")
+    _previous(check)
     check.add_argument("--annotate", type=Path, metavar="标注.xlsx",
                        help="另存一份工作簿，在有问题的单元格上加批注和底色")
     _read_options(check)
@@ -52,8 +56,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--templates", type=Path, help="本机关模板目录（优先于内置模板）")
     build.add_argument("--reference-docx", type=Path, metavar="样式.docx",
                        help="从本机关的 Word 文档取样式、页面和页眉页脚（红头）")
-    build.add_argument("--previous", type=Path, metavar="上年报告",
-                       help="上一年度的报告（.xlsx 或 .yaml），用于跨年度校验")
+    _previous(build)
     _read_options(build)
 
     convert = sub.add_parser("convert", help="在 .xlsx 与 .yaml 之间转换数据文件")

@@ -65,3 +65,19 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     return subprocess.run([sys.executable, "-m", "generator", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd or ROOT, env=full_env,
                           timeout=300)
+
+
+def soffice_convert(src: Path, outdir: Path, target: str) -> Path:
+    """Convert a file with LibreOffice (`soffice --headless --convert-to target`), as the
+    issues ask; a profile of its own keeps parallel test runs from colliding.  LibreOffice is
+    required (make test installs it): a missing soffice fails the test, it is never skipped."""
+    import shutil
+
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice (soffice) is required: make test installs it"
+    profile = (outdir / ".lo-profile").resolve().as_uri()
+    done = subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless",
+                           "--convert-to", target, "--outdir", str(outdir), str(src)],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return outdir / f"{src.stem}.{target.split(':')[0]}"

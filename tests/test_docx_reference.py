@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
+from conftest import soffice_convert
 from generator.compose import compose
 from generator.errors import RenderError
 from generator.load import load
@@ -427,11 +428,7 @@ def test_missing_reference_names_the_file(doc, tmp_path):
 def test_libreoffice_shows_letterhead(data, tmp_path):
     src = tmp_path / "report.docx"
     src.write_bytes(data)
-    profile = (tmp_path / "lo-profile").as_uri()  # own profile: no clash with other soffice runs
-    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
-                   capture_output=True, timeout=120, check=True)
-    pdf = tmp_path / "report.pdf"
+    pdf = soffice_convert(src, tmp_path, "pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                            text=True, timeout=60, check=True).stdout.split("\f")

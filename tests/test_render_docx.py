@@ -18,6 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm
 from lxml import etree
 
+from conftest import soffice_convert
 from generator.compose import compose
 from generator.document import GridCell, Table
 from generator.load import load
@@ -317,11 +318,7 @@ def test_byte_identical_in_process_and_across_processes(data, doc):
 def test_libreoffice_converts_to_pdf(data, doc, tmp_path):
     src = tmp_path / "report.docx"
     src.write_bytes(data)
-    profile = (tmp_path / "lo-profile").as_uri()  # own profile: no clash with other soffice runs
-    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
-                   capture_output=True, timeout=120, check=True)
-    pdf = tmp_path / "report.pdf"
+    pdf = soffice_convert(src, tmp_path, "pdf")
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, timeout=60, check=True).stdout

@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import io
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import COUNTY, ROOT
+from conftest import COUNTY, ROOT, soffice_convert
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -303,15 +302,8 @@ def test_write_workbook(tmp_path: Path, county_values: dict[str, Any],
 
 
 def test_libreoffice_converts_the_init_workbook_to_pdf(tmp_path: Path) -> None:
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice (soffice) is required: make test installs it"
     book = tmp_path / "年报数据.xlsx"
     write_workbook(book, EDITION, init_values(EDITION, 2024, "某某局"))
-    profile = (tmp_path / "lo-profile").as_uri()  # own profile: parallel runs do not collide
-    done = subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless",
-                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    pdf = tmp_path / "年报数据.pdf"
+    pdf = soffice_convert(book, tmp_path, "pdf")
     assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
     assert pdf.stat().st_size > 5000
