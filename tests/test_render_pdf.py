@@ -15,7 +15,7 @@ from generator.compose import compose
 from generator.document import Para, Table
 from generator.errors import RenderError
 from generator.load import load
-from generator.render import TEMPLATES_DIR, RenderOptions, pdf_render
+from generator.render import TEMPLATES_DIR, RenderOptions, pdf_fonts, pdf_render
 from generator.validate import validate
 
 
@@ -191,8 +191,8 @@ def test_glyph_check_reports_each_character_once_and_table_cells(doc):
     bad = dataclasses.replace(doc, sections=tuple(section if s.id == "table4" else s
                                                   for s in doc.sections))
     bad = with_problems_text(bad, "再来一次\U0001F4A9")
-    faces = pdf_render.chosen_faces(pdf_render.html_render.render_text(bad, RenderOptions()))
-    problems = pdf_render.missing_glyphs(bad, pdf_render._charset_of(faces))
+    charset = pdf_fonts.drawable(pdf_render.html_render.render_text(bad, RenderOptions()))
+    problems = pdf_render.missing_glyphs(bad, charset)
     assert len(problems) == 1
     assert "U+1F4A9" in problems[0].message
     assert "四、政府信息公开行政复议、行政诉讼情况（表格）" in problems[0].message
@@ -200,20 +200,20 @@ def test_glyph_check_reports_each_character_once_and_table_cells(doc):
 
 def test_whitespace_and_controls_are_ignored(doc):
     ok = with_problems_text(doc, "全角\u3000空格\u200b零宽\ttab")
-    faces = pdf_render.chosen_faces(pdf_render.html_render.render_text(ok, RenderOptions()))
-    assert pdf_render.missing_glyphs(ok, pdf_render._charset_of(faces)) == []
+    charset = pdf_fonts.drawable(pdf_render.html_render.render_text(ok, RenderOptions()))
+    assert pdf_render.missing_glyphs(ok, charset) == []
 
 
 def test_font_stacks_resolve_to_installed_faces(doc):
     html = pdf_render.html_render.render_text(doc, RenderOptions())
-    stacks = pdf_render.font_stacks(html)
+    stacks = pdf_fonts.font_stacks(html)
     assert ("FangSong_GB2312", "仿宋_GB2312", "FangSong", "Noto Serif CJK SC") in stacks
     assert ("FZXiaoBiaoSong-B05S", "方正小标宋简体", "Noto Serif CJK SC") in stacks
     assert ("SimHei", "黑体", "Noto Sans CJK SC") in stacks
     assert ("KaiTi_GB2312", "楷体_GB2312", "KaiTi", "AR PL UKai CN", "Noto Serif CJK SC") in stacks
-    assert pdf_render.resolve_face("Noto Serif CJK SC") is not None
-    assert pdf_render.resolve_face("No Such Face 12345") is None  # a substitute is not a match
-    files = {Path(f).name for f, _ in pdf_render.chosen_faces(html)}
+    assert pdf_fonts.resolve_face("Noto Serif CJK SC") is not None
+    assert pdf_fonts.resolve_face("No Such Face 12345") is None  # a substitute is not a match
+    files = {Path(f).name for f, _ in pdf_fonts.chosen_faces(html)}
     assert any("NotoSerifCJK" in f for f in files) and any("ukai" in f for f in files)
 
 
@@ -259,4 +259,4 @@ def test_font_stacks_read_only_css_that_prints():
             '<style media="print">p { font-family: "A", \'B\' }</style>'
             "<style>h1 { font-family: C }</style>"
             '<style media="all">h2 { font-family: "D" }</style>')
-    assert pdf_render.font_stacks(html) == [("A", "B"), ("C",), ("D",)]
+    assert pdf_fonts.font_stacks(html) == [("A", "B"), ("C",), ("D",)]

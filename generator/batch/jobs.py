@@ -123,9 +123,9 @@ def warm(formats: tuple[str, ...] = ("html", "pdf", "docx")) -> None:
     for fmt in formats:
         importlib.import_module(f"generator.render.{fmt}_render")
     if "pdf" in formats:
-        from generator.render import pdf_render
+        from generator.render import pdf_fonts, pdf_render
         pdf_render.font_config()
-        pdf_render.subset_font_faces()  # GB2312 subsets: made once per machine, then cached
+        pdf_fonts.subset_font_faces()  # GB2312 subsets: made once per machine, then cached
     if "docx" in formats:
         from generator.render import docx_render
         template = getattr(docx_render, "_template", None)  # the cached template package
