@@ -19,6 +19,7 @@ from generator.batch import cache, jobs
 from generator.batch.discover import Entry
 from generator.batch.jobs import Blob, Result, Task
 from generator.batch.progress import Bar
+from generator.batch.pool import WorkerDied
 from generator.errors import NianbaoError, Problem
 from generator.write import safe_name, write_atomic
 
@@ -225,7 +226,10 @@ class _CtrlC:
 def _collect(run: _Run, future: Future, task: Task, progress: Any) -> None:
     try:
         result = future.result()
-    except BaseException as exc:  # noqa: BLE001  (a worker died, the cluster went away, …)
+    except WorkerDied as exc:  # it killed its worker, even alone
+        err = NianbaoError([Problem("", str(exc))])
+        result = jobs.unreadable(task.index, task.input.name, err, jobs.FAILED)
+    except BaseException as exc:  # noqa: BLE001  (the cluster went away, …)
         err = NianbaoError([Problem("", f"工作进程失败：{type(exc).__name__}: {exc}")])
         result = jobs.unreadable(task.index, task.input.name, err, jobs.FAILED)
     run.accept(result)

@@ -22,6 +22,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
 from generator.batch import jobs
+from generator.batch.pool import RestartingPool
 
 
 class SchedulerError(Exception):
@@ -36,10 +37,13 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def local_pool(workers: int, formats: tuple[str, ...]) -> ProcessPoolExecutor:
-    """A process pool whose workers ignore Ctrl-C and keep warm renderers."""
-    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=_context(),
-                               initializer=jobs.init_worker, initargs=(tuple(formats),))
+def local_pool(workers: int, formats: tuple[str, ...]) -> RestartingPool:
+    """A process pool whose workers ignore Ctrl-C and keep warm renderers, replaced when a
+    worker dies (see `pool`: only the report that kills workers fails)."""
+    def make(count: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=count, mp_context=_context(),
+                                   initializer=jobs.init_worker, initargs=(tuple(formats),))
+    return RestartingPool(make, max(1, workers))
 
 
 @contextmanager

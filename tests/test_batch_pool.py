@@ -1,0 +1,107 @@
+"""A worker that dies takes only its own report down: the pool is replaced, the reports
+caught in the break run again, and the one that kills workers fails alone, named in the
+summary."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import COUNTY, TOWNSHIP
+from test_batch import TITLE, write_report
+
+from generator.batch import BatchOptions, discover, run_batch
+from generator.batch.executors import local_pool
+from generator.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
+
+FORK = multiprocessing.get_context("fork")
+
+
+def square(n: int) -> int:
+    time.sleep(0.05)
+    return n * n
+
+
+def die(code: int = 70) -> None:
+    os._exit(code)
+
+
+def fail_to_start() -> None:
+    os._exit(71)
+
+
+def plain(count: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(count, mp_context=FORK)
+
+
+def test_only_the_report_that_kills_workers_fails():
+    with RestartingPool(plain, 2) as pool:
+        squares = [pool.submit(square, n) for n in range(10)]
+        killer = pool.submit(die)
+        later = [pool.submit(square, n) for n in range(10, 14)]
+        assert [f.result(timeout=60) for f in squares + later] == [n * n for n in range(14)]
+        with pytest.raises(WorkerDied) as err:
+            killer.result(timeout=60)
+    assert str(err.value) == DIED
+    assert pool.restarts >= 1
+
+
+def test_ordinary_exceptions_pass_through_untouched():
+    with RestartingPool(plain, 2) as pool:
+        with pytest.raises(ZeroDivisionError):
+            pool.submit(divmod, 1, 0).result(timeout=60)
+    assert pool.restarts == 0
+
+
+def test_workers_that_cannot_start_give_up_after_a_few_restarts():
+    def broken(count: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(count, mp_context=FORK, initializer=fail_to_start)
+    with RestartingPool(broken, 2) as pool:
+        futures = [pool.submit(square, n) for n in range(4)]
+        for future in futures:
+            with pytest.raises(WorkerDied) as err:
+                future.result(timeout=120)
+            assert str(err.value) in (DIED, GAVE_UP)
+
+
+class KillOne(Executor):
+    """run_batch's executor, with the task of one input replaced by a worker's death."""
+
+    def __init__(self, inner: Executor, victim: str):
+        self.inner, self.victim = inner, victim
+
+    def submit(self, fn, /, task, *args, **kwargs):
+        if task.input.name.endswith(self.victim):
+            return self.inner.submit(die)
+        return self.inner.submit(fn, task, *args, **kwargs)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def test_batch_goes_on_when_a_worker_dies(tmp_path: Path):
+    root = tmp_path / "DIR"
+    for agency in ("甲局", "乙局", "丙局"):
+        write_report(root / agency / "2024.yaml", COUNTY, agency, 2024)
+    write_report(root / "丁镇" / "2024.yaml", TOWNSHIP, "丁镇", 2024)
+    out = tmp_path / "OUT"
+    with local_pool(2, ("html", "docx")) as pool:
+        result = run_batch(discover(root), KillOne(pool, "乙局/2024.yaml"), out,
+                           BatchOptions(("html", "docx")))
+    assert result.exit_code == 1
+    rows = {r["file"]: r for r in
+            json.loads((out / "summary.json").read_text(encoding="utf-8"))["reports"]}
+    dead = rows["乙局/2024.yaml"]
+    assert (dead["state"], dead["status"]) == ("failed", f"处理失败：{DIED}")
+    findings = json.loads((out / dead["findings"]).read_text(encoding="utf-8"))
+    assert findings["problems"] == [{"where": "", "message": DIED}]
+    assert [rows[f"{a}/2024.yaml"]["state"] for a in ("甲局", "丙局", "丁镇")] == ["built"] * 3
+    for agency in ("甲局", "丙局", "丁镇"):
+        for fmt in ("html", "docx"):
+            assert (out / agency / f"{TITLE.format(agency, 2024)}.{fmt}").is_file()
+    assert not (out / "乙局").exists()
