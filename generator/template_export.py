@@ -65,6 +65,7 @@ def base_blocks() -> list[str]:
 
 def readme_text() -> str:
     """The Chinese README written beside exported templates."""
+    from generator.render import REFERENCE_DOCX
     from generator.render.html_render import CONTEXT_VARIABLES, MACROS
 
     lines = ["# 年报模板说明", "",
@@ -74,6 +75,8 @@ def readme_text() -> str:
              "由 nianbao 按正式格式生成）。模板删去法定部分或表格时，生成会报 SECTIONS 错误。", "",
              "## 文件", ""]
     lines += [f"- `{name}`：{text}" for name, text in FILES.items()]
+    lines += [f"- `{REFERENCE_DOCX}`（可选，自己放入）：在 Word 中做好的样式文件（字体字号、页面、"
+              "页眉页脚中的红头）；有它时 DOCX 套用其样式，与 `--reference-docx` 相同"]
     lines += ["", "## _base.html 中可替换的块", ""]
     lines += [f"- `{name}`：{BLOCKS[name]}" for name in base_blocks()]
     lines += ["", "## 模板中可用的变量", ""]

@@ -436,3 +436,37 @@ def test_libreoffice_shows_letterhead(data, tmp_path):
         assert page.lstrip().startswith(LETTERHEAD), page[:80]
         assert re.search(f"\u2014 ?{number} ?\u2014\\s*$", page), page[-80:]
     assert "申请人情况" in "".join(pages)
+
+
+# ---- reference.docx in a template folder ---------------------------------------------------
+def test_template_folder_reference_docx_styles_the_docx(doc, data, tmp_path):
+    make_reference(tmp_path / "reference.docx")
+    from_folder = render(doc, "docx", RenderOptions(template_dirs=(tmp_path,)))
+    assert from_folder == data   # the same as --reference-docx with that file
+    header = referenced(from_folder, "header")["default"]
+    assert LETTERHEAD in text(unzip(from_folder)[header])
+
+
+def test_given_reference_docx_wins_over_the_folder_one(doc, tmp_path, reference):
+    make_reference(tmp_path / "reference.docx", header=False, footer=True)
+    chosen = render(doc, "docx", RenderOptions(template_dirs=(tmp_path,),
+                                               reference_docx=reference))
+    assert chosen == render(doc, "docx", RenderOptions(reference_docx=reference))
+
+
+def test_batch_agency_folder_reference_docx(tmp_path):
+    from generator.batch import BatchOptions, discover, run_batch
+    from generator.batch.executors import local_pool
+
+    root = tmp_path / "DIR"
+    (root / "甲局" / "templates").mkdir(parents=True)
+    (root / "甲局" / "2024.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    make_reference(root / "甲局" / "templates" / "reference.docx")
+    out = tmp_path / "OUT"
+    with local_pool(1, ("docx",)) as pool:
+        result = run_batch(discover(root), pool, out, BatchOptions(("docx",)))
+    assert result.exit_code == 0, result.rows
+    (built,) = list(out.rglob("*.docx"))
+    header = referenced(built.read_bytes(), "header")["default"]
+    assert LETTERHEAD in text(unzip(built.read_bytes())[header])

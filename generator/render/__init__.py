@@ -14,6 +14,9 @@ from pathlib import Path
 from generator.document import Document
 
 FORMATS = ("html", "pdf", "docx")
+# A Word file of this name in a template folder styles that folder's DOCX (like
+# --reference-docx), so an agency's templates/ carries its letterhead into Word too.
+REFERENCE_DOCX = "reference.docx"
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -24,13 +27,22 @@ class RenderOptions:
     template_dirs: agency template folders searched before the built-in ones.
     preview: HTML for the browser preview (marks cells with findings); never in built files.
     reference_docx: a .docx made in Word whose styles, page setup and header/footer
-        (letterhead) the DOCX takes, like pandoc's --reference-doc (docx_reference).
+        (letterhead) the DOCX takes, like pandoc's --reference-doc (docx_reference);
+        without it, a template folder's reference.docx (`word_reference`).
     """
 
     template_dirs: tuple[Path, ...] = ()
     preview: bool = False
     reference_docx: Path | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+    def word_reference(self) -> Path | None:
+        """The reference .docx: the one given, else the first template folder's
+        reference.docx (folders in search order), else None."""
+        if self.reference_docx is not None:
+            return self.reference_docx
+        return next((d / REFERENCE_DOCX for d in self.template_dirs
+                     if (d / REFERENCE_DOCX).is_file()), None)
 
 
 def render(doc: Document, fmt: str, options: RenderOptions | None = None) -> bytes:

@@ -7,7 +7,8 @@ How it is fast and deterministic:
 * Per report only word/document.xml (the body, built with lxml) and docProps/core.xml (dates
   from the data, never the clock) are written and appended to a copy of that static zip,
   always in the same order with the fixed timestamp 1980-01-01.
-* With `RenderOptions.reference_docx` the template is nianbao's base restyled by that Word
+* With a reference .docx (`RenderOptions.word_reference`: --reference-docx, or a template
+  folder's reference.docx) the template is nianbao's base restyled by that Word
   document (`docx_reference`: styles, theme, page, header/footer), built once per process and
   reference file (path + mtime + size), so a batch reads the reference once.
 """
@@ -143,7 +144,7 @@ def body_elements(doc: Document, options: RenderOptions | None = None) -> list[e
 
 def document_xml(doc: Document, options: RenderOptions | None = None) -> bytes:
     """word/document.xml: the template's body skeleton with the report's blocks."""
-    root = copy.deepcopy(_template(options.reference_docx if options else None).document_root)
+    root = copy.deepcopy(_template(options.word_reference() if options else None).document_root)
     sect_pr = root.find(q("w:body")).find(q("w:sectPr"))
     for node in body_elements(doc, options):
         sect_pr.addprevious(node)
@@ -187,4 +188,4 @@ def package(document: bytes, core: bytes, reference: Path | None = None) -> byte
 
 def render(doc: Document, options: RenderOptions) -> bytes:
     """Render a document to DOCX bytes (renderer protocol of `generator.render`)."""
-    return package(document_xml(doc, options), core_xml(doc), options.reference_docx)
+    return package(document_xml(doc, options), core_xml(doc), options.word_reference())
