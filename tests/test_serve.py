@@ -462,3 +462,62 @@ def test_one_file_serves_only_that_file(folder):
         assert request(running, "GET", "/report/f/invalid/t3-balance.yaml")[0] == 404
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize("path", ["/", "/report/f/county.yaml", "/static/serve.js",
+                                  "/download/docx/f/county.yaml", "/nothing-here"])
+def test_head_sends_the_headers_of_get_without_a_body(server, path):
+    status, headers, data = request(server, "GET", path)
+    head_status, head_headers, head_data = request(server, "HEAD", path)
+    assert (head_status, head_data) == (status, b"")
+    assert head_headers["content-type"] == headers["content-type"]
+    assert head_headers["content-length"] == str(len(data))
+
+
+def test_head_of_the_event_stream_does_not_hang(server):
+    status, headers, data = request(server, "HEAD", "/events")
+    assert (status, data) == (200, b"")
+    assert headers["content-type"].startswith("text/event-stream")
+
+
+def test_template_edits_rebuild_the_preview_and_the_downloads(folder, tmp_path):
+    from generator.serve.state import ServeOptions
+
+    templates = tmp_path / "我局模板"
+    templates.mkdir()
+    page = templates / "report.html"
+
+    def letterhead(line: str) -> str:
+        return ('{% extends "_base.html" %}\n{% block title %}\n<p class="mark">' + line
+                + "</p>\n{{ super() }}\n{% endblock %}\n")
+    page.write_text(letterhead("第一版抬头"), encoding="utf-8")
+    running = start(folder, port=0, interval=0.05, debounce=0.1,
+                    options=ServeOptions(template_dirs=(templates,)))
+    try:
+        first = get_json(running, "/state/f/county.yaml")["render_version"]
+        assert "第一版抬头" in request(running, "GET", "/preview/f/county.yaml")[2].decode()
+        docx_before = request(running, "GET", "/download/docx/f/county.yaml")[2]
+
+        page.write_text(letterhead("第二版抬头"), encoding="utf-8")
+        wait_for(lambda: get_json(running, "/state/f/county.yaml")["render_version"] > first)
+        preview = request(running, "GET", "/preview/f/county.yaml")[2].decode()
+        assert "第二版抬头" in preview and "第一版抬头" not in preview
+        docx_after = request(running, "GET", "/download/docx/f/county.yaml")[2]
+        assert docx_after != docx_before and "第二版抬头".encode() in _document_xml(docx_after)
+
+        page.write_text("{% extends \"_base.html\" %}\n{% block title %}{{ oops( }}"
+                        "{% endblock %}\n", encoding="utf-8")
+        broken = wait_for(lambda: (s := get_json(running, "/state/f/county.yaml"))["problems"]
+                          and s)
+        assert "report.html" in json.dumps(broken["problems"], ensure_ascii=False)
+        assert "第二版抬头" in request(running, "GET", "/preview/f/county.yaml")[2].decode()
+    finally:
+        running.stop()
+
+
+def _document_xml(docx: bytes) -> bytes:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return archive.read("word/document.xml")

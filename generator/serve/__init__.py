@@ -63,7 +63,8 @@ def start(target: Path, host: str | None = None, port: int = 8000,
     site.sync()
     server = PreviewServer((host or DEFAULT_HOST, port), site,
                            Downloads(options.template_dirs), explicit_host=host is not None)
-    watcher = Watcher(site.target, site.on_change, interval=interval, debounce=debounce)
+    watcher = Watcher(site.target, site.on_change, interval=interval, debounce=debounce,
+                      extra=site.template_files)
     watcher.start()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name="nianbao-serve", daemon=True)

@@ -1,8 +1,9 @@
 """DOCX and PDF downloads: built on demand in a worker thread, cached by content.
 
 The bytes are exactly what ``nianbao build`` writes (same pipeline, ``preview`` off).  The
-cache key is the hash of the input file's bytes plus the format and the template folders,
-so a file saved without a change is not rendered again, and two clicks on the same button
+cache key is the hash of the input file's bytes, the format and the template files'
+signatures, so a file saved without a change is not rendered again, an edited template is,
+and two clicks on the same button
 wait for one rendering.  WeasyPrint loads on the first PDF (about two seconds).
 """
 
@@ -32,7 +33,8 @@ def _render(snapshot: Snapshot, fmt: str, template_dirs: tuple[Path, ...]) -> by
 
 
 class Downloads:
-    """Rendered files by (input hash, format, templates); one rendering at a time."""
+    """Rendered files by (input hash, format, template files' signatures at the preview's
+    build); one rendering at a time."""
 
     def __init__(self, template_dirs: tuple[Path, ...] = ()):
         self.template_dirs = template_dirs
@@ -47,7 +49,7 @@ class Downloads:
 
     def get(self, snapshot: Snapshot, fmt: str) -> bytes:
         """The file's bytes (raises the pipeline's NianbaoError when it cannot be made)."""
-        key = (snapshot.digest, fmt, self.template_dirs)
+        key = (snapshot.digest, fmt, snapshot.templates)
         with self.lock:
             future = self.cache.get(key)
             if future is None:

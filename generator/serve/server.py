@@ -71,6 +71,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms ACK stall)
     server_version = "nianbao"
     sys_version = ""
+    head_only = False   # a HEAD request: headers as for GET, no body
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.client_address[0], *args)
@@ -89,7 +90,8 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if not self.head_only:
+            self.wfile.write(body)
 
     def _message(self, status: int, title: str, message: str) -> None:
         self._send(status, pages.message_page(title, message), HTML)
@@ -114,7 +116,20 @@ class Handler(BaseHTTPRequestHandler):
         path = unquote(urlsplit(self.path).path, errors="replace")
         return "" if "\x00" in path else path
 
-    # ---- GET ------------------------------------------------------------------------------
+    # ---- GET and HEAD ---------------------------------------------------------------------
+    def do_HEAD(self) -> None:
+        """The headers GET would send, without the body (curl -I, link checkers); the live
+        reload stream is not opened."""
+        self.head_only = True
+        if self._path().startswith("/events") and self._allowed():
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            return
+        self.do_GET()
+
     def do_GET(self) -> None:
         if not self._allowed():
             return

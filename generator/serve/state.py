@@ -23,7 +23,8 @@ from typing import Any
 from generator.errors import NianbaoError, Problem
 from generator.pipeline import ReadOptions
 from generator.provenance import key_path
-from generator.serve.watcher import Signature, report_files, signature
+from generator.serve.watcher import (Signature, report_files, signature, template_files,
+                                     templates_signature)
 from generator.validate import Validated
 from generator.write import safe_name
 
@@ -49,6 +50,7 @@ class Snapshot:
     html: bytes
     validated: Validated
     digest: str  # sha256 of the input bytes (downloads are cached by it)
+    templates: tuple  # the template files' signatures it was rendered with
     findings: list[dict[str, Any]]
     summary: dict[str, int]
     version: int
@@ -115,11 +117,13 @@ class Entry:
                 return self._failed(sig, [Problem(self.label, "文件不存在或无法读取（可能已被移动、"
                                                               "删除，或正被其他程序占用）")])
             digest = hashlib.sha256(data).hexdigest()
-            if self.good and not self.problems and digest == self.good.digest:
+            templates = self.site.templates_signature()
+            if (self.good and not self.problems and digest == self.good.digest
+                    and templates == self.good.templates):
                 self.built_sig = sig  # saved without a change
                 return None
             try:
-                snapshot = self._build(digest, start)
+                snapshot = self._build(digest, templates, start)
             except NianbaoError as err:
                 return self._failed(sig, err.problems)
             except Exception as exc:  # a bug must not take the preview down
@@ -131,7 +135,7 @@ class Entry:
             log.info("rebuilt %s in %.0f ms", self.label, snapshot.built_ms)
         return None
 
-    def _build(self, digest: str, start: float) -> Snapshot:
+    def _build(self, digest: str, templates: tuple, start: float) -> Snapshot:
         from generator.compose import compose
         from generator.pipeline import check_file
         from generator.render import RenderOptions, render
@@ -141,7 +145,7 @@ class Entry:
                                 extra={"cell_flags": cell_flags(checked.findings)})
         html = render(compose(checked.validated), "html", options)
         findings = [finding_view(f, self.relabel) for f in checked.findings]
-        return Snapshot(html, checked.validated, digest, findings, checked.summary,
+        return Snapshot(html, checked.validated, digest, templates, findings, checked.summary,
                         self.version + 1, (time.perf_counter() - start) * 1000)
 
     def _failed(self, sig: Signature, problems: list[Problem]) -> None:
@@ -175,6 +179,11 @@ class Entry:
 
 
 _NEVER = object()
+
+
+def _under(path: Path, options: ServeOptions) -> bool:
+    """Whether a path lies in (or, deleted, lay in) an agency template folder."""
+    return any(path.is_relative_to(d) for d in options.template_dirs)
 
 
 @dataclass
@@ -230,11 +239,22 @@ class Site:
                     entry.present = False  # its page says so after the watcher's rebuild
                     self.bump()
 
+    def template_files(self) -> list[Path]:
+        """The files of the agency template folders (watched with the reports)."""
+        return template_files(self.options.template_dirs)
+
+    def templates_signature(self) -> tuple:
+        """The template files' signatures: a build made with others is out of date."""
+        return templates_signature(self.options.template_dirs)
+
     def on_change(self, paths: set[Path]) -> None:
-        """The watcher's callback: one call per burst of saves."""
+        """The watcher's callback: one call per burst of saves.  A changed template
+        rebuilds every report shown so far (each keeps its last good build if the template
+        now fails, and shows the template's error)."""
         self.sync()
         with self.lock:
-            changed = [e for e in self.entries.values() if e.path in paths]
+            everything = any(_under(p, self.options) for p in paths)
+            changed = [e for e in self.entries.values() if everything or e.path in paths]
         for entry in changed:
             if entry.built_sig is not _NEVER:  # files nobody looked at build when asked
                 entry.rebuild()

@@ -57,6 +57,23 @@ def report_files(root: Path) -> list[Path]:
     return found
 
 
+def template_files(dirs: Iterable[Path]) -> list[Path]:
+    """Every file of the agency template folders (hidden ones skipped), sorted."""
+    found: list[Path] = []
+    for root in dirs:
+        for folder, subdirs, files in os.walk(root):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            found.extend(Path(folder) / f for f in sorted(files) if not f.startswith("."))
+            if len(found) >= MAX_FILES:
+                return found[:MAX_FILES]
+    return found
+
+
+def templates_signature(dirs: Iterable[Path]) -> tuple[tuple[str, Signature], ...]:
+    """What changes when any template file is saved, added or removed."""
+    return tuple((str(p), signature(p)) for p in template_files(dirs))
+
+
 class Debouncer:
     """Collects changed paths and releases them once no change came for ``delay`` seconds."""
 
