@@ -37,7 +37,7 @@ def marks(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
     return {k: sorted(v, key=lambda f: order[f.severity]) for k, v in by_cell.items()}
 
 
-def _anchor(ws, address: str):  # noqa: ANN001, ANN202 (openpyxl types)
+def _anchor(ws, address: str):
     """The writable cell at an address: the top-left cell when it lies in a merged range."""
     for rng in ws.merged_cells.ranges:
         if address in rng:

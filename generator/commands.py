@@ -36,7 +36,7 @@ def _data_suffix(path: Path) -> str | None:
     return None
 
 
-def write_data_file(path: Path, edition, values: dict) -> None:  # noqa: ANN001
+def write_data_file(path: Path, edition, values: dict) -> None:
     """Write report values as a workbook or a YAML file, chosen by the extension."""
     from generator.write import write_atomic
 

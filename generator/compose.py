@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from generator import sentences
-from generator.fmt import cn_date, format_value
 from generator.document import Block, Document, GridCell, Heading, Para, Section, Signature, Table
+from generator.fmt import cn_date, format_value
 from generator.provenance import key_path
 from generator.validate import Validated
-from schemas.common import OVERVIEW_PARTS, INFO_FEE
+from schemas.common import INFO_FEE, OVERVIEW_PARTS
 from schemas.layout import LayoutCell, TableLayout
 
 

@@ -6,7 +6,7 @@ Plain frozen dataclasses: compose builds them; renderers only read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 CellKind = Literal["label", "head", "banner", "note", "value"]
 
@@ -56,7 +56,7 @@ class Table:
         return tuple(w / total for w in weights)
 
 
-Block = Union[Heading, Para, Table]
+Block = Heading | Para | Table
 
 
 @dataclass(frozen=True)

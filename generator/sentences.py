@@ -31,10 +31,10 @@ def preamble(checked: Validated) -> list[Para]:
     parts = "、".join(h.split("、", 1)[1] for _, h in edition.sections)
     year = report.year
     text = [
-        f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和{edition.name}要求，"
-        f"由{report.agency.name}编制。",
-        f"本报告内容包括：{parts}。"
-        f"本报告中所列数据统计期限为{year}年1月1日至12月31日。",
+        (f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和{edition.name}要求，"
+         f"由{report.agency.name}编制。"),
+        (f"本报告内容包括：{parts}。"
+         f"本报告中所列数据统计期限为{year}年1月1日至12月31日。"),
     ]
     if report.agency.website:
         text.append(f"本报告电子版可在{report.agency.website}下载。")

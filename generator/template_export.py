@@ -69,14 +69,15 @@ def readme_text() -> str:
     from generator.render.html_render import CONTEXT_VARIABLES, MACROS
 
     lines = ["# 年报模板说明", "",
-             "本目录是 nianbao 内置模板的副本。生成报告时加 `--templates 本目录`：本目录中有的文件"
-             "优先使用，没有的文件仍用内置模板。建议只保留要改的文件，其余删去，升级时就能沿用新版内置模板。",
-             "", "HTML、PDF、DOCX 三种格式都由这些模板得出（DOCX 取页面中的段落和标题；法定表格始终"
-             "由 nianbao 按正式格式生成）。模板删去法定部分或表格时，生成会报 SECTIONS 错误。", "",
+             ("本目录是 nianbao 内置模板的副本。生成报告时加 `--templates 本目录`：本目录中有的文件"
+              "优先使用，没有的文件仍用内置模板。建议只保留要改的文件，其余删去，升级时就能沿用新版"
+              "内置模板。"),
+             "", ("HTML、PDF、DOCX 三种格式都由这些模板得出（DOCX 取页面中的段落和标题；法定表格始终"
+                  "由 nianbao 按正式格式生成）。模板删去法定部分或表格时，生成会报 SECTIONS 错误。"), "",
              "## 文件", ""]
     lines += [f"- `{name}`：{text}" for name, text in FILES.items()]
-    lines += [f"- `{REFERENCE_DOCX}`（可选，自己放入）：在 Word 中做好的样式文件（字体字号、页面、"
-              "页眉页脚中的红头）；有它时 DOCX 套用其样式，与 `--reference-docx` 相同"]
+    lines += [(f"- `{REFERENCE_DOCX}`（可选，自己放入）：在 Word 中做好的样式文件（字体字号、页面、"
+               "页眉页脚中的红头）；有它时 DOCX 套用其样式，与 `--reference-docx` 相同")]
     lines += ["", "## _base.html 中可替换的块", ""]
     lines += [f"- `{name}`：{BLOCKS[name]}" for name in base_blocks()]
     lines += ["", "## 模板中可用的变量", ""]

@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 import schemas
-from schemas.common import AgencyKind
 from generator.errors import Problem, SchemaError
 from generator.load import RawReport
 from generator.provenance import Sources, key_path
+from schemas.common import AgencyKind
 
 
 @dataclass

@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from schemas import edition2021 as e21
 from schemas.common import ReportBase, section_headings
 from schemas.layout import banner, build_table, head, label, value
-from schemas.types import Count, Strict, to_count, normalise_number_text
+from schemas.types import Count, Strict, normalise_number_text, to_count
 
 EDITION_ID = "2019"
 EDITION_NAME = "《中华人民共和国政府信息公开工作年度报告格式（试行）》（国办公开办函〔2019〕60号）"

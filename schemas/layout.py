@@ -8,8 +8,9 @@ once (in the edition module) and every consumer agrees on spans and positions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, Sequence, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 Path = tuple[str, ...]
 CellKind = Literal["label", "head", "banner", "note", "value"]

@@ -18,8 +18,8 @@ from typing import Any, Self
 from generator.batch import cache, jobs
 from generator.batch.discover import Entry
 from generator.batch.jobs import Blob, Result, Task
-from generator.batch.progress import Bar
 from generator.batch.pool import WorkerDied
+from generator.batch.progress import Bar
 from generator.errors import NianbaoError, Problem
 from generator.write import safe_name, write_atomic
 

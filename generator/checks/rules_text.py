@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 import schemas
 from generator.checks.engine import Context, Finding, rule
-from generator.fmt import cn_date
 from generator.checks.textscan import stated_figures, wrong_years
-from schemas.common import FIGURE_PARTS, InfoFees, INFO_FEE, OVERVIEW_PARTS, SECTION_1, SECTION_5, AgencyKind
+from generator.fmt import cn_date
+from schemas.common import (
+    FIGURE_PARTS,
+    INFO_FEE,
+    OVERVIEW_PARTS,
+    SECTION_1,
+    SECTION_5,
+    AgencyKind,
+    InfoFees,
+)
 
 Y = "年"
 

@@ -7,7 +7,7 @@ same keys in every edition.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from generator.checks.engine import CellRef, Context, Finding, Path, rule, value_at
 

@@ -84,7 +84,7 @@ class _Walker:
         return value
 
 
-def read_yaml(path: Path, name: str) -> "RawReport":
+def read_yaml(path: Path, name: str) -> RawReport:
     """Parse a YAML report file; syntax errors carry line and column."""
     from generator.load import RawReport
 

@@ -13,8 +13,9 @@ formats) while the tables themselves always come from the document model.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Literal
+from typing import Literal
 
 from lxml import html as lxml_html
 
@@ -41,12 +42,12 @@ class PageBlock:
     classes: tuple[str, ...] = ()
 
 
-def parse(page: str):  # noqa: ANN201 (lxml element)
+def parse(page: str):
     """The <body> of a rendered page."""
     return lxml_html.document_fromstring(page).body
 
 
-def _text(el) -> str:  # noqa: ANN001
+def _text(el) -> str:
     """Text of an element; <br> becomes a line break."""
     parts = [el.text or ""]
     for child in el:
@@ -55,7 +56,7 @@ def _text(el) -> str:  # noqa: ANN001
     return "".join(parts).strip()
 
 
-def check_contract(doc: Document, body, template_file: str) -> None:  # noqa: ANN001
+def check_contract(doc: Document, body, template_file: str) -> None:
     """Raise TemplateContractError listing every section or table the page lacks."""
     problems = []
     for section in doc.sections:
@@ -76,12 +77,12 @@ def check_contract(doc: Document, body, template_file: str) -> None:  # noqa: AN
         raise TemplateContractError(problems)
 
 
-def page_blocks(body) -> list[PageBlock]:  # noqa: ANN001
+def page_blocks(body) -> list[PageBlock]:
     """The blocks of the rendered page in reading order."""
     return list(_walk(body, in_signature=False))
 
 
-def _walk(el, in_signature: bool) -> Iterator[PageBlock]:  # noqa: ANN001
+def _walk(el, in_signature: bool) -> Iterator[PageBlock]:
     for child in el:
         if not isinstance(child.tag, str):
             continue

@@ -26,7 +26,8 @@ from lxml import etree
 
 from generator.document import Document, Table
 from generator.render import RenderOptions, contract
-from generator.render.docx_reference import load_reference, reference_key
+from generator.render.docx_package import reference_key
+from generator.render.docx_reference import load_reference
 from generator.render.docx_styles import SIGNATURE, BasePackage, add_text, build_base, el, q
 from generator.render.docx_tables import is_table, table_element
 

@@ -14,9 +14,8 @@ import functools
 from lxml import etree
 
 from generator.document import GridCell, Table
+from generator.render.docx_styles import TABLE_TEXT, TABLE_TEXT_SMALL, TYPE_AREA_W, add_text, el, q
 from schemas.layout import place
-from generator.render.docx_styles import (TABLE_TEXT, TABLE_TEXT_SMALL, TYPE_AREA_W, el, q,
-                                          add_text)
 
 # Anchor of the cell covering a grid position: (cell, row, column where it starts).
 Slot = tuple[GridCell, int, int]

@@ -23,8 +23,14 @@ from pathlib import Path
 from generator.document import Document, Table
 from generator.errors import Problem, RenderError
 from generator.render import RenderOptions, html_render
-from generator.render.pdf_fonts import (PAGE_NUMBER_CHARS, Charset, drawable, font_cache_dir,
-                                        font_stacks, use_subsets)
+from generator.render.pdf_fonts import (
+    PAGE_NUMBER_CHARS,
+    Charset,
+    drawable,
+    font_cache_dir,
+    font_stacks,
+    use_subsets,
+)
 
 _FONT_CONFIG = None
 _FONT_CONFIG_LOCK = threading.Lock()

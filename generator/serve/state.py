@@ -23,8 +23,13 @@ from typing import Any
 from generator.errors import NianbaoError, Problem
 from generator.pipeline import ReadOptions
 from generator.provenance import key_path
-from generator.serve.watcher import (Signature, report_files, signature, template_files,
-                                     templates_signature)
+from generator.serve.watcher import (
+    Signature,
+    report_files,
+    signature,
+    template_files,
+    templates_signature,
+)
 from generator.validate import Validated
 from generator.write import safe_name
 
