@@ -120,9 +120,18 @@ def main(argv: list[str] | None = None) -> int:
     from generator import commands
 
     args = parser().parse_args(argv)
+    from generator import console
+    from generator.errors import NianbaoError
+
     try:
         return getattr(commands, f"cmd_{args.command}")(args)
     except KeyboardInterrupt:
-        from generator import console
         console.warn("已中断：未写出任何不完整的文件")
         return 130
+    except NianbaoError as err:   # an output that cannot be written (WriteError), …
+        console.print_problems(err, "无法完成")
+        return 2
+    except OSError as exc:   # a last resort: a file system refusal nobody foresaw
+        where = f" {exc.filename}" if exc.filename else ""
+        console.warn(f"无法读写{where}：{exc.strerror or exc}。请检查路径、权限和磁盘空间")
+        return 2

@@ -22,6 +22,9 @@ def read_options(args: argparse.Namespace) -> ReadOptions:
 
 
 def _refuse_overwrite(path: Path, force: bool) -> bool:
+    if path.is_dir():
+        console.warn(f"{path} 是一个目录：请写出文件名，例如 {path / '年报数据.xlsx'}")
+        return True
     if path.exists() and not force:
         console.warn(f"{path} 已存在：为免覆盖已填写的数据，未写入（确需覆盖请加 --force）")
         return True
@@ -160,6 +163,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
     """`templates export DIR`: copy the built-in templates with a Chinese README."""
     from generator.template_export import export
 
+    if args.dir.exists() and not args.dir.is_dir():
+        console.warn(f"{args.dir} 是一个文件，不是目录：请给出要导出到的目录名")
+        return EXIT_UNREADABLE
     try:
         written = export(args.dir, args.force)
     except FileExistsError as exc:

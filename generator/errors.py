@@ -36,3 +36,8 @@ class SchemaError(NianbaoError):
 
 class RenderError(NianbaoError):
     """An output could not be produced (e.g. a character no font can draw)."""
+
+
+class WriteError(NianbaoError):
+    """An output could not be written (the path is a folder or a file, no permission, a
+    full disk); nothing partial is left."""

@@ -10,6 +10,8 @@ import re
 import tempfile
 from pathlib import Path
 
+from generator.errors import Problem, WriteError
+
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
@@ -26,10 +28,33 @@ def safe_name(name: str) -> str:
     return name or "report"
 
 
+def _cannot(path: Path, exc: OSError) -> WriteError:
+    reason = exc.strerror or str(exc)
+    return WriteError([Problem(str(path), f"无法写入：{reason}。请检查路径中是否有同名的文件或目录、"
+                                          "是否有写入权限、磁盘是否已满")])
+
+
+def ensure_dir(path: Path) -> None:
+    """Make an output folder (and its parents), or raise WriteError saying why not."""
+    if path.exists() and not path.is_dir():
+        raise WriteError([Problem(str(path), "输出目录的位置已有一个同名文件：请换一个目录名")])
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot(path, exc) from None
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to path via a temp file in the same folder and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".nianbao-", suffix=".tmp", dir=path.parent)
+    """Write bytes to path via a temp file in the same folder and os.replace (raises
+    WriteError, leaving nothing behind, when it cannot)."""
+    if path.is_dir():
+        raise WriteError([Problem(str(path), "这是一个已有的目录，不能作为输出文件："
+                                             "请写出文件名，例如 目录/汇总.xlsx")])
+    ensure_dir(path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".nianbao-", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _cannot(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -37,6 +62,9 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _cannot(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

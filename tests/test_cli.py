@@ -140,3 +140,41 @@ def test_root_has_exactly_the_agreed_layout() -> None:
     top = {p.split("/")[0] for p in tracked if p}
     assert top <= {"pyproject.toml", "generator", "templates", "schemas", "examples", "tests",
                    "README.md", "Makefile", ".ci", "requirements.lock", ".gitignore"}
+
+
+# ---- outputs that cannot be written: a message, exit code 2, never a traceback ----------
+def _refused(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_output_folder_that_is_a_file(tmp_path: Path) -> None:
+    taken = tmp_path / "out"
+    taken.write_text("不是目录", encoding="utf-8")
+    for args in (("build", COUNTY, "-o", taken, "--format", "html"),
+                 ("batch", COUNTY.parent, "-o", taken, "--format", "html", "--jobs", "1")):
+        _refused(run_cli(*args), f"{taken}：输出目录的位置已有一个同名文件：请换一个目录名")
+    assert taken.read_text(encoding="utf-8") == "不是目录"
+
+
+def test_output_file_that_is_a_folder(tmp_path: Path) -> None:
+    _refused(run_cli("aggregate", COUNTY.parent, "--year", "2024", "-o", tmp_path),
+             f"{tmp_path}：这是一个已有的目录，不能作为输出文件：请写出文件名，例如 目录/汇总.xlsx")
+    _refused(run_cli("init", "--year", "2024", "--agency", "某局", "-o", tmp_path),
+             f"{tmp_path} 是一个目录：请写出文件名，例如 {tmp_path / '年报数据.xlsx'}")
+    assert list(tmp_path.iterdir()) == []   # nothing written, no temp file left
+
+
+def test_one_output_that_is_a_folder_stops_the_build_cleanly(tmp_path: Path) -> None:
+    stem = "某某县交通运输局2024年政府信息公开工作年度报告"
+    (tmp_path / f"{stem}.html").mkdir()
+    _refused(run_cli("build", COUNTY, "-o", tmp_path, "--format", "html"),
+             f"{tmp_path / (stem + '.html')}：这是一个已有的目录，不能作为输出文件")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{stem}.html"]
+
+
+def test_templates_export_into_a_file(tmp_path: Path) -> None:
+    taken = tmp_path / "模板"
+    taken.write_text("x", encoding="utf-8")
+    _refused(run_cli("templates", "export", taken), f"{taken} 是一个文件，不是目录：请给出要导出到的目录名")

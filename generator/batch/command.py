@@ -46,9 +46,12 @@ def batch_command(args: argparse.Namespace) -> int:
     """Check and render every input of a folder or manifest into OUT, with a summary."""
     from generator.batch.driver import BatchOptions, run_batch
     from generator.batch.executors import SchedulerError, executor_for
+    from generator.write import ensure_dir
 
     formats = _formats(args.format)
     entries = _entries(args, (args.output,)) if formats else None
+    if entries:
+        ensure_dir(args.output)   # before any worker starts (WriteError: said by the CLI)
     if formats is None or entries is None:
         return EXIT_UNREADABLE
     if not entries:

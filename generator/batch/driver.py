@@ -21,7 +21,7 @@ from generator.batch.jobs import Blob, Result, Task
 from generator.batch.pool import WorkerDied
 from generator.batch.progress import Bar
 from generator.errors import NianbaoError, Problem
-from generator.write import safe_name, write_atomic
+from generator.write import ensure_dir, safe_name, write_atomic
 
 FORMATS = ("html", "pdf", "docx")
 DUPLICATE = "duplicate"
@@ -271,7 +271,7 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
     the findings, the summary (html, xlsx, json) and the cache into OUT."""
     from generator.batch.summary import write_summary
 
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     run = _Run(entries, out, options, old=cache.load_cache(out))
     tasks = run.prepare()
     bar = Bar.start(len(tasks), len(entries) - len(tasks)) if progress else None
