@@ -40,9 +40,10 @@ SUBSET ?= 1
 bench: sysdeps-test $(STAMP)
 	NIANBAO_FONT_SUBSET=$(SUBSET) $(BIN)/python -m generator.bench --n $(N) --jobs $(JOBS)
 
-# ruff on the code (the pinned version from the lock; also run by the test suite)
+# ruff and mypy on the code (the pinned versions from the lock; also run by the test suite)
 lint: $(STAMP)
 	$(BIN)/python -m ruff check generator schemas
+	$(BIN)/python -m mypy
 
 sysdeps-demo:
 	@sh .ci/sysdeps demo

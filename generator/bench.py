@@ -88,8 +88,8 @@ def _table3(rng: random.Random) -> dict:
     carry_out = [rng.randint(0, v // 10) for v in available]
     handled = [a - b for a, b in zip(available, carry_out)]
     # split each column's handled count over the outcome rows
-    rows: dict[str, list[int]] = {}
-    keys = []
+    rows: dict[tuple[str, str | None], list[int]] = {}  # (group, sub or None) → one per column
+    keys: list[tuple[str, str | None]] = []
     for group, subs in OUTCOMES.items():
         for sub in subs or (None,):
             keys.append((group, sub))

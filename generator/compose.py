@@ -6,6 +6,7 @@ sentences generated from the tables (see `generator.sentences`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from generator import sentences
@@ -68,8 +69,9 @@ def _other(checked: Validated) -> list[Block]:
 def _tabular_sections(checked: Validated) -> tuple[Section, ...]:
     """The six sections of the 2019/2021 formats: narrative, tables 二–四, narrative."""
     edition = checked.edition
-    narrative = {"overview": _overview, "problems": lambda c: paragraphs(
-        c.report.narrative.problems), "other": _other}
+    narrative: dict[str, Callable[[Validated], Sequence[Block]]] = {
+        "overview": _overview, "problems": lambda c: paragraphs(c.report.narrative.problems),
+        "other": _other}
     sections = []
     for sid, heading in edition.sections:
         table = edition.table_for_section(sid)

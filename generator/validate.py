@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 import schemas
 from generator.errors import Problem, SchemaError
@@ -94,7 +95,7 @@ def _problems(exc: ValidationError, edition: schemas.Edition, sources: Sources) 
     return problems
 
 
-def _message(err: dict[str, Any], path: tuple[str, ...], edition: schemas.Edition) -> str:
+def _message(err: ErrorDetails, path: tuple[str, ...], edition: schemas.Edition) -> str:
     kind = err["type"]
     cell = _cell_words(path, edition)
     if kind == "extra_forbidden":

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from pydantic import BaseModel
+
 from schemas import edition2008, edition2019, edition2021
 from schemas.layout import TableLayout, ValueSlot
 
@@ -23,7 +25,7 @@ class Edition:
 
     id: str
     name: str
-    model: type
+    model: type[BaseModel]
     tables: tuple[TableLayout, ...]
     sections: tuple[tuple[str, str], ...]
     module: ModuleType

@@ -24,6 +24,7 @@ in the cell (万元 or 元): the value keeps the unit as written (`UnitAmount`, 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, Self
 
@@ -32,7 +33,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from schemas import edition2021 as e21
 from schemas.common import ReportBase, section_headings
-from schemas.layout import banner, build_table, head, label, value
+from schemas.layout import TableLayout, ValueKind, banner, build_table, head, label, value
 from schemas.types import Count, Strict, normalise_number_text, to_count
 
 EDITION_ID = "2019"
@@ -245,7 +246,7 @@ TWO = (2, 2)  # colspans of a block with two (halves)
 
 
 def _block(item: str, columns: tuple[tuple[str, str], ...], rows: tuple[str, ...],
-           kinds: dict[str, str] | None = None) -> list[list]:
+           kinds: Mapping[str, ValueKind] | None = None) -> list[list]:
     """A banner, the header row 信息内容 · columns, and one row per model row key."""
     spans = THREE if len(columns) == 3 else TWO
     kinds = kinds or {}
@@ -258,8 +259,8 @@ def _block(item: str, columns: tuple[tuple[str, str], ...], rows: tuple[str, ...
     return out
 
 
-def _table2():
-    delta = {"change": "delta"}
+def _table2() -> TableLayout:
+    delta: dict[str, ValueKind] = {"change": "delta"}
     body = (_block(e21.T2_ITEM_1, T2_DOC_COLS, ("regulations", "normative_documents"))
             + _block(e21.T2_ITEM_5, T2_ITEM_COLS, ("licensing", "other_services"), delta)
             + _block(e21.T2_ITEM_6, T2_ITEM_COLS, ("penalty", "coercion"), delta)

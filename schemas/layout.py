@@ -82,10 +82,16 @@ class TableLayout:
 
 
 class Spanned(Protocol):
-    """Anything with spans: a LayoutCell here, a rendered GridCell in the renderers."""
+    """Anything with spans: a LayoutCell here, a rendered GridCell in the renderers.
 
-    rowspan: int
-    colspan: int
+    Read-only properties, so frozen dataclasses (whose fields cannot be assigned) match.
+    """
+
+    @property
+    def rowspan(self) -> int: ...
+
+    @property
+    def colspan(self) -> int: ...
 
 
 S = TypeVar("S", bound=Spanned)

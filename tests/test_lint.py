@@ -1,4 +1,4 @@
-"""The code stays clean under ruff (the version pinned in requirements.lock)."""
+"""The code stays clean under ruff and mypy (the versions pinned in requirements.lock)."""
 
 from __future__ import annotations
 
@@ -11,4 +11,11 @@ from conftest import ROOT
 def test_ruff_finds_nothing_in_the_code():
     out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "generator",
                           "schemas"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_mypy_finds_nothing_in_the_code():
+    # mypy reads its settings and the files to check from [tool.mypy] in pyproject.toml
+    out = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True,
+                         cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from generator.batch.jobs import Task
 from generator.write import write_atomic
@@ -76,9 +76,11 @@ def entry(key: str, row: dict[str, Any], out: Path) -> dict[str, Any]:
     return {"key": key, "row": row, "files": {f: (out / f).stat().st_size for f in files}}
 
 
-def still_valid(cached: dict[str, Any] | None, key: str, out: Path, force: bool) -> bool:
+def still_valid(cached: dict[str, Any] | None, key: str, out: Path, force: bool
+                ) -> TypeGuard[dict[str, Any]]:
     """True when the report can be skipped: same key, every file still there (same size),
-    and not a draft of a report with errors written by an earlier --force."""
+    and not a draft of a report with errors written by an earlier --force.  (True implies
+    a cached entry, hence the TypeGuard: the caller may then use it as a dict.)"""
     if force or not isinstance(cached, dict) or cached.get("key") != key:
         return False
     row = cached.get("row")

@@ -124,7 +124,10 @@ class _Run:
         e = self.entries[result.index]
         findings = self._findings_path(e)
         write_atomic(self.out / findings, result.findings_json.encode("utf-8"))
-        target = f"{safe_name(result.agency)}/{result.stem}" if result.stem else None
+        target = None
+        if result.stem:
+            assert result.agency is not None, "a result with an output stem (BUILT) names its agency"
+            target = f"{safe_name(result.agency)}/{result.stem}"
         row = _row(e, result, target, findings)
         self.rows[result.index] = row
         if target:

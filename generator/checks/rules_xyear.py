@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.checks.engine import CellRef, Context, Finding, Path, rule, value_at
+from generator.validate import Validated
 
 JUMP_FACTOR = 5      # rules.md: more than ×5 or below ×0.2 …
 JUMP_FLOOR = 10      # … when both years are at least 10
@@ -25,6 +26,13 @@ def _paths(ctx: Context, table_id: str) -> set[Path]:
     return have[0] & have[1]
 
 
+def _last(ctx: Context) -> Validated:
+    """Last year's report: every rule here is registered with needs_previous=True, which the
+    engine (run_checks) runs only when last year's report is given."""
+    assert ctx.previous is not None, "needs_previous rules run only with last year's report"
+    return ctx.previous
+
+
 def _prev(ctx: Context, path: Path) -> CellRef:
     return ctx.cell(path, of=ctx.previous)
 
@@ -32,7 +40,7 @@ def _prev(ctx: Context, path: Path) -> CellRef:
 def _two(ctx: Context, this: CellRef, last: CellRef) -> str:
     year = ctx.report.year
     return (f"{year}年{this.words()}为{this.value}（{this.source}），"
-            f"{ctx.previous.report.year}年{last.words()}为{last.value}（{last.source}）")
+            f"{_last(ctx).report.year}年{last.words()}为{last.value}（{last.source}）")
 
 
 @rule("XYEAR-CARRY", "warning", "“上年结转”的含义；机构改革、合并等情况可有例外",
@@ -63,7 +71,7 @@ def xyear_stock(ctx: Context) -> Iterator[Finding]:
         if paths[0] not in shared:
             continue
         now, issued, repealed = (ctx.value(p) for p in paths)
-        before = value_at(ctx.previous.report, paths[0])
+        before = value_at(_last(ctx).report, paths[0])
         if None in (now, issued, repealed, before) or now == before + issued - repealed:
             continue
         cells = [ctx.cell(p) for p in paths] + [_prev(ctx, paths[0])]
@@ -80,12 +88,12 @@ def xyear_stock(ctx: Context) -> Iterator[Finding]:
 def xyear_same(ctx: Context) -> Iterator[Finding]:
     shared = sorted(set().union(*(_paths(ctx, t) for t in ("二", "三", "四"))))
     this = {p: ctx.value(p) for p in shared}
-    last = {p: value_at(ctx.previous.report, p) for p in shared}
+    last = {p: value_at(_last(ctx).report, p) for p in shared}
     nonzero = [p for p in shared if this[p] or last[p]]
     if nonzero and all(this[p] == last[p] for p in nonzero):
         yield Finding("XYEAR-SAME", "warning",
-                      f"表格中{len(nonzero)}个非零数字与{ctx.previous.report.year}年度报告"
-                      f"（{ctx.previous.file}）完全相同：请核实是否照抄了上年数据",
+                      f"表格中{len(nonzero)}个非零数字与{_last(ctx).report.year}年度报告"
+                      f"（{_last(ctx).file}）完全相同：请核实是否照抄了上年数据",
                       [ctx.cell(p) for p in nonzero[:10]])
 
 

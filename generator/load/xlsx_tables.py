@@ -131,7 +131,7 @@ def _build(layout: TableLayout) -> TableSpec:
     blocks = _blocks(grid)
     heads = {(s.grid_row, s.grid_col): _governing_head(grid, s.grid_row, s.grid_col)
              for s in layout.slots}
-    first_value = {}
+    first_value: dict[int, int] = {}  # layout row → grid column of its first value cell
     for s in layout.slots:
         first_value[s.grid_row] = min(first_value.get(s.grid_row, s.grid_col), s.grid_col)
     row_keys: dict[int, Pos] = {}
@@ -150,7 +150,8 @@ def _build(layout: TableLayout) -> TableSpec:
             paths = governed or _paths(cell, r, c, layout.slots, blocks)
             labels[(r, c)] = LabelSpec(cell.text, normalise(cell.text), cell.kind, r, c, cell.rowspan,
                                        cell.colspan, paths, governing)
-    keys, need = {}, {}
+    keys: dict[int, tuple[str, ...]] = {}
+    need: dict[int, int] = {}
     for r in range(len(grid)):
         if r in first_value:
             if r in row_keys:
@@ -238,8 +239,16 @@ def _guess_rows(spec: TableSpec, sheet: Sheet, rows: dict[int, int]) -> None:
         nxt = min((x for x in rows if x > r), default=None)
         if prev is None and nxt is None:
             return
-        lo = rows[prev] + 1 if prev is not None else max(1, rows[nxt] - (nxt - r) - GAP)
-        hi = rows[nxt] - 1 if nxt is not None else rows[prev] + (r - prev) + GAP
+        if prev is not None:
+            lo = rows[prev] + 1
+        else:
+            assert nxt is not None, "prev and nxt cannot both be None: that case returned above"
+            lo = max(1, rows[nxt] - (nxt - r) - GAP)
+        if nxt is not None:
+            hi = rows[nxt] - 1
+        else:
+            assert prev is not None, "prev and nxt cannot both be None: that case returned above"
+            hi = rows[prev] + (r - prev) + GAP
         used = set(rows.values())
         scored = [(_row_score(spec, sheet, r, row), -row) for row in range(lo, hi + 1)
                   if row not in used]

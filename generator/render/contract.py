@@ -102,5 +102,6 @@ def _walk(el, in_signature: bool) -> Iterator[PageBlock]:
             if inner:
                 yield from inner
             elif _text(child):
-                kind = "signature" if in_signature or "signature" in classes else "para"
+                kind: BlockKind = ("signature" if in_signature or "signature" in classes
+                                   else "para")
                 yield PageBlock(kind, _text(child), classes=classes)

@@ -234,8 +234,8 @@ def add_text(paragraph: etree._Element, text: str) -> None:
 def _footer_paragraph(paragraph: etree._Element, odd: bool) -> None:
     """GB/T 9704 page number: odd pages right, even pages left, one character of space."""
     paragraph.clear()
-    side = {"right": str(ONE_CHAR_PAGE)} if odd else {"left": str(ONE_CHAR_PAGE)}
-    ppr = el("w:pPr", None, el("w:pStyle", {"w:val": "Footer"}), indent(0, **side),
+    side = indent(0, right=str(ONE_CHAR_PAGE)) if odd else indent(0, left=str(ONE_CHAR_PAGE))
+    ppr = el("w:pPr", None, el("w:pStyle", {"w:val": "Footer"}), side,
              el("w:jc", {"w:val": "right" if odd else "left"}))
     paragraph.append(ppr)
     add_page_field(paragraph)

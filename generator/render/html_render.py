@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import os
 import traceback
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -64,7 +65,9 @@ MACROS = {
 
 def template_context(doc: Document, options: RenderOptions) -> dict[str, Any]:
     """The variables every template sees (documented in CONTEXT_VARIABLES)."""
-    flags = dict(options.extra.get("cell_flags") or {}) if options.preview else {}
+    # extra is untyped (dict[str, object]); serve.state puts cell_flags() there: {cell: level}
+    raw_flags = cast("Mapping[str, str] | None", options.extra.get("cell_flags"))
+    flags = dict(raw_flags or {}) if options.preview else {}
     return {
         "doc": doc,
         "sections": {s.id: s for s in doc.sections},

@@ -290,7 +290,9 @@ def supplement_font_faces(chars: frozenset[int]) -> tuple[str, str]:
     suffix = " R" + hashlib.sha256(",".join(map(str, sorted(chars))).encode()).hexdigest()[:10]
     rules = []
     for family, weight, face in _subset_sources():
-        drawn = frozenset(c for c in chars if c in _match(family)[2])
+        found = _match(family)
+        assert found is not None, "_subset_sources() yields only families that _match finds"
+        drawn = frozenset(c for c in chars if c in found[2])
         if not drawn:
             continue
         try:
@@ -303,7 +305,7 @@ def supplement_font_faces(chars: frozenset[int]) -> tuple[str, str]:
 def _with_subsets(css: str, families: set[str], suffixes: tuple[str, ...]) -> str:
     def stack(match: re.Match) -> str:
         names = [n.strip() for n in match.group(1).split(",")]
-        out = []
+        out: list[str] = []
         for name in names:
             bare = name.strip("\"'").strip()
             if bare in families:
