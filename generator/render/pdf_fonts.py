@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import subprocess
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -226,7 +227,8 @@ def subset_file(face: tuple[str, int], chars: frozenset[int] | None = None) -> P
         return target
     data = subset_face(path, index, wanted)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.stem}.{os.getpid()}.tmp")
+    # process and thread in the name: serve renders in two threads of one process
+    staging = target.with_name(f".{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
     staging.write_bytes(data)
     os.replace(staging, target)
     return target
