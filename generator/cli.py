@@ -11,14 +11,18 @@ import argparse
 from pathlib import Path
 
 from generator import __version__
+from generator.cli_zh import TEXTS, ArgumentParser, chinese, number
+
+YEAR = number("年份")
+SINGLE_FILE = ("check", "build")   # commands taking one data file
 
 
 def _read_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--edition", help="指定格式版本（默认按报告年度）")
+    p.add_argument("--edition", metavar="版本", help="指定格式版本（默认按报告年度）")
     p.add_argument("--blank-as-zero", action="store_true",
                    help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
-    p.add_argument("--agency", help="机关名称（优先于文件中的）")
-    p.add_argument("--year", type=int, help="报告年度（优先于文件中的）")
+    p.add_argument("--agency", metavar="机关名称", help="机关名称（优先于文件中的）")
+    p.add_argument("--year", type=YEAR, metavar="年度", help="报告年度（优先于文件中的）")
 
 
 def _previous(p: argparse.ArgumentParser) -> None:
@@ -26,80 +30,106 @@ def _previous(p: argparse.ArgumentParser) -> None:
                    help="上一年度的报告（.xlsx 或 .yaml），用于跨年度校验")
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser of `nianbao` (all help in Chinese)."""
-    p = argparse.ArgumentParser(prog="nianbao", description="政府信息公开工作年度报告：校验与生成")
-    p.add_argument("--version", action="version", version=f"nianbao {__version__}")
+def parser() -> ArgumentParser:
+    """The argument parser of `nianbao` (help, usage and errors in Chinese)."""
+    with chinese():
+        return _parser()
+
+
+def _parser() -> ArgumentParser:
+    p = ArgumentParser(prog="nianbao", description="政府信息公开工作年度报告：校验与生成")
+    p.add_argument("--version", action="version", version=f"nianbao {__version__}",
+                   help="显示版本号并退出")
     sub = p.add_subparsers(dest="command", required=True, metavar="命令")
 
     init = sub.add_parser("init", help="生成待填写的数据文件（.xlsx 工作簿或 .yaml）")
-    init.add_argument("--year", type=int, required=True, help="报告年度，如 2024")
-    init.add_argument("--agency", required=True, help="机关名称")
-    init.add_argument("--edition", help="格式版本（默认按年度）")
-    init.add_argument("-o", "--output", required=True, type=Path,
+    init.add_argument("--year", type=YEAR, metavar="年度", required=True, help="报告年度，如 2024")
+    init.add_argument("--agency", metavar="机关名称", required=True, help="机关名称")
+    init.add_argument("--edition", metavar="版本", help="格式版本（默认按年度）")
+    init.add_argument("-o", "--output", required=True, type=Path, metavar="输出文件",
                       help="输出文件：年报数据.xlsx 或 report.yaml")
     init.add_argument("--force", action="store_true", help="覆盖已存在的文件")
 
     check = sub.add_parser("check", help="校验数据文件，列出全部问题")
-    check.add_argument("file", type=Path)
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("file", type=Path, metavar="数据文件", help="年报数据（.xlsx 或 .yaml）")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text：中文列表（默认）；json：供脚本读取")
     _previous(check)
     check.add_argument("--annotate", type=Path, metavar="标注.xlsx",
                        help="另存一份工作簿，在有问题的单元格上加批注和底色")
     _read_options(check)
 
     build = sub.add_parser("build", help="生成 HTML、PDF、DOCX 报告")
-    build.add_argument("file", type=Path)
-    build.add_argument("-o", "--output", type=Path, default=Path("out"), help="输出目录")
-    build.add_argument("--format", default="html,pdf,docx", help="逗号分隔：html,pdf,docx")
+    build.add_argument("file", type=Path, metavar="数据文件", help="年报数据（.xlsx 或 .yaml）")
+    build.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="输出目录",
+                       help="输出目录（默认 out）")
+    build.add_argument("--format", default="html,pdf,docx", metavar="格式", help="逗号分隔：html,pdf,docx")
     build.add_argument("--force", action="store_true", help="有错误也生成")
-    build.add_argument("--templates", type=Path, help="本机关模板目录（优先于内置模板）")
+    build.add_argument("--templates", type=Path, metavar="模板目录", help="本机关模板目录（优先于内置模板）")
     build.add_argument("--reference-docx", type=Path, metavar="样式.docx",
                        help="从本机关的 Word 文档取样式、页面和页眉页脚（红头）")
     _previous(build)
     _read_options(build)
 
     convert = sub.add_parser("convert", help="在 .xlsx 与 .yaml 之间转换数据文件")
-    convert.add_argument("source", type=Path)
-    convert.add_argument("target", type=Path)
+    convert.add_argument("source", type=Path, metavar="源文件", help=".xlsx 或 .yaml")
+    convert.add_argument("target", type=Path, metavar="目标文件", help=".yaml 或 .xlsx")
     convert.add_argument("--force", action="store_true", help="覆盖已存在的目标文件")
     _read_options(convert)
 
     templates = sub.add_parser("templates", help="本机关模板：导出内置模板以便修改")
     tsub = templates.add_subparsers(dest="templates_command", required=True, metavar="子命令")
     export = tsub.add_parser("export", help="把内置模板复制到目录中，并附中文说明")
-    export.add_argument("dir", type=Path)
+    export.add_argument("dir", type=Path, metavar="目录", help="导出到的目录")
     export.add_argument("--force", action="store_true", help="覆盖目录中已有的同名文件")
 
     rules = sub.add_parser("rules", help="列出全部校验规则")
-    rules.add_argument("--edition", help="只列出适用于该格式版本的规则")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--edition", metavar="版本", help="只列出适用于该格式版本的规则")
+    rules.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text：中文列表（默认）；json：供脚本读取")
 
     schema = sub.add_parser("schema", help="输出数据文件的 JSON Schema")
-    schema.add_argument("--edition", default="2021")
+    schema.add_argument("--edition", default="2021", metavar="版本", help="格式版本（默认 2021）")
 
     serve = sub.add_parser("serve", help="在浏览器中预览报告：随文件保存自动更新，标出有问题的单元格")
-    serve.add_argument("path", nargs="?", type=Path, default=Path("."),
+    serve.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="路径",
                        help="年报文件或文件夹（默认当前文件夹）")
-    serve.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
-    serve.add_argument("--host", help="监听地址（默认 127.0.0.1，只允许本机访问）")
+    serve.add_argument("--port", type=number("端口号", 0, 65535), default=8000, metavar="端口", help="端口（默认 8000）")
+    serve.add_argument("--host", metavar="地址", help="监听地址（默认 127.0.0.1，只允许本机访问）")
     serve.add_argument("--open", action="store_true", help="启动后打开浏览器")
-    serve.add_argument("--templates", type=Path, help="本机关模板目录（优先于内置模板）")
+    serve.add_argument("--templates", type=Path, metavar="模板目录", help="本机关模板目录（优先于内置模板）")
     serve.add_argument("--blank-as-zero", action="store_true",
                        help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
     _batch_parsers(sub)
+    p.commands = sub.choices
     return p
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """Parsed arguments; exits 2 with a Chinese message on misuse.  Several data files given
+    to `check` or `build` (a shell glob) get a pointer to `batch`, which is made for that."""
+    with chinese():
+        p = parser()
+        args, extra = p.parse_known_args(argv)
+        if not extra:
+            return args
+        command = p.commands[args.command]
+        if args.command in SINGLE_FILE and not any(e.startswith("-") for e in extra):
+            command.error(f"一次只处理一份数据文件，多给了：{' '.join(extra)}。"
+                          "多份报告请用“nianbao batch 目录 -o 输出目录”批量校验和生成")
+        command.error(TEXTS["unrecognized arguments: %s"] % " ".join(extra))
 
 
 def _batch_parsers(sub: argparse._SubParsersAction) -> None:
     """`batch` and `aggregate` (generator.batch)."""
     batch = sub.add_parser("batch", help="批量校验和生成：一个目录（或清单）中众多机关、多个年度的报告")
-    batch.add_argument("dir", nargs="?", type=Path, help="输入目录：目录/机关/年度.xlsx|yaml，任意层级")
+    batch.add_argument("dir", nargs="?", type=Path, metavar="目录", help="输入目录：目录/机关/年度.xlsx|yaml，任意层级")
     batch.add_argument("--manifest", type=Path, metavar="清单",
                        help="代替目录：CSV 或 YAML 清单（file, agency, year）")
-    batch.add_argument("-o", "--output", type=Path, required=True, help="输出目录")
-    batch.add_argument("--jobs", type=int, help="并行进程数（默认为 CPU 核数）")
-    batch.add_argument("--format", default="html,pdf,docx", help="逗号分隔：html,pdf,docx")
+    batch.add_argument("-o", "--output", type=Path, required=True, metavar="输出目录",
+                       help="输出目录")
+    batch.add_argument("--jobs", type=number("正整数", 1), metavar="进程数", help="并行进程数（默认为 CPU 核数）")
+    batch.add_argument("--format", default="html,pdf,docx", metavar="格式", help="逗号分隔：html,pdf,docx")
     batch.add_argument("--force", action="store_true", help="全部重新生成；有错误的报告也生成")
     batch.add_argument("--blank-as-zero", action="store_true",
                        help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
@@ -107,10 +137,10 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
                        help="在 Dask 集群上运行（需安装 nianbao[dask]）")
 
     agg = sub.add_parser("aggregate", help="汇总同一年度各机关的表二、表三、表四，并校验汇总表")
-    agg.add_argument("dir", nargs="?", type=Path, help="输入目录（同 batch）")
+    agg.add_argument("dir", nargs="?", type=Path, metavar="目录", help="输入目录（同 batch）")
     agg.add_argument("--manifest", type=Path, metavar="清单", help="代替目录：CSV 或 YAML 清单")
-    agg.add_argument("--year", type=int, required=True, help="汇总的报告年度")
-    agg.add_argument("-o", "--output", type=Path, required=True, help="输出工作簿，如 汇总.xlsx")
+    agg.add_argument("--year", type=YEAR, metavar="年度", required=True, help="汇总的报告年度")
+    agg.add_argument("-o", "--output", type=Path, required=True, metavar="输出工作簿", help="输出工作簿，如 汇总.xlsx")
     agg.add_argument("--blank-as-zero", action="store_true",
                      help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
 
@@ -119,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `nianbao` console script and `python -m generator`."""
     from generator import commands
 
-    args = parser().parse_args(argv)
+    args = _parse(argv)
     from generator import console
     from generator.errors import NianbaoError
 
