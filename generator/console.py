@@ -34,8 +34,15 @@ def print_findings(checked: Checked) -> None:
     for f in checked.findings:
         _print_finding(out, f)
     s = checked.summary
-    verdict = "[bold red]有错误，不能发布[/]" if s["errors"] else "[green]未发现错误[/]"
-    out.print(f"{verdict}：{s['errors']} 个错误，{s['warnings']} 个警告，{s['infos']} 个提示")
+    head, counts = verdict(s)
+    out.print(f"[{'bold red' if s['errors'] else 'green'}]{head}[/]：{counts}")
+
+
+def verdict(summary: dict[str, int]) -> tuple[str, str]:
+    """(“有错误，不能发布” or “未发现错误”, “2 个错误，1 个警告，0 个提示”)."""
+    head = "有错误，不能发布" if summary["errors"] else "未发现错误"
+    return head, (f"{summary['errors']} 个错误，{summary['warnings']} 个警告，"
+                  f"{summary['infos']} 个提示")
 
 
 def _print_finding(out: Any, f: Finding) -> None:
@@ -43,9 +50,7 @@ def _print_finding(out: Any, f: Finding) -> None:
     if f.where is not None:
         out.print(f"    位置：{_plain(str(f.where))}")
     for c in f.cells:
-        value = "空白" if c.value is None else c.value
-        where = f"（{c.source}）" if c.source else ""
-        out.print(f"    · {_plain(c.words())} = {value}{_plain(where)}")
+        out.print(f"    · {_plain(c.line())}")
 
 
 def findings_json(checked: Checked) -> str:

@@ -88,7 +88,7 @@ def tree_files(out: Path) -> dict[str, bytes]:
     """Every output (not findings, summary or cache) by path relative to OUT."""
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
             if p.is_file() and p.suffix in (".html", ".docx", ".pdf")
-            and p.parent != out}
+            and p.parent != out and p.relative_to(out).parts[0] != "findings"}
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +176,7 @@ def test_summary_html_sortable_with_links(first_run) -> None:
     page = (out / "summary.html").read_text(encoding="utf-8")
     html_link = quote(f"甲局/{TITLE.format('甲局', 2024)}.html")
     assert f'href="{html_link}"' in page
-    assert f'href="{quote("findings/丁局/2024.yaml.json")}"' in page
+    assert f'href="{quote("findings/丁局/2024.yaml.html")}"' in page   # the readable page
     assert "有错误未生成" in page and "无法读取" in page and "addEventListener" in page
     assert "http://" not in page and "https://" not in page  # nothing fetched
     assert page.count("<tr class=") == 6
@@ -225,6 +225,52 @@ def test_summary_xlsx_for_clerks(first_run) -> None:
     assert rows["丁局/2024.yaml"][4].value == 1 and rows["丁局/2024.yaml"][9].value is None
 
 
+def _page_links(page: Path) -> list[str]:
+    import re
+    from urllib.parse import unquote
+
+    return [unquote(h) for h in re.findall(r'href="([^"]+)"', page.read_text("utf-8"))]
+
+
+def test_findings_pages_say_what_check_says(first_run, tree: Path) -> None:
+    """问题清单 links to a page per report, in the words of `nianbao check`, whose links all
+    lead to files of OUT."""
+    import html
+
+    out, _ = first_run
+    rows = rows_by_file(out)
+    for row in rows.values():
+        page = out / row["findings_page"]
+        assert row["findings_page"] == row["findings"].removesuffix(".json") + ".html"
+        for link in _page_links(page):
+            assert (page.parent / link).resolve().is_file(), (page, link)
+        assert "../../summary.html" in _page_links(page)
+    ding = html.unescape((out / rows["丁局/2024.yaml"]["findings_page"]).read_text("utf-8"))
+    assert "有错误，不能发布：1 个错误，0 个警告，0 个提示" in ding
+    assert '错误 <span class="rule">T4-SUM</span>' in ding and "<dd>未生成</dd>" in ding
+    check = run_cli("check", tree / "丁局" / "2024.yaml").stdout
+    cells = [line.strip().removeprefix("· ") for line in check.splitlines()
+             if line.strip().startswith("·")]
+    assert len(cells) == 5 and all(f"<li>{c}</li>" in ding for c in cells)
+    assert "第" in cells[0] and "table4.review" in cells[0]
+    jia = out / rows["甲局/2024.yaml"]["findings_page"]
+    assert [f"../../甲局/{TITLE.format('甲局', 2024)}.{f}" for f in ("docx", "html")] == [
+        link for link in _page_links(jia) if "甲局/" in link]
+    assert "XYEAR-CARRY" in jia.read_text("utf-8")
+    broken = (out / rows["丙局/2024.yaml"]["findings_page"]).read_text("utf-8")
+    assert "无法读取：1 个问题" in broken and "YAML" in broken
+
+
+def test_summary_xlsx_links_the_findings_pages(first_run) -> None:
+    from openpyxl import load_workbook
+
+    out, _ = first_run
+    ws = load_workbook(out / "summary.xlsx")["汇总"]
+    links = {r[0].value: r[11].hyperlink.target for r in ws.iter_rows(min_row=2)}
+    assert links["丁局/2024.yaml"] == "findings/丁局/2024.yaml.html"
+    assert all((out / target).is_file() for target in links.values())
+
+
 # ---- re-runs ----------------------------------------------------------------------------
 def _mtimes(out: Path) -> dict[str, int]:
     return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")
@@ -257,6 +303,12 @@ def test_incremental_skips_unchanged_and_rebuilds_changed(tree: Path, tmp_path: 
     assert _mtimes(out)[html] > before[html]
     assert _mtimes(out)[output(out, "乙镇", 2024, "html").relative_to(out).as_posix()] == \
         before[output(out, "乙镇", 2024, "html").relative_to(out).as_posix()]
+    # a findings page removed by hand comes back; the report itself stays skipped
+    (out / "findings" / "乙镇" / "2024.xlsx.html").unlink()
+    assert run_cli("batch", src, "-o", out, "--format", HTML_DOCX).returncode == 1
+    assert rows_by_file(out)["乙镇/2024.xlsx"]["skipped"]
+    assert "问题清单：乙镇 2024年度" in (out / "findings" / "乙镇" / "2024.xlsx.html").read_text(
+        "utf-8")
 
 
 def test_force_builds_errors_and_drafts_go_without_it(tree: Path, tmp_path: Path) -> None:
@@ -438,10 +490,10 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
         html = (out / row["outputs"]["html"]).read_text(encoding="utf-8")
         assert html.rstrip().endswith("</html>")
         assert (out / row["outputs"]["pdf"]).read_bytes().rstrip().endswith(b"%%EOF")
+    listed = {p for r in doc["reports"] for p in [*r["outputs"].values(), r["findings_page"]]}
     for path in out.rglob("*"):  # every output on disk is one the summary lists, complete
         if path.suffix in (".html", ".pdf") and path.parent != out:
-            assert path.relative_to(out).as_posix() in {
-                p for r in doc["reports"] for p in r["outputs"].values()}
+            assert path.relative_to(out).as_posix() in listed
     # the next run finishes the rest and skips what is done
     rest = run_cli("batch", src, "-o", out, "--jobs", "2", "--format", "html,pdf")
     assert rest.returncode == 0, rest.stderr

@@ -8,6 +8,7 @@ summary of everything that finished.
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from generator.batch import cache, jobs
+from generator.batch import cache, findings_page, jobs
 from generator.batch.discover import Entry
 from generator.batch.jobs import Blob, Result, Task
 from generator.batch.pool import WorkerDied
@@ -181,6 +182,23 @@ class _Run:
         if self.out.resolve() in target.parents and target.suffix.lstrip(".") in FORMATS:
             target.unlink(missing_ok=True)
 
+    def write_pages(self) -> None:
+        """The 问题清单 page of every report handled in this run (and of a skipped one whose
+        page is gone), from its findings JSON and its final summary row: written last, as a
+        row may still turn into a duplicate after its result came in."""
+        for row in self.rows.values():
+            path = findings_page.page_path(row["findings"])
+            if row["skipped"] and (self.out / path).is_file():
+                row["findings_page"] = path
+                continue
+            try:
+                doc = json.loads((self.out / row["findings"]).read_text(encoding="utf-8"))
+            except (OSError, ValueError):   # the JSON of a skipped row was removed
+                row["findings_page"] = None
+                continue
+            row["findings_page"] = path
+            write_atomic(self.out / path, findings_page.render(doc, row, path).encode("utf-8"))
+
     def result_rows(self) -> list[dict[str, Any]]:
         return [self.rows[i] for i in sorted(self.rows)]
 
@@ -288,6 +306,7 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
         for e in entries:
             if e.rel in run.old and e.rel not in run.new and e.rel not in finished:
                 run.new[e.rel] = run.old[e.rel]
+    run.write_pages()
     result = BatchResult(run.result_rows(), interrupted, not_run)
     write_summary(out, result, options)
     cache.save_cache(out, run.new)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from generator.write import write_atomic
 
 ROW_KEYS = ("file", "agency", "year", "edition", "errors", "warnings", "infos", "status",
-            "state", "skipped", "note", "outputs", "findings")
+            "state", "skipped", "note", "outputs", "findings", "findings_page")
 COLUMNS = ("文件", "机关", "年度", "格式版本", "错误", "警告", "提示", "状态", "说明")
 FORMAT_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
 
@@ -78,7 +78,7 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 <td>{{ r.edition or '' }}</td><td class="n">{{ r.errors }}</td><td class="n">{{ r.warnings }}</td>
 <td class="n">{{ r.infos }}</td><td>{{ r.status }}</td><td>{{ r.note }}</td>
 <td class="f">{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>
-<td><a href="{{ r.findings | url }}">问题清单</a></td>
+<td><a href="{{ (r.findings_page or r.findings) | url }}">问题清单</a></td>
 </tr>
 {% endfor %}
 </tbody>
@@ -163,7 +163,8 @@ def summary_xlsx(doc: dict[str, Any]) -> bytes:
                    r["infos"], r["status"], r["note"]])
         row = ws.max_row
         links = [(r["outputs"].get(f), FORMAT_LABELS[f]) for f in formats]
-        for col, (path, text) in enumerate([*links, (r["findings"], "问题清单")],
+        findings = r["findings_page"] or r["findings"]
+        for col, (path, text) in enumerate([*links, (findings, "问题清单")],
                                            start=len(COLUMNS) + 1):
             if path:
                 cell = ws.cell(row, col, text)

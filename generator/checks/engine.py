@@ -32,10 +32,23 @@ class CellRef:
                 "value": _jsonable(self.value),
                 "source": self.source.as_json() if self.source else None}
 
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> CellRef:
+        """The cell back from its `as_json` form (the batch's findings pages read it)."""
+        source = Source(**d["source"]) if d.get("source") else None
+        path = tuple(source.key.split(".")) if source and source.key else ()
+        return cls(d["table"], path, d["row"], d["column"], d["value"], source)
+
     def words(self) -> str:
         """表三“一、本年新收…”行“自然人”列."""
         row = f"“{self.row}”行" if self.row else ""
         return f"表{self.table}{row}“{self.column}”列"
+
+    def line(self) -> str:
+        """表三“…”行“自然人”列 = 41（年报.yaml 第76行 table3.granted.natural）."""
+        value = "空白" if self.value is None else self.value
+        where = f"（{self.source}）" if self.source else ""
+        return f"{self.words()} = {value}{where}"
 
 
 @dataclass
@@ -58,6 +71,14 @@ class Finding:
         if self.where is not None:
             out["source"] = self.where.as_json()
         return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Finding:
+        """The finding back from its `as_json` form."""
+        where = Source(**d["source"]) if d.get("source") else None
+        return cls(d["rule"], d["severity"], d["message"],
+                   [CellRef.from_json(c) for c in d.get("cells") or []],
+                   d.get("expected"), d.get("actual"), where)
 
 
 def _jsonable(v: Any) -> Any:
