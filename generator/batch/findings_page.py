@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import posixpath
 from typing import Any
-from urllib.parse import quote
 
+from generator.batch.summary import FORMAT_LABELS, page_environment
 from generator.checks.engine import SEVERITY_ZH, Finding
 from generator.console import verdict
-
-FORMAT_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
 
 PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">
@@ -73,12 +71,7 @@ _TEMPLATE: Any = None
 def _template() -> Any:
     global _TEMPLATE
     if _TEMPLATE is None:
-        import jinja2
-
-        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                                 trim_blocks=True)
-        env.filters["url"] = lambda path: quote(path, safe="/")
-        _TEMPLATE = env.from_string(PAGE)
+        _TEMPLATE = page_environment(trim_blocks=True).from_string(PAGE)
     return _TEMPLATE
 
 

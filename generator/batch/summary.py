@@ -104,13 +104,19 @@ document.querySelectorAll("#reports th").forEach(function (th, i) {
 """
 
 
-def summary_html(doc: dict[str, Any]) -> str:
-    """The sortable summary page (Jinja with autoescape; nothing fetched)."""
+def page_environment(**options: Any) -> Any:
+    """The Jinja environment of the batch's own pages (summary, findings): autoescaped,
+    strict, with ``url`` quoting a relative path for an href."""
     import jinja2
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, **options)
     env.filters["url"] = lambda path: quote(path, safe="/")
-    return env.from_string(PAGE).render(doc=doc, rows=doc["reports"], t=doc["totals"],
+    return env
+
+
+def summary_html(doc: dict[str, Any]) -> str:
+    """The sortable summary page (Jinja with autoescape; nothing fetched)."""
+    return page_environment().from_string(PAGE).render(doc=doc, rows=doc["reports"], t=doc["totals"],
                                         columns=COLUMNS, labels=FORMAT_LABELS)
 
 
