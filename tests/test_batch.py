@@ -26,6 +26,7 @@ from generator.yaml_writer import yaml_document
 TITLE = "{}{}年政府信息公开工作年度报告"
 JIA_LINE = "甲局专用抬头"  # DIR/甲局/templates/report.html
 TOP_LINE = "全县统一页眉"  # DIR/templates/report.html
+T4_SUM_MESSAGE = "表四“行政复议”：结果维持、结果纠正、其他结果、尚未审结之和为1，但“总计”填的是0"
 HTML_DOCX = "html,docx"
 
 
@@ -126,6 +127,7 @@ def test_summary_json_rows_and_counts(first_run) -> None:
     assert doc["exit_code"] == 1 and doc["formats"] == ["html", "docx"]
     bad = rows["丁局/2024.yaml"]
     assert (bad["status"], bad["errors"], bad["outputs"]) == ("有错误未生成", 1, {})
+    assert bad["first_error"] == T4_SUM_MESSAGE
     broken = rows["丙局/2024.yaml"]
     assert broken["status"].startswith("无法读取：") and "YAML" in broken["status"]
     assert broken["agency"] is None and broken["state"] == "unreadable"
@@ -178,6 +180,7 @@ def test_summary_html_sortable_with_links(first_run) -> None:
     assert f'href="{html_link}"' in page
     assert f'href="{quote("findings/丁局/2024.yaml.html")}"' in page   # the readable page
     assert "有错误未生成" in page and "无法读取" in page and "addEventListener" in page
+    assert f"<td>{T4_SUM_MESSAGE}</td>" in page.replace("&#34;", '"')
     assert "http://" not in page and "https://" not in page  # nothing fetched
     assert page.count("<tr class=") == 6
 
@@ -223,6 +226,7 @@ def test_summary_xlsx_for_clerks(first_run) -> None:
     assert (jia[1].value, jia[2].value, jia[7].value) == ("甲局", 2024, "已生成")
     assert jia[9].hyperlink.target == f"甲局/{TITLE.format('甲局', 2024)}.html"
     assert rows["丁局/2024.yaml"][4].value == 1 and rows["丁局/2024.yaml"][9].value is None
+    assert rows["丁局/2024.yaml"][8].value == T4_SUM_MESSAGE   # 说明: the first error
 
 
 def _page_links(page: Path) -> list[str]:
@@ -353,6 +357,16 @@ def test_same_agency_and_year_twice_is_a_duplicate_row(tmp_path: Path) -> None:
     assert rows["b/报告.xlsx"]["status"].startswith("重复：与 a/2024.yaml")
     assert rows["b/报告.xlsx"]["outputs"] == {}
     assert len(tree_files(out)) == 1
+
+
+def test_summary_says_the_first_error_and_how_many_more(tmp_path: Path) -> None:
+    src = tmp_path / "DIR"
+    write_report(src / "甲局" / "2024.yaml", EXAMPLES / "invalid" / "t3-rowsum.yaml", "甲局", 2024)
+    out = tmp_path / "OUT"
+    assert run_cli("batch", src, "-o", out, "--format", "html").returncode == 1
+    row = rows_by_file(out)["甲局/2024.yaml"]
+    assert row["first_error"] == ("表三“一、本年新收政府信息公开申请数量”行：各类申请人之和为0，"
+                                  "但“总计”列填的是1（另有 2 个错误）")
 
 
 # ---- manifests ----------------------------------------------------------------------------

@@ -208,6 +208,7 @@ def _row(e: Entry, result: Result, target: str | None, findings: str) -> dict[st
     return {"file": e.rel, "name": e.name, "agency": result.agency, "year": result.year,
             "edition": result.edition, **result.summary, "state": result.state,
             "status": _status(result), "skipped": False, "note": "；".join(result.notes),
+            "first_error": result.first_error,
             "target": target, "outputs": {}, "findings": findings}
 
 

@@ -100,6 +100,7 @@ class Result:
     outputs: dict[str, bytes] = field(default_factory=dict)
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    first_error: str = ""   # the first error finding's message, for the summary's 说明
 
 
 def unreadable(index: int, name: str, err: NianbaoError, state: str = UNREADABLE) -> Result:
@@ -224,6 +225,10 @@ def _run(task: Task) -> Result:
     result = Result(task.index, BUILT, console.findings_json(checked), report.agency.name,
                     report.year, validated.edition.id, checked.summary, output_stem(validated),
                     notes=notes)
+    errors = [f.message for f in checked.findings if f.severity == "error"]
+    if errors:
+        more = f"（另有 {len(errors) - 1} 个错误）" if len(errors) > 1 else ""
+        result.first_error = errors[0] + more
     if checked.has_errors and not task.force:
         result.state = ERRORS
         return result

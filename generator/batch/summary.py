@@ -12,7 +12,7 @@ from urllib.parse import quote
 from generator.write import write_atomic
 
 ROW_KEYS = ("file", "agency", "year", "edition", "errors", "warnings", "infos", "status",
-            "state", "skipped", "note", "outputs", "findings", "findings_page")
+            "state", "skipped", "note", "first_error", "outputs", "findings", "findings_page")
 COLUMNS = ("文件", "机关", "年度", "格式版本", "错误", "警告", "提示", "状态", "说明")
 FORMAT_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
 
@@ -25,6 +25,12 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, int]:
                                for r in rows),
             "unreadable": sum(r["state"] == "unreadable" for r in rows),
             "skipped": sum(bool(r["skipped"]) for r in rows)}
+
+
+def explain(row: dict[str, Any]) -> str:
+    """The 说明 column: the first error (and how many more), then the batch's notes (last
+    year's report unusable, …)."""
+    return "；".join(t for t in (row.get("first_error"), row.get("note")) if t)
 
 
 def write_summary(out: Path, result: Any, options: Any) -> None:
@@ -76,7 +82,7 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 <tr class="{{ 'bad' if r.errors or r.state != 'built' else '' }}{{ ' skip' if r.skipped else '' }}">
 <td class="f">{{ r.file }}</td><td>{{ r.agency or '' }}</td><td class="n">{{ r.year or '' }}</td>
 <td>{{ r.edition or '' }}</td><td class="n">{{ r.errors }}</td><td class="n">{{ r.warnings }}</td>
-<td class="n">{{ r.infos }}</td><td>{{ r.status }}</td><td>{{ r.note }}</td>
+<td class="n">{{ r.infos }}</td><td>{{ r.status }}</td><td>{{ explain(r) }}</td>
 <td class="f">{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>
 <td><a href="{{ (r.findings_page or r.findings) | url }}">问题清单</a></td>
 </tr>
@@ -116,8 +122,9 @@ def page_environment(**options: Any) -> Any:
 
 def summary_html(doc: dict[str, Any]) -> str:
     """The sortable summary page (Jinja with autoescape; nothing fetched)."""
-    return page_environment().from_string(PAGE).render(doc=doc, rows=doc["reports"], t=doc["totals"],
-                                        columns=COLUMNS, labels=FORMAT_LABELS)
+    return page_environment().from_string(PAGE).render(
+        doc=doc, rows=doc["reports"], t=doc["totals"], columns=COLUMNS, labels=FORMAT_LABELS,
+        explain=explain)
 
 
 # ---- xlsx ----------------------------------------------------------------------------------
@@ -166,7 +173,7 @@ def summary_xlsx(doc: dict[str, Any]) -> bytes:
                                                                            fgColor="FFE0E0")
     for r in doc["reports"]:
         ws.append([r["file"], r["agency"], r["year"], r["edition"], r["errors"], r["warnings"],
-                   r["infos"], r["status"], r["note"]])
+                   r["infos"], r["status"], explain(r)])
         row = ws.max_row
         links = [(r["outputs"].get(f), FORMAT_LABELS[f]) for f in formats]
         findings = r["findings_page"] or r["findings"]
