@@ -94,7 +94,8 @@ def _parser() -> ArgumentParser:
     serve = sub.add_parser("serve", help="在浏览器中预览报告：随文件保存自动更新，标出有问题的单元格")
     serve.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="路径",
                        help="年报文件或文件夹（默认当前文件夹）")
-    serve.add_argument("--port", type=number("端口号", 0, 65535), default=8000, metavar="端口", help="端口（默认 8000）")
+    serve.add_argument("--port", type=number("端口号", 0, 65535), default=8000, metavar="端口",
+                       help="端口（默认 8000）")
     serve.add_argument("--host", metavar="地址", help="监听地址（默认 127.0.0.1，只允许本机访问）")
     serve.add_argument("--open", action="store_true", help="启动后打开浏览器")
     serve.add_argument("--templates", type=Path, metavar="模板目录", help="本机关模板目录（优先于内置模板）")
@@ -123,7 +124,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def _batch_parsers(sub: argparse._SubParsersAction) -> None:
     """`batch` and `aggregate` (generator.batch)."""
     batch = sub.add_parser("batch", help="批量校验和生成：一个目录（或清单）中众多机关、多个年度的报告")
-    batch.add_argument("dir", nargs="?", type=Path, metavar="目录", help="输入目录：目录/机关/年度.xlsx|yaml，任意层级")
+    batch.add_argument("dir", nargs="?", type=Path, metavar="目录",
+                       help="输入目录：目录/机关/年度.xlsx|yaml，任意层级")
     batch.add_argument("--manifest", type=Path, metavar="清单",
                        help="代替目录：CSV 或 YAML 清单（file, agency, year）")
     batch.add_argument("-o", "--output", type=Path, required=True, metavar="输出目录",
@@ -140,7 +142,8 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
     agg.add_argument("dir", nargs="?", type=Path, metavar="目录", help="输入目录（同 batch）")
     agg.add_argument("--manifest", type=Path, metavar="清单", help="代替目录：CSV 或 YAML 清单")
     agg.add_argument("--year", type=YEAR, metavar="年度", required=True, help="汇总的报告年度")
-    agg.add_argument("-o", "--output", type=Path, required=True, metavar="输出工作簿", help="输出工作簿，如 汇总.xlsx")
+    agg.add_argument("-o", "--output", type=Path, required=True, metavar="输出工作簿",
+                     help="输出工作簿，如 汇总.xlsx")
     agg.add_argument("--blank-as-zero", action="store_true",
                      help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
 

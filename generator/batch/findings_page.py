@@ -20,7 +20,8 @@ PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; style-src 'unsafe-inline'">
 <title>问题清单：{{ title }}</title>
 <style>
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1.5em;
@@ -44,11 +45,14 @@ dt { color: #555; } dd { margin: 0; }
 {% if doc.edition %}<dt>格式版本</dt><dd>{{ doc.edition }}年格式</dd>{% endif %}
 <dt>状态</dt><dd>{{ row.status }}</dd>
 {% if row.note %}<dt>说明</dt><dd>{{ row.note }}</dd>{% endif %}
-<dt>输出文件</dt><dd>{% for fmt, href in outputs %}<a href="{{ href | url }}">{{ fmt }}</a> {% else %}未生成{% endfor %}</dd>
+<dt>输出文件</dt><dd>{% for fmt, href in outputs %}<a href="{{ href | url }}">{{ fmt }}</a>
+{% else %}未生成{% endfor %}</dd>
 </dl>
 {% if problems %}
 <p class="verdict bad">无法读取：{{ problems | length }} 个问题</p>
-<ul>{% for p in problems %}<li>{% if p.where %}{{ p.where }}：{% endif %}{{ p.message }}</li>{% endfor %}</ul>
+<ul>{% for p in problems %}
+<li>{% if p.where %}{{ p.where }}：{% endif %}{{ p.message }}</li>
+{% endfor %}</ul>
 {% else %}
 <p class="verdict {{ 'bad' if doc.summary.errors else 'ok' }}">{{ head }}：{{ counts }}</p>
 {% for f in findings %}
