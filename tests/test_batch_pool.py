@@ -100,6 +100,8 @@ def test_batch_goes_on_when_a_worker_dies(tmp_path: Path):
     assert (dead["state"], dead["status"]) == ("failed", f"处理失败：{DIED}")
     findings = json.loads((out / dead["findings"]).read_text(encoding="utf-8"))
     assert findings["problems"] == [{"where": "", "message": DIED}]
+    page = (out / dead["findings_page"]).read_text(encoding="utf-8")
+    assert "处理失败：1 个问题" in page and f"<li>{DIED}</li>" in page
     assert [rows[f"{a}/2024.yaml"]["state"] for a in ("甲局", "丙局", "丁镇")] == ["built"] * 3
     for agency in ("甲局", "丙局", "丁镇"):
         for fmt in ("html", "docx"):

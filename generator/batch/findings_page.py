@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from generator.batch.jobs import FAILED
 from generator.batch.summary import FORMAT_LABELS, page_environment
 from generator.checks.engine import SEVERITY_ZH, Finding
 from generator.console import verdict
@@ -49,7 +50,7 @@ dt { color: #555; } dd { margin: 0; }
 {% else %}未生成{% endfor %}</dd>
 </dl>
 {% if problems %}
-<p class="verdict bad">无法读取：{{ problems | length }} 个问题</p>
+<p class="verdict bad">{{ failure }}：{{ problems | length }} 个问题</p>
 <ul>{% for p in problems %}
 <li>{% if p.where %}{{ p.where }}：{% endif %}{{ p.message }}</li>
 {% endfor %}</ul>
@@ -101,5 +102,6 @@ def render(doc: dict[str, Any], row: dict[str, Any], path: str) -> str:
     return _template().render(
         title=title, doc=doc, row=row, head=head, counts=counts, outputs=outputs,
         problems=doc.get("problems") or [], severity=SEVERITY_ZH,
+        failure="处理失败" if row.get("state") == FAILED else "无法读取",
         findings=[Finding.from_json(f) for f in doc["findings"]],
         back=rel("summary.html"), json=rel(row["findings"]))
