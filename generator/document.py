@@ -37,6 +37,19 @@ class GridCell:
     colspan: int = 1
     key: str | None = None  # model path of a value cell, e.g. "table3.new.natural"
 
+    @property
+    def words(self) -> tuple[str, ...]:
+        """A column head as the two-character words it is made of (商业|企业, 社会|公益|组织),
+        so that a narrow column breaks it between words and never inside one (商业企|业).
+        Only heads of 4–8 ideographs, an even number: the official column heads of that
+        shape are all such compounds (本年|制发|件数, 结果|维持).  Anything else is one piece,
+        wrapped as the renderer wraps text."""
+        text = self.text
+        if (self.kind == "head" and 4 <= len(text) <= 8 and len(text) % 2 == 0
+                and all("\u4e00" <= ch <= "\u9fff" for ch in text)):
+            return tuple(text[i:i + 2] for i in range(0, len(text), 2))
+        return (text,)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -47,6 +60,13 @@ class Table:
     header: tuple[tuple[GridCell, ...], ...]
     body: tuple[tuple[GridCell, ...], ...]
     col_weights: tuple[float, ...] = ()
+
+    @property
+    def small_type(self) -> bool:
+        """Set in 小五 rather than 五号: the 10-column 三 and the 15-column 四 (layout.md:
+        statutory tables are set smaller to fit the 156 mm type area).  One rule for DOCX
+        and PDF, so both formats lay the tables out alike."""
+        return self.ncols > 4
 
     @property
     def col_fractions(self) -> tuple[float, ...]:

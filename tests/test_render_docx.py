@@ -151,6 +151,22 @@ def test_table3_header_spans(tables):
     assert rows[27].find("w:tc/w:tcPr/w:vMerge", NS) is None
 
 
+def test_column_heads_break_between_words(tables):
+    """A head too long for its column breaks between its words (w:br): 商业|企业 in table 三's
+    9 pt, 34 pt-wide columns, where Word would break 商业企|业; one that fits stays whole."""
+    def lines(tc: etree._Element) -> list[str]:
+        run = tc.find(".//w:r", NS)
+        return "".join("\n" if c.tag == w("br") else c.text or "" for c in run).split("\n")
+
+    third = tables[1].findall("w:tr", NS)[2].findall("w:tc", NS)
+    heads = [tc for tc in third if cell_text(tc)]
+    assert [lines(tc) for tc in heads] == [["商业", "企业"], ["科研", "机构"],
+                                           ["社会", "公益", "组织"], ["法律", "服务", "机构"],
+                                           ["其他"]]
+    table2_head = tables[0].findall("w:tr", NS)[1].findall("w:tc", NS)[1]
+    assert lines(table2_head) == ["本年制发件数"]
+
+
 def test_table3_numbers_equal_the_example(tables):
     figures = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["table3"]
     expected: list[str] = []

@@ -212,6 +212,18 @@ def test_table3_header_spans(tree):
     assert span(cells(body[0])[0]) == (1, 3)
 
 
+def test_column_heads_are_made_of_words(tree):
+    """Column heads carry their two-character words (white-space: nowrap in the CSS), so a
+    narrow column wraps 商业|企业, not 商业企|业; other heads are plain text."""
+    heads = cells(table_of(tree, "table3").find("thead").kids("tr")[2])
+    assert [[w.text() for w in c.kids("span")] for c in heads[:3]] == [
+        ["商业", "企业"], ["科研", "机构"], ["社会", "公益", "组织"]]
+    assert all(w.attrs.get("class") == "word" for w in heads[0].kids("span"))
+    assert heads[4].text() == "其他" and heads[4].kids("span") == []
+    second = cells(table_of(tree, "table3").find("thead").kids("tr")[1])
+    assert second[0].text() == "自然人" and second[0].kids("span") == []   # three: one piece
+
+
 def test_table4_header_spans(tree):
     table = table_of(tree, "table4")
     rows = table.find("thead").kids("tr")

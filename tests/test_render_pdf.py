@@ -96,11 +96,36 @@ def test_table_labels_present(pdf_file):
         assert label in flat, label
 
 
-def test_table3_header_repeats_when_split(pdf_file):
-    """Table 三 crosses a page: its header appears on both pages (thead repeats)."""
+def test_table3_whole_on_one_page(pdf_file):
+    """Table 三 (小五, as in the DOCX) fits a page and is not split: a split would leave its
+    22-row “三、本年度办理结果” cell open at the page foot."""
     pages = pdftotext(pdf_file).split("\f")
-    with_note = [i for i, p in enumerate(pages) if "申请人情况" in p]
-    assert len(with_note) >= 2 and with_note[1] == with_note[0] + 1
+    with_head = [p for p in pages if "申请人情况" in p]
+    assert len(with_head) == 1
+    flat = re.sub(r"\s+", "", with_head[0])
+    assert "一、本年新收政府信息公开申请数量" in flat and "四、结转下年度继续办理" in flat
+
+
+def test_column_heads_wrap_between_words(pdf_file):
+    """商业|企业 in a narrow column, never 商业企|业 (GridCell.words)."""
+    lines = pdftotext(pdf_file, "-layout").splitlines()
+    top = next(i for i, ln in enumerate(lines) if re.search(r"商业\s+科研", ln))
+    below = "\n".join(lines[top + 1:top + 4])
+    assert re.search(r"企业\s+机构", below), below
+    assert "商业企" not in "".join(lines)
+
+
+def test_header_repeats_when_a_table_splits(doc, tmp_path):
+    """A table longer than a page still splits, its header rows repeated on the next page."""
+    folder = tmp_path / "templates" / "css"
+    folder.mkdir(parents=True)
+    css = (TEMPLATES_DIR / "css" / "print.css").read_text(encoding="utf-8")
+    (folder / "print.css").write_text(css + "\nth, td { font-size: 16pt; }\n", encoding="utf-8")
+    path = tmp_path / "big.pdf"
+    path.write_bytes(pdf_render.render(doc, RenderOptions(template_dirs=(tmp_path / "templates",))))
+    pages = pdftotext(path).split("\f")
+    with_head = [i for i, p in enumerate(pages) if "申请人情况" in p]
+    assert len(with_head) >= 2 and with_head[1] == with_head[0] + 1
 
 
 def test_a4_pages(pdf_file):

@@ -14,7 +14,16 @@ import functools
 from lxml import etree
 
 from generator.document import GridCell, Table
-from generator.render.docx_styles import TABLE_TEXT, TABLE_TEXT_SMALL, TYPE_AREA_W, add_text, el, q
+from generator.render.docx_styles import (
+    SZ_TABLE,
+    SZ_TABLE_SMALL,
+    TABLE_TEXT,
+    TABLE_TEXT_SMALL,
+    TYPE_AREA_W,
+    add_text,
+    el,
+    q,
+)
 from schemas.layout import place
 
 # Anchor of the cell covering a grid position: (cell, row, column where it starts).
@@ -40,7 +49,7 @@ def column_widths(fractions: tuple[float, ...], total: int) -> list[int]:
 
 def text_style(table: Table) -> str:
     """五号 for narrow tables; 小五 for the 10-column 三 and the 15-column 四 (layout.md)."""
-    return TABLE_TEXT if table.ncols <= 4 else TABLE_TEXT_SMALL
+    return TABLE_TEXT_SMALL if table.small_type else TABLE_TEXT
 
 
 def _table_props(widths: list[int]) -> etree._Element:
@@ -93,8 +102,23 @@ def _cell(cell: GridCell, width: int, style: str, *, continued: bool,
                                    cell.kind == "label"))
     if not continued:
         # empty text → empty paragraph, nothing invented
-        add_text(tc[-1], cell.text)
+        add_text(tc[-1], _head_lines(cell, width, style) if cell.kind == "head" else cell.text)
     return tc
+
+
+def _head_lines(cell: GridCell, width: int, style: str) -> str:
+    """A column head broken between its words where it does not fit the column on one line
+    (商业\n企业 rather than Word's 商业企\n业); other text is left to Word to wrap."""
+    size = (SZ_TABLE_SMALL if style == TABLE_TEXT_SMALL else SZ_TABLE) * 10  # twips an ideograph
+    capacity = (width - 2 * CELL_MARGIN_LR) // size
+    if len(cell.words) == 1 or len(cell.text) <= capacity:
+        return cell.text
+    lines = [""]
+    for word in cell.words:
+        if lines[-1] and len(lines[-1]) + len(word) > capacity:
+            lines.append("")
+        lines[-1] += word
+    return "\n".join(lines)
 
 
 def _row(slots: list[Slot], r: int, widths: list[int], style: str, *,
