@@ -114,6 +114,8 @@ def test_outputs_only_for_clean_reports(first_run) -> None:
         assert not output(out, agency, year, "pdf").exists()
     assert not (out / "丁局").exists() and not (out / "丙局").exists()
     assert not list(out.rglob("*.tmp"))
+    # the closing list names each report with problems and its first error
+    assert f"丁局/2024.yaml：有错误未生成（错误 1 个）：{T4_SUM_MESSAGE}" in result.stderr
 
 
 def test_summary_json_rows_and_counts(first_run) -> None:

@@ -74,7 +74,8 @@ def _report(result, out: Path) -> None:
     bad = [r for r in result.rows if r["errors"] or r["state"] != "built"]
     for r in bad[:MAX_LISTED]:
         count = f"（错误 {r['errors']} 个）" if r["errors"] else ""
-        console.warn(f"{r['file']}：{r['status']}{count}")
+        first = f"：{r['first_error']}" if r.get("first_error") else ""
+        console.warn(f"{r['file']}：{r['status']}{count}{first}")
     if len(bad) > MAX_LISTED:
         console.warn(f"……另有 {len(bad) - MAX_LISTED} 份有问题，见 {out / 'summary.html'}")
     t = totals(result.rows)
