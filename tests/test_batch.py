@@ -371,6 +371,27 @@ def test_summary_says_the_first_error_and_how_many_more(tmp_path: Path) -> None:
                                   "但“总计”列填的是1（另有 2 个错误）")
 
 
+def test_outputs_of_removed_inputs_are_said_not_deleted(tmp_path: Path) -> None:
+    src = tmp_path / "DIR"
+    write_report(src / "甲局" / "2024.yaml", COUNTY, "甲局", 2024)
+    write_report(src / "乙镇" / "2024.yaml", TOWNSHIP, "乙镇", 2024)
+    out = tmp_path / "OUT"
+    assert run_cli("batch", src, "-o", out, "--format", "html").returncode == 0
+    (src / "乙镇" / "2024.yaml").unlink()
+    left = f"乙镇/{TITLE.format('乙镇', 2024)}.html"
+    for _ in range(2):   # said on every run while the file is there
+        again = run_cli("batch", src, "-o", out, "--format", "html")
+        assert again.returncode == 0
+        assert ("输出目录中有 1 个文件来自本次输入中已没有的 1 份报告（如 乙镇/2024.yaml），未删除"
+                in again.stderr)
+        assert summary(out)["vanished"] == [{"file": "乙镇/2024.yaml", "outputs": [left]}]
+        assert (out / left).is_file()
+        assert "本次输入中已没有的报告" in (out / "summary.html").read_text("utf-8")
+    (out / left).unlink()
+    quiet = run_cli("batch", src, "-o", out, "--format", "html")
+    assert "本次输入中已没有" not in quiet.stderr and summary(out)["vanished"] == []
+
+
 # ---- manifests ----------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["csv", "yaml"])
 def test_manifest_names_agency_and_year(tmp_path: Path, kind: str) -> None:

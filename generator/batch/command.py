@@ -82,6 +82,11 @@ def _report(result, out: Path) -> None:
     console.say(f"共 {t['reports']} 份：已生成 {t['built']} 份，有错误或未生成 {t['with_errors']} 份"
                 f"（其中无法读取 {t['unreadable']} 份），未变化跳过 {t['skipped']} 份。"
                 f"汇总见 {out / 'summary.html'}")
+    if result.vanished:
+        files = sum(len(v["outputs"]) for v in result.vanished)
+        console.warn(f"输出目录中有 {files} 个文件来自本次输入中已没有的 {len(result.vanished)} 份报告"
+                     f"（如 {result.vanished[0]['file']}），未删除；不再需要请删除，清单见 "
+                     f"{out / 'summary.html'}")
     if result.interrupted:
         console.warn(f"已中断：已完成的报告已写出，{result.not_run} 份未处理；"
                      "未写出任何不完整的文件。再次运行会从中断处继续")

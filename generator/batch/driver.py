@@ -46,6 +46,7 @@ class BatchResult:
     rows: list[dict[str, Any]]
     interrupted: bool = False
     not_run: int = 0
+    vanished: list[dict[str, Any]] = field(default_factory=list)  # see _Run.vanished
 
     @property
     def exit_code(self) -> int:
@@ -199,6 +200,26 @@ class _Run:
             row["findings_page"] = path
             write_atomic(self.out / path, findings_page.render(doc, row, path).encode("utf-8"))
 
+    def vanished(self) -> list[dict[str, Any]]:
+        """Inputs of earlier runs that are not among this run's, whose outputs are still in
+        OUT: {"file", "outputs"} each.  They are not deleted (OUT may be shared with other
+        batches, or the input only moved), but said, and remembered in the cache until
+        their files are gone, so that a report no longer wanted is not published by
+        mistake."""
+        present = {e.rel for e in self.entries}
+        claimed = {p for r in self.rows.values() for p in r["outputs"].values()}
+        gone = []
+        for rel, cached in sorted(self.old.items()):
+            row = cached.get("row") if isinstance(cached, dict) else None
+            if rel in present or not isinstance(row, dict):
+                continue
+            files = [p for p in (row.get("outputs") or {}).values()
+                     if p not in claimed and (self.out / p).is_file()]
+            if files:
+                self.new[rel] = cached
+                gone.append({"file": rel, "outputs": files})
+        return gone
+
     def result_rows(self) -> list[dict[str, Any]]:
         return [self.rows[i] for i in sorted(self.rows)]
 
@@ -308,7 +329,7 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
             if e.rel in run.old and e.rel not in run.new and e.rel not in finished:
                 run.new[e.rel] = run.old[e.rel]
     run.write_pages()
-    result = BatchResult(run.result_rows(), interrupted, not_run)
+    result = BatchResult(run.result_rows(), interrupted, not_run, run.vanished())
     write_summary(out, result, options)
     cache.save_cache(out, run.new)
     return result

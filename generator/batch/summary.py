@@ -40,6 +40,7 @@ def write_summary(out: Path, result: Any, options: Any) -> None:
     rows = [{k: r.get(k) for k in ROW_KEYS} for r in result.rows]
     doc = {"tool": f"nianbao {__version__}", "formats": list(options.formats),
            "interrupted": result.interrupted, "not_run": result.not_run,
+           "vanished": result.vanished,
            "exit_code": result.exit_code, "totals": totals(rows), "reports": rows}
     write_atomic(out / "summary.json",
                  (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
@@ -74,6 +75,14 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 <span>未变化跳过 {{ t.skipped }} 份</span>
 {% if doc.interrupted %}<span>已中断：{{ doc.not_run }} 份未处理</span>{% endif %}
 </p>
+{% if doc.vanished %}
+<div class="vanished">
+<p>以下文件是此前为本次输入中已没有的报告生成的，仍在输出目录中（未删除；不再需要请删除）：</p>
+<ul>{% for v in doc.vanished %}
+<li>{{ v.file }}：{% for path in v.outputs %}<a href="{{ path | url }}">{{ path }}</a> {% endfor %}</li>
+{% endfor %}</ul>
+</div>
+{% endif %}
 <p>点击表头可排序。</p>
 <table id="reports">
 <thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}<th>输出文件</th><th>问题清单</th></tr></thead>
