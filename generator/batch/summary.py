@@ -177,7 +177,7 @@ def summary_xlsx(doc: dict[str, Any]) -> bytes:
     ws = wb.active
     ws.title = "汇总"
     header(ws, [*COLUMNS, *(FORMAT_LABELS[f] for f in formats), "问题清单"],
-           [28, 30, 8, 10, 7, 7, 7, 40, 30, *([10] * len(formats)), 12])
+           [28, 30, 8, 10, 7, 7, 7, 40, 60, *([10] * len(formats)), 12])
     link_font, bad = Font(color="0563C1", underline="single"), PatternFill("solid",
                                                                            fgColor="FFE0E0")
     for r in doc["reports"]:
