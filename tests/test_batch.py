@@ -92,6 +92,12 @@ def tree_files(out: Path) -> dict[str, bytes]:
             and p.parent != out and p.relative_to(out).parts[0] != "findings"}
 
 
+def findings_pages(out: Path) -> dict[str, bytes]:
+    """The 问题清单 pages, by path relative to OUT."""
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted((out / "findings").rglob("*.html"))}
+
+
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tree(tmp_path_factory.mktemp("batch") / "DIR")
@@ -473,14 +479,16 @@ def local_outputs(small_tree: Path, tmp_path_factory: pytest.TempPathFactory) ->
     files = tree_files(out)
     assert sorted(files) == sorted(f"{a}/{TITLE.format(a, y)}.{f}" for a, y in
                                    (("甲局", 2023), ("乙镇", 2024)) for f in ("html", "pdf", "docx"))
-    return files
+    pages = findings_pages(out)
+    assert sorted(pages) == ["findings/乙镇/2024.xlsx.html", "findings/甲局/2023.yaml.html"]
+    return {**files, **pages}
 
 
 def test_byte_identical_across_runs(small_tree: Path, local_outputs: dict, tmp_path: Path
                                     ) -> None:
     result = run_cli("batch", small_tree, "-o", tmp_path / "again", "--jobs", "1")
     assert result.returncode == 0, result.stderr
-    again = tree_files(tmp_path / "again")
+    again = {**tree_files(tmp_path / "again"), **findings_pages(tmp_path / "again")}
     assert {k: hashlib.sha256(v).hexdigest() for k, v in again.items()} == \
         {k: hashlib.sha256(v).hexdigest() for k, v in local_outputs.items()}
 
@@ -494,7 +502,8 @@ def test_dask_cluster_gives_the_same_outputs(small_tree: Path, local_outputs: di
         result = run_cli("batch", small_tree, "-o", tmp_path / "dask",
                          "--scheduler", cluster.scheduler_address)
     assert result.returncode == 0, result.stderr
-    assert tree_files(tmp_path / "dask") == local_outputs
+    dask = tmp_path / "dask"
+    assert {**tree_files(dask), **findings_pages(dask)} == local_outputs
     assert summary(tmp_path / "dask")["totals"]["built"] == 2
 
 
