@@ -46,7 +46,7 @@ class BatchResult:
     rows: list[dict[str, Any]]
     interrupted: bool = False
     not_run: int = 0
-    vanished: list[dict[str, Any]] = field(default_factory=list)  # see _Run.vanished
+    vanished: list[dict[str, Any]] = field(default_factory=list)  # see _Run.keep_vanished
 
     @property
     def exit_code(self) -> int:
@@ -200,7 +200,7 @@ class _Run:
             row["findings_page"] = path
             write_atomic(self.out / path, findings_page.render(doc, row, path).encode("utf-8"))
 
-    def vanished(self) -> list[dict[str, Any]]:
+    def keep_vanished(self) -> list[dict[str, Any]]:
         """Inputs of earlier runs that are not among this run's, whose outputs are still in
         OUT: {"file", "outputs"} each.  They are not deleted (OUT may be shared with other
         batches, or the input only moved), but said, and remembered in the cache until
@@ -329,7 +329,7 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
             if e.rel in run.old and e.rel not in run.new and e.rel not in finished:
                 run.new[e.rel] = run.old[e.rel]
     run.write_pages()
-    result = BatchResult(run.result_rows(), interrupted, not_run, run.vanished())
+    result = BatchResult(run.result_rows(), interrupted, not_run, run.keep_vanished())
     write_summary(out, result, options)
     cache.save_cache(out, run.new)
     return result
