@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parse(argv)
     from generator import console
-    from generator.errors import NianbaoError
+    from generator.errors import NianbaoError, os_reason
 
     try:
         return getattr(commands, f"cmd_{args.command}")(args)
@@ -166,5 +166,5 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as exc:   # a last resort: a file system refusal nobody foresaw
         where = f" {exc.filename}" if exc.filename else ""
-        console.warn(f"无法读写{where}：{exc.strerror or exc}。请检查路径、权限和磁盘空间")
+        console.warn(f"无法读写{where}：{os_reason(exc)}。请检查路径、权限和磁盘空间")
         return 2

@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
+
+# The system's own texts (``strerror``) are English under the C locale servers run in; a
+# clerk is told the common reasons in Chinese.  Others keep the system's text.
+_OS_REASONS = {
+    errno.ENOENT: "文件或目录不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.EISDIR: "这是一个目录，不是文件",
+    errno.ENOTDIR: "路径中有一段不是目录",
+    errno.ENOSPC: "磁盘空间已满",
+    errno.EDQUOT: "磁盘配额已用完",
+    errno.EROFS: "文件系统只读",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EBUSY: "文件正被占用",
+    errno.EIO: "读写设备出错",
+    errno.EADDRINUSE: "端口已被占用",
+    errno.EADDRNOTAVAIL: "本机没有这个地址",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the file system refused, in Chinese for the common cases."""
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from generator.errors import Problem, WriteError
+from generator.errors import Problem, WriteError, os_reason
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -29,7 +29,7 @@ def safe_name(name: str) -> str:
 
 
 def _cannot(path: Path, exc: OSError) -> WriteError:
-    reason = exc.strerror or str(exc)
+    reason = os_reason(exc)
     return WriteError([Problem(str(path), f"无法写入：{reason}。请检查路径中是否有同名的文件或目录、"
                                           "是否有写入权限、磁盘是否已满")])
 

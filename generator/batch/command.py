@@ -23,12 +23,23 @@ def _entries(args: argparse.Namespace, exclude: tuple[Path, ...] = ()) -> list[E
         if args.manifest is not None:
             return read_manifest(args.manifest)
         if not args.dir.is_dir():
-            console.warn(f"{args.dir} 不是目录")
+            console.warn(_not_a_folder(args.dir))
             return None
         return discover(args.dir, exclude)
     except NianbaoError as err:
         console.print_problems(err, "清单有误")
         return None
+
+
+def _not_a_folder(path: Path) -> str:
+    """What to do when DIR is not a folder: a manifest goes after --manifest, one report to
+    ``nianbao build``."""
+    if not path.exists():
+        return f"{path} 不存在：请给出存放各单位数据文件的目录"
+    if path.suffix.lower() == ".csv":
+        return f"{path} 是文件，不是目录：清单请这样给出：nianbao batch --manifest {path} -o 输出目录"
+    return (f"{path} 是文件，不是目录：请给出存放数据文件的目录；若它是清单，"
+            f"请用 --manifest {path}；一份报告请用 nianbao build {path}")
 
 
 def _formats(text: str) -> tuple[str, ...] | None:

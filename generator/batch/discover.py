@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.errors import LoadError, Problem
+from generator.errors import LoadError, Problem, os_reason
 
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".yaml", ".yml",
                   ".xls", ".et")  # old formats are listed so the summary says why they fail
@@ -122,18 +122,28 @@ def read_manifest(manifest: Path) -> list[Entry]:
     reports for the previous-year lookup (the report's own agency and year are read from
     the file).  Raises LoadError listing every problem of the manifest itself."""
     try:
-        text = manifest.read_bytes().decode("utf-8-sig")
+        text = _decode(manifest.read_bytes())
     except OSError as exc:
-        raise LoadError([Problem(str(manifest), f"无法读取清单文件：{exc.strerror or exc}")]) \
+        raise LoadError([Problem(str(manifest), f"无法读取清单文件：{os_reason(exc)}")]) \
             from None
     except UnicodeDecodeError:
-        raise LoadError([Problem(str(manifest), "清单文件不是 UTF-8 编码，请另存为 UTF-8")]) \
+        raise LoadError([Problem(str(manifest), "清单文件的编码无法识别，请另存为 UTF-8")]) \
             from None
     if manifest.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
-    else:
-        rows = _yaml_rows(manifest, text)
-    return _manifest_entries(manifest, rows)
+        # the header is line 1, so the first entry is line 2 (as Excel numbers it)
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        return _manifest_entries(manifest, rows, first=2, unit="行")
+    return _manifest_entries(manifest, _yaml_rows(manifest, text))
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030: Excel and WPS on Chinese Windows save
+    “CSV（逗号分隔）” in the ANSI code page, GBK, of which GB18030 is a superset.  A text
+    that decodes as UTF-8 is taken as UTF-8 (GBK Chinese seldom is valid UTF-8)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
 
 
 def _yaml_rows(manifest: Path, text: str) -> list:
@@ -159,18 +169,18 @@ def _field(row: dict, key: str) -> object:
     return None
 
 
-def _manifest_entries(manifest: Path, rows: list) -> list[Entry]:
+def _manifest_entries(manifest: Path, rows: list, first: int = 1,
+                      unit: str = "项") -> list[Entry]:
     root = manifest.parent
     problems, entries, seen = [], [], set()
-    for n, row in enumerate(rows, start=1):
-        where = f"{manifest} 第{n}项"
+    for n, row in enumerate(rows, start=first):
+        where = f"{manifest} 第{n}{unit}"
         if isinstance(row, str):
             row = {"file": row}
         if not isinstance(row, dict) or _field(row, "file") is None:
             problems.append(Problem(where, "缺少文件路径（file 或 文件）"))
             continue
-        written = Path(str(_field(row, "file")))
-        path = written if written.is_absolute() else root / written
+        path = _manifest_path(root, str(_field(row, "file")))
         year = _field(row, "year")
         try:
             year = int(str(year).removesuffix("年")) if year is not None else None
@@ -189,6 +199,20 @@ def _manifest_entries(manifest: Path, rows: list) -> list[Entry]:
     if problems:
         raise LoadError(problems)
     return link_previous(entries)
+
+
+def _manifest_path(root: Path, written: str) -> Path:
+    """The file a manifest entry names, relative to the manifest's folder.  A Windows path
+    (``某局\\2024.xlsx``, typed in Excel on the office's PC) is read with its backslashes
+    as folder separators when the file does not exist as written."""
+    path = Path(written)
+    path = path if path.is_absolute() else root / path
+    if "\\" in written and not path.exists():
+        alt = Path(written.replace("\\", "/"))
+        alt = alt if alt.is_absolute() else root / alt
+        if alt.exists():
+            return alt
+    return path
 
 
 def _relative(path: Path, root: Path) -> str:

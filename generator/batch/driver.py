@@ -21,7 +21,7 @@ from generator.batch.discover import Entry
 from generator.batch.jobs import Blob, Result, Task
 from generator.batch.pool import WorkerDied
 from generator.batch.progress import Bar
-from generator.errors import NianbaoError, Problem
+from generator.errors import NianbaoError, Problem, os_reason
 from generator.write import ensure_dir, safe_name, write_atomic
 
 FORMATS = ("html", "pdf", "docx")
@@ -80,7 +80,7 @@ class _Run:
             try:
                 task = self._task(index, e)
             except OSError as exc:
-                err = NianbaoError([Problem(e.name, f"无法读取文件：{exc.strerror or exc}")])
+                err = NianbaoError([Problem(e.name, f"{os_reason(exc)}，请检查路径")])
                 self.accept(jobs.unreadable(index, e.name, err))
                 continue
             key = self.keys[index] = cache.task_key(task)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.errors import Problem, RenderError
+from generator.errors import Problem, RenderError, os_reason
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -130,7 +130,7 @@ def reference_key(path: Path) -> tuple[str, int, int]:
     try:
         stat = Path(path).stat()
     except OSError as exc:
-        raise RenderError([Problem(str(path), f"找不到参考文档（{exc.strerror}）")]) from exc
+        raise RenderError([Problem(str(path), f"找不到参考文档（{os_reason(exc)}）")]) from exc
     if not Path(path).is_file():
         raise invalid(path, "这是一个文件夹")
     return str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size
@@ -141,7 +141,7 @@ def read_reference(path: Path) -> Reference:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise invalid(path, f"文件无法读取（{exc.strerror}）") from exc
+        raise invalid(path, f"文件无法读取（{os_reason(exc)}）") from exc
     if data.startswith(OLE_MAGIC):
         raise invalid(path, "这是旧的 .doc（Word 97–2003）格式或加密文档，不是 .docx")
     try:

@@ -7,12 +7,14 @@ opens a browser on request and stops cleanly on Ctrl-C.
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.errors import os_reason
 from generator.serve.downloads import Downloads
 from generator.serve.guard import LOOPBACK_NAMES, is_loopback
 from generator.serve.server import PreviewServer
@@ -84,8 +86,9 @@ def serve(target: Path, host: str | None = None, port: int = 8000, open_browser:
     try:
         running = start(target, host, port, options)
     except OSError as exc:
-        console.warn(f"无法在 {host or DEFAULT_HOST}:{port} 上启动预览（{exc.strerror or exc}）："
-                     "端口可能已被占用，请用 --port 另选一个")
+        advice = ("请用 --port 另选一个端口" if exc.errno == errno.EADDRINUSE
+                  else "请检查 --host 和 --port")
+        console.warn(f"无法在 {host or DEFAULT_HOST}:{port} 上启动预览：{os_reason(exc)}，{advice}")
         return 2
     console.say(f"预览地址：{running.url}　（{running.site.target}；按 Ctrl-C 停止）")
     if host is not None and host.lower() not in LOOPBACK_NAMES and not is_loopback(host):

@@ -1,0 +1,97 @@
+"""Manifests as supervising offices write them (Excel's CSV in GBK, Windows paths), what
+`nianbao batch` says when DIR is not a folder, and system refusals said in Chinese."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+from conftest import COUNTY, run_cli
+
+from generator.batch.discover import read_manifest
+from generator.errors import LoadError, os_reason
+
+HEADER = "文件,机关,年度\r\n"   # Excel ends CSV lines with CRLF
+
+
+def _layout(tmp_path: Path) -> Path:
+    """tmp/某局/2024.yaml and tmp/某局/2023.yaml (copies of the county example)."""
+    folder = tmp_path / "某局"
+    folder.mkdir()
+    for year in (2023, 2024):
+        (folder / f"{year}.yaml").write_bytes(COUNTY.read_bytes())
+    return tmp_path
+
+
+def test_excel_csv_in_gbk_with_windows_paths(tmp_path: Path) -> None:
+    root = _layout(tmp_path)
+    manifest = root / "清单.csv"
+    manifest.write_bytes((HEADER + "某局\\2023.yaml,某局,2023年\r\n某局\\2024.yaml,某局,2024\r\n")
+                         .encode("gbk"))
+    entries = read_manifest(manifest)
+    assert [(e.path, e.agency, e.year) for e in entries] == [
+        (root / "某局" / "2023.yaml", "某局", 2023), (root / "某局" / "2024.yaml", "某局", 2024)]
+    assert [e.rel for e in entries] == ["某局/2023.yaml", "某局/2024.yaml"]
+    assert entries[1].previous == root / "某局" / "2023.yaml"
+
+
+def test_utf8_csv_with_bom_is_read_as_utf8(tmp_path: Path) -> None:
+    root = _layout(tmp_path)
+    manifest = root / "清单.csv"
+    manifest.write_text(HEADER + "某局/2024.yaml,某局,2024\r\n", encoding="utf-8-sig")
+    assert [e.agency for e in read_manifest(manifest)] == ["某局"]
+
+
+def test_csv_problems_name_the_line_as_excel_numbers_it(tmp_path: Path) -> None:
+    manifest = tmp_path / "清单.csv"
+    manifest.write_text(HEADER + "a.yaml,甲局,2024\r\n,乙局,2024\r\nc.yaml,丙局,明年\r\n",
+                        encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        read_manifest(manifest)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{manifest} 第3行：缺少文件路径（file 或 文件）",
+        f"{manifest} 第4行：年度“明年”不是数字"]
+
+
+def test_yaml_problems_name_the_item(tmp_path: Path) -> None:
+    manifest = tmp_path / "清单.yaml"
+    manifest.write_text("- a.yaml\n- {agency: 乙局}\n", encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        read_manifest(manifest)
+    assert [str(p) for p in caught.value.problems] == [f"{manifest} 第2项：缺少文件路径（file 或 文件）"]
+
+
+def test_missing_file_of_a_manifest_is_said_in_chinese(tmp_path: Path) -> None:
+    manifest = tmp_path / "清单.csv"
+    manifest.write_text(HEADER + "缺失.yaml,,\r\n", encoding="utf-8")
+    result = run_cli("batch", "--manifest", manifest, "-o", tmp_path / "OUT", "--format", "html")
+    assert result.returncode == 2
+    missing = tmp_path / "缺失.yaml"
+    assert f"缺失.yaml：无法读取：{missing}：文件或目录不存在，请检查路径" in result.stderr
+    assert "No such file" not in result.stderr
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("清单.csv", "{p} 是文件，不是目录：清单请这样给出：nianbao batch --manifest {p} -o 输出目录"),
+    ("2024.yaml", ("{p} 是文件，不是目录：请给出存放数据文件的目录；若它是清单，请用 --manifest {p}；"
+                   "一份报告请用 nianbao build {p}")),
+    ("没有这个目录", "{p} 不存在：请给出存放各单位数据文件的目录"),
+])
+def test_batch_of_something_that_is_not_a_folder(tmp_path: Path, name: str, said: str) -> None:
+    path = tmp_path / name
+    if "." in name:
+        path.write_text("文件\r\n", encoding="utf-8")
+    result = run_cli("batch", path, "-o", tmp_path / "OUT")
+    assert result.returncode == 2
+    assert said.format(p=path) in result.stderr
+    assert not (tmp_path / "OUT").exists()
+
+
+def test_os_reasons() -> None:
+    assert os_reason(PermissionError(errno.EACCES, "Permission denied")) == "没有权限"
+    assert os_reason(OSError(errno.ENOSPC, "No space left on device")) == "磁盘空间已满"
+    assert os_reason(OSError(errno.EADDRINUSE, "Address already in use")) == "端口已被占用"
+    # an unforeseen one keeps the system's own text rather than saying nothing
+    assert os_reason(OSError(errno.ELOOP, "Too many levels of symbolic links")) == \
+        "Too many levels of symbolic links"
