@@ -144,6 +144,13 @@ def synth_report(i: int, rng: random.Random, base: dict, inconsistent: bool) -> 
         t2[key] = {"decisions": rng.randint(0, 3000)}
     report["table3"] = _table3(rng)
     report["table4"] = _table4(rng)
+    # an application dropped for an unpaid fee had a fee notice (FEE-OT2): bill it
+    unpaid = report["table3"]["other"]["unpaid_fee"]["total"]
+    if unpaid:
+        notices = unpaid + rng.randint(0, 2)
+        paid = notices - unpaid
+        report["fees"] = {"notices": notices, "amount_billed": notices * 100,
+                          "amount_collected": paid * 100}
     if inconsistent:   # one 勾稽 error: a total that does not add up
         row = report["table3"]["granted"]
         row["natural"] += rng.randint(1, 5)

@@ -216,6 +216,18 @@ def test_summary_html_sorts_in_a_browser(first_run, tmp_path: Path) -> None:
         assert page.locator(files).all_inner_texts() == [
             "丙局/2024.yaml", "丁局/2024.yaml", "甲局/2023.yaml", "甲局/2024.yaml",
             "戊局/2023.yaml", "乙镇/2024.xlsx"]
+        shown = f"{files}:visible"
+        page.fill("#filter-text", "甲局")
+        assert page.locator(shown).all_inner_texts() == ["甲局/2023.yaml", "甲局/2024.yaml"]
+        assert page.inner_text("#filter-count") == "显示 2 / 6 份"
+        page.fill("#filter-text", "")
+        page.check("#filter-bad")   # only the rows with a problem
+        assert page.locator(shown).all_inner_texts() == ["丙局/2024.yaml", "丁局/2024.yaml"]
+        page.fill("#filter-text", "表四 行政复议")   # every word, anywhere in the row
+        assert page.locator(shown).all_inner_texts() == ["丁局/2024.yaml"]
+        assert page.inner_text("#filter-count") == "显示 1 / 6 份"
+        page.click("#reports th:text-is('文件')")  # sorting keeps the filter
+        assert page.locator(shown).all_inner_texts() == ["丁局/2024.yaml"]
         browser.close()
     assert not errors, errors
 

@@ -60,11 +60,14 @@ PAGE = """<!DOCTYPE html>
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1.5em; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { border: 1px solid #bbb; padding: .3em .5em; text-align: left; vertical-align: top; }
-th { background: #eee; cursor: pointer; user-select: none; white-space: nowrap; }
+th { background: #eee; cursor: pointer; user-select: none; white-space: nowrap;
+     position: sticky; top: 0; }
 th[data-dir="asc"]::after { content: " ▲"; } th[data-dir="desc"]::after { content: " ▼"; }
 td.n { text-align: right; } td.f { white-space: nowrap; }
 tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 .totals span { margin-right: 1.5em; }
+.filter { margin: 1em 0; } .filter label { margin-right: 1.5em; }
+.filter input[type=search] { font: inherit; padding: .2em .4em; width: 16em; }
 </style>
 </head>
 <body>
@@ -83,7 +86,12 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 {% endfor %}</ul>
 </div>
 {% endif %}
-<p>点击表头可排序。</p>
+<p class="filter">
+<label>筛选：<input type="search" id="filter-text" placeholder="机关、文件或说明中的文字"></label>
+<label><input type="checkbox" id="filter-bad"> 只看有问题的</label>
+<span id="filter-count">显示 {{ rows | length }} / {{ rows | length }} 份</span>
+　点击表头可排序。
+</p>
 <table id="reports">
 <thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}<th>输出文件</th><th>问题清单</th></tr></thead>
 <tbody>
@@ -113,6 +121,27 @@ document.querySelectorAll("#reports th").forEach(function (th, i) {
     rows.forEach(function (row) { body.appendChild(row); });
   });
 });
+/* 筛选: rows whose text has every word typed (spaces separate words), and, when ticked,
+   only the rows marked as having a problem (tr.bad: errors, unreadable, not generated). */
+(function () {
+  var text = document.getElementById("filter-text"), bad = document.getElementById("filter-bad");
+  var count = document.getElementById("filter-count");
+  var body = document.querySelector("#reports tbody");
+  function apply() {
+    var words = text.value.trim().toLowerCase().split(/\\s+/).filter(Boolean), shown = 0;
+    Array.prototype.forEach.call(body.rows, function (row) {
+      var content = row.textContent.toLowerCase();
+      var show = (!bad.checked || row.classList.contains("bad"))
+        && words.every(function (w) { return content.indexOf(w) !== -1; });
+      row.hidden = !show;
+      if (show) { shown += 1; }
+    });
+    count.textContent = "显示 " + shown + " / " + body.rows.length + " 份";
+  }
+  text.addEventListener("input", apply);
+  bad.addEventListener("change", apply);
+  apply();   /* a browser may restore the box and the tick on reload */
+}());
 </script>
 </body>
 </html>
