@@ -33,6 +33,7 @@ import time
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
+from generator.batch.executors import default_jobs
 from generator.render import TEMPLATES_DIR  # noqa: F401  (package import check)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -384,8 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generator.bench", description=__doc__.split(
         "\n")[0])
     parser.add_argument("--n", type=int, default=60, help="synthetic agencies (default 60)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="worker processes (default: CPU count)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="worker processes (default: as nianbao batch, the usable cores)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--errors", type=float, default=0.15,
                         help="share of inputs with a 勾稽 error (default 0.15)")
@@ -393,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="HTML files Chromium prints for the ratio (default 20; 0 skips)")
     parser.add_argument("--keep", type=Path, help="copy inputs and outputs here")
     args = parser.parse_args(argv)
-    return run(args.n, args.jobs, args.seed, args.errors, args.chromium, args.keep)
+    return run(args.n, args.jobs or default_jobs(), args.seed, args.errors, args.chromium, args.keep)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """A worker that dies takes only its own report down: the pool is replaced, the reports
 caught in the break run again, and the one that kills workers fails alone, named in the
-summary."""
+summary.  And how many workers a batch starts when --jobs is not given."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from conftest import COUNTY, TOWNSHIP
 from test_batch import TITLE, write_report
 
 from generator.batch import BatchOptions, discover, run_batch
-from generator.batch.executors import local_pool
+from generator.batch.executors import cgroup_cpus, local_pool
 from generator.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
 
 FORK = multiprocessing.get_context("fork")
@@ -107,3 +107,29 @@ def test_batch_goes_on_when_a_worker_dies(tmp_path: Path):
         for fmt in ("html", "docx"):
             assert (out / agency / f"{TITLE.format(agency, 2024)}.{fmt}").is_file()
     assert not (out / "乙局").exists()
+
+
+# ---- how many workers by default -----------------------------------------------------------
+@pytest.mark.parametrize(("files", "cpus"), [
+    ({"cpu.max": "200000 100000\n"}, 2),                 # cgroup v2, --cpus=2
+    ({"cpu.max": "150000 100000\n"}, 2),                 # 1.5 CPUs: rounded up
+    ({"cpu.max": "max 100000\n"}, None),                 # no quota
+    ({"cpu/cpu.cfs_quota_us": "400000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 4),  # v1
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({}, None),                                          # no cgroup files at all
+])
+def test_cgroup_cpu_quota(tmp_path, files, cpus):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="ascii")
+    assert cgroup_cpus(str(tmp_path)) == cpus
+
+
+def test_default_jobs_is_the_usable_cores_capped_by_the_quota(monkeypatch):
+    from generator.batch import executors
+
+    monkeypatch.setattr(executors.os, "sched_getaffinity", lambda pid: set(range(32)))
+    monkeypatch.setattr(executors, "cgroup_cpus", lambda: 2)
+    assert executors.default_jobs() == 2
+    monkeypatch.setattr(executors, "cgroup_cpus", lambda: None)
+    assert executors.default_jobs() == 32

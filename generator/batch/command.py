@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from generator import console
@@ -56,7 +55,7 @@ def _formats(text: str) -> tuple[str, ...] | None:
 def batch_command(args: argparse.Namespace) -> int:
     """Check and render every input of a folder or manifest into OUT, with a summary."""
     from generator.batch.driver import BatchOptions, run_batch
-    from generator.batch.executors import SchedulerError, executor_for
+    from generator.batch.executors import SchedulerError, default_jobs, executor_for
     from generator.write import ensure_dir
 
     formats = _formats(args.format)
@@ -70,7 +69,7 @@ def batch_command(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     options = BatchOptions(formats, args.force, args.blank_as_zero)
     try:
-        with executor_for(args.jobs or os.cpu_count() or 1, args.scheduler, formats) as ex:
+        with executor_for(args.jobs or default_jobs(), args.scheduler, formats) as ex:
             result = run_batch(entries, ex, args.output, options, progress=True)
     except SchedulerError as exc:
         console.warn(str(exc))

@@ -16,7 +16,9 @@ system and never see OUT.  Dask is imported only here, only for --scheduler.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -27,6 +29,39 @@ from generator.batch.pool import RestartingPool
 
 class SchedulerError(Exception):
     """The Dask scheduler cannot be used (not installed, not reachable)."""
+
+
+def default_jobs() -> int:
+    """Workers when --jobs is not given: the cores this process may run on — its CPU
+    affinity, capped by a container's CPU quota (cgroup v2 ``cpu.max``, v1 CFS quota), so a
+    container limited to 2 CPUs on a 32-core host starts 2 workers, not 32 (each needs
+    ~130 MB and would only queue for the same two CPUs)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        cores = os.cpu_count() or 1
+    quota = cgroup_cpus()
+    return max(1, min(cores, quota) if quota else cores)
+
+
+def cgroup_cpus(root: str = "/sys/fs/cgroup") -> int | None:
+    """CPUs a cgroup CPU quota allows (rounded up), or None when there is none."""
+    candidates = ((f"{root}/cpu.max", None),
+                  (f"{root}/cpu/cpu.cfs_quota_us", f"{root}/cpu/cpu.cfs_period_us"))
+    for first, second in candidates:
+        try:
+            with open(first, encoding="ascii") as f:
+                fields = f.read().split()
+            if second is not None:
+                with open(second, encoding="ascii") as f:
+                    fields += f.read().split()
+            quota, period = fields[0], fields[1]
+            if quota in ("max", "-1"):
+                return None
+            return max(1, math.ceil(int(quota) / int(period)))
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
 
 
 def _context() -> multiprocessing.context.BaseContext:
