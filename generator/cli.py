@@ -130,8 +130,11 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
                        help="代替目录：CSV 或 YAML 清单（file, agency, year）")
     batch.add_argument("-o", "--output", type=Path, required=True, metavar="输出目录",
                        help="输出目录")
-    batch.add_argument("--jobs", type=number("正整数", 1), metavar="进程数", help="并行进程数（默认为可用的 CPU 核数，含容器的 CPU 限额）")
+    batch.add_argument("--jobs", type=number("正整数", 1), metavar="进程数",
+                       help="并行进程数（默认为可用的 CPU 核数，含容器的 CPU 限额）")
     batch.add_argument("--format", default="html,pdf,docx", metavar="格式", help="逗号分隔：html,pdf,docx")
+    batch.add_argument("--check-only", action="store_true",
+                       help="只校验：写出问题清单和汇总，不生成报告文件")
     batch.add_argument("--force", action="store_true", help="全部重新生成；有错误的报告也生成")
     batch.add_argument("--blank-as-zero", action="store_true",
                        help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")

@@ -349,6 +349,31 @@ def test_force_builds_errors_and_drafts_go_without_it(tree: Path, tmp_path: Path
     assert rows_by_file(out)["甲局/2024.yaml"]["skipped"]
 
 
+def test_check_only_writes_findings_and_summary_not_reports(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "OUT"
+    result = run_cli("batch", tree, "-o", out, "--check-only")
+    assert result.returncode == 1, result.stderr   # 丁局 has errors, 丙局 unreadable
+    rows = rows_by_file(out)
+    assert {f: r["status"] for f, r in rows.items() if not f.startswith("丙局")} == {
+        "丁局/2024.yaml": "有错误", "乙镇/2024.xlsx": "已校验", "戊局/2023.yaml": "已校验",
+        "甲局/2023.yaml": "已校验", "甲局/2024.yaml": "已校验"}
+    assert all(r["outputs"] == {} for r in rows.values())
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".nianbao-cache.json", "findings", "summary.html", "summary.json", "summary.xlsx"]
+    # the same findings as a full run (XYEAR from last year's file included)
+    found = json.loads((out / rows["甲局/2024.yaml"]["findings"]).read_text(encoding="utf-8"))
+    assert "XYEAR-CARRY" in [f["rule"] for f in found["findings"]]
+    assert (out / "findings" / "丁局" / "2024.yaml.html").is_file()
+    assert "只校验，未生成报告文件" in (out / "summary.html").read_text(encoding="utf-8")
+    assert "共 6 份：无错误 4 份，有错误或无法读取 2 份（其中无法读取 1 份）" in result.stdout
+    again = run_cli("batch", tree, "-o", out, "--check-only")
+    assert "未变化跳过 6 份" in again.stdout
+    assert rows_by_file(out)["乙镇/2024.xlsx"]["status"] == "未变化已跳过"
+    # asking for reports afterwards renders them: a check-only entry is not a built one
+    full = run_cli("batch", tree, "-o", out, "--format", "html")
+    assert "未变化跳过 0 份" in full.stdout and output(out, "乙镇", 2024, "html").is_file()
+
+
 def test_exit_codes_clean_and_nothing_to_run(tmp_path: Path) -> None:
     clean = tmp_path / "clean"
     write_report(clean / "甲局" / "2024.yaml", COUNTY, "甲局", 2024)

@@ -58,8 +58,9 @@ def batch_command(args: argparse.Namespace) -> int:
     from generator.batch.executors import SchedulerError, default_jobs, executor_for
     from generator.write import ensure_dir
 
-    formats = _formats(args.format)
-    entries = _entries(args, (args.output,)) if formats else None
+    # --check-only: no renderer is loaded or run; findings and the summary only
+    formats = () if args.check_only else _formats(args.format)
+    entries = _entries(args, (args.output,)) if formats is not None else None
     if entries:
         ensure_dir(args.output)   # before any worker starts (WriteError: said by the CLI)
     if formats is None or entries is None:
@@ -74,11 +75,11 @@ def batch_command(args: argparse.Namespace) -> int:
     except SchedulerError as exc:
         console.warn(str(exc))
         return EXIT_UNREADABLE
-    _report(result, args.output)
+    _report(result, args.output, checking=not formats)
     return result.exit_code
 
 
-def _report(result, out: Path) -> None:
+def _report(result, out: Path, checking: bool = False) -> None:
     from generator.batch.summary import totals
 
     bad = [r for r in result.rows if r["errors"] or r["state"] != "built"]
@@ -89,9 +90,11 @@ def _report(result, out: Path) -> None:
     if len(bad) > MAX_LISTED:
         console.warn(f"……另有 {len(bad) - MAX_LISTED} 份有问题，见 {out / 'summary.html'}")
     t = totals(result.rows)
-    console.say(f"共 {t['reports']} 份：已生成 {t['built']} 份，有错误或未生成 {t['with_errors']} 份"
-                f"（其中无法读取 {t['unreadable']} 份），未变化跳过 {t['skipped']} 份。"
-                f"汇总见 {out / 'summary.html'}")
+    done = (f"无错误 {t['reports'] - t['with_errors']} 份，有错误或无法读取 {t['with_errors']} 份"
+            if checking else
+            f"已生成 {t['built']} 份，有错误或未生成 {t['with_errors']} 份")
+    console.say(f"共 {t['reports']} 份：{done}（其中无法读取 {t['unreadable']} 份），"
+                f"未变化跳过 {t['skipped']} 份。汇总见 {out / 'summary.html'}")
     if result.vanished:
         files = sum(len(v["outputs"]) for v in result.vanished)
         console.warn(f"输出目录中有 {files} 个文件来自本次输入中已没有的 {len(result.vanished)} 份报告"

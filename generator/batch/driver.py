@@ -110,7 +110,7 @@ class _Run:
     def _skip(self, index: int, cached: dict[str, Any]) -> None:
         was = cached["row"]["status"]
         row = dict(cached["row"], skipped=True,
-                   status="未变化已跳过" + ("" if was == "已生成" else f"：{was}"))
+                   status="未变化已跳过" + ("" if was in ("已生成", "已校验") else f"：{was}"))
         target = row.get("target")
         if target and target in self.claims:  # a file added since claims the same name
             self._duplicate(index, row, self.claims[target])
@@ -130,7 +130,7 @@ class _Run:
         if result.stem:
             assert result.agency is not None, "a result with an output stem (BUILT) names its agency"
             target = f"{safe_name(result.agency)}/{result.stem}"
-        row = _row(e, result, target, findings)
+        row = _row(e, result, target, findings, checking=not self.options.formats)
         self.rows[result.index] = row
         if target:
             other = self.claims.get(target)
@@ -224,16 +224,20 @@ class _Run:
         return [self.rows[i] for i in sorted(self.rows)]
 
 
-def _row(e: Entry, result: Result, target: str | None, findings: str) -> dict[str, Any]:
-    """The summary row of one report (its cache entry keeps it for skipped runs)."""
+def _row(e: Entry, result: Result, target: str | None, findings: str,
+         checking: bool = False) -> dict[str, Any]:
+    """The summary row of one report (its cache entry keeps it for skipped runs);
+    checking: a --check-only batch, which renders nothing."""
     return {"file": e.rel, "name": e.name, "agency": result.agency, "year": result.year,
             "edition": result.edition, **result.summary, "state": result.state,
-            "status": _status(result), "skipped": False, "note": "；".join(result.notes),
+            "status": _status(result, checking), "skipped": False, "note": "；".join(result.notes),
             "first_error": result.first_error,
             "target": target, "outputs": {}, "findings": findings}
 
 
-def _status(result: Result) -> str:
+def _status(result: Result, checking: bool = False) -> str:
+    if checking and result.state in (jobs.BUILT, jobs.ERRORS):
+        return "有错误" if result.summary["errors"] else "已校验"
     if result.state == jobs.BUILT:
         return "已生成（有错误，按 --force 生成）" if result.summary["errors"] else "已生成"
     if result.state == jobs.ERRORS:

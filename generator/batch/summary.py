@@ -73,8 +73,11 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 <body>
 <h1>年度报告批量生成汇总</h1>
 <p class="totals">
-<span>共 {{ t.reports }} 份</span><span>已生成 {{ t.built }} 份</span>
-<span>有错误或未生成 {{ t.with_errors }} 份</span><span>无法读取 {{ t.unreadable }} 份</span>
+<span>共 {{ t.reports }} 份</span>
+{% if doc.formats %}<span>已生成 {{ t.built }} 份</span><span>有错误或未生成 {{ t.with_errors }} 份</span>
+{% else %}<span>只校验，未生成报告文件</span><span>无错误 {{ t.reports - t.with_errors }} 份</span>
+<span>有错误或无法读取 {{ t.with_errors }} 份</span>{% endif %}
+<span>无法读取 {{ t.unreadable }} 份</span>
 <span>未变化跳过 {{ t.skipped }} 份</span>
 {% if doc.interrupted %}<span>已中断：{{ doc.not_run }} 份未处理</span>{% endif %}
 </p>
