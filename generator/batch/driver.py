@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, Self
 
 from generator.batch import cache, findings_page, jobs
+from generator.batch import progress as progress_display
 from generator.batch.discover import Entry
 from generator.batch.jobs import Blob, Result, Task
 from generator.batch.pool import WorkerDied
-from generator.batch.progress import Bar
 from generator.errors import NianbaoError, Problem, os_reason
 from generator.write import ensure_dir, safe_name, write_atomic
 
@@ -321,7 +321,8 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
     ensure_dir(out)
     run = _Run(entries, out, options, old=cache.load_cache(out))
     tasks = run.prepare()
-    bar = Bar.start(len(tasks), len(entries) - len(tasks)) if progress else None
+    bar = progress_display.start(len(tasks), len(entries) - len(tasks),
+                                 checking=not options.formats) if progress else None
     try:
         interrupted, not_run = _execute(run, executor, tasks, bar) if tasks else (False, 0)
     finally:
