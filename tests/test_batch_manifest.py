@@ -1,5 +1,6 @@
-"""Manifests as supervising offices write them (Excel's CSV in GBK, Windows paths), what
-`nianbao batch` says when DIR is not a folder, and system refusals said in Chinese."""
+"""Inputs as supervising offices keep them: folders by year or by agency, manifests from
+Excel (CSV in GBK, Windows paths); what `nianbao batch` says when DIR is not a folder, and
+system refusals said in Chinese."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import COUNTY, run_cli
+from test_batch import write_report
 
-from generator.batch.discover import read_manifest
+from generator.batch.discover import discover, read_manifest
 from generator.errors import LoadError, os_reason
 
 HEADER = "文件,机关,年度\r\n"   # Excel ends CSV lines with CRLF
@@ -95,3 +97,32 @@ def test_os_reasons() -> None:
     # an unforeseen one keeps the system's own text rather than saying nothing
     assert os_reason(OSError(errno.ELOOP, "Too many levels of symbolic links")) == \
         "Too many levels of symbolic links"
+
+
+# ---- folders by year: DIR/<年>/<机关>.xlsx ---------------------------------------------------
+def test_folders_by_year_find_last_year(tmp_path: Path) -> None:
+    root = tmp_path / "DIR"
+    write_report(root / "2023年" / "甲局.yaml", COUNTY, "甲局", 2023)
+    write_report(root / "2024年" / "甲局.yaml", COUNTY, "甲局", 2024)
+    write_report(root / "2023" / "县直" / "乙局2023年报.yaml", COUNTY, "乙局", 2023)
+    write_report(root / "2024" / "县直" / "乙局2024年报.yaml", COUNTY, "乙局", 2024)
+    found = {e.rel: (e.agency, e.year, e.previous) for e in discover(root)}
+    assert found["2024年/甲局.yaml"] == ("甲局", 2024, root / "2023年" / "甲局.yaml")
+    assert found["2024/县直/乙局2024年报.yaml"][2] is None   # 县直 is not a year: not this layout
+    # a year in the file name is left out of the agency
+    write_report(root / "2023" / "丙局2023年报.yaml", COUNTY, "丙局", 2023)
+    write_report(root / "2024" / "丙局2024年报.yaml", COUNTY, "丙局", 2024)
+    found = {e.rel: (e.agency, e.year, e.previous) for e in discover(root)}
+    assert found["2024/丙局2024年报.yaml"] == ("丙局年报", 2024, root / "2023" / "丙局2023年报.yaml")
+
+
+def test_a_batch_by_year_runs_the_cross_year_rules(tmp_path: Path) -> None:
+    import json
+
+    root = tmp_path / "DIR"
+    write_report(root / "2023" / "甲局.yaml", COUNTY, "甲局", 2023)
+    write_report(root / "2024" / "甲局.yaml", COUNTY, "甲局", 2024)
+    out = tmp_path / "OUT"
+    run_cli("batch", root, "-o", out, "--check-only")
+    found = json.loads((out / "findings" / "2024" / "甲局.yaml.json").read_text("utf-8"))
+    assert "XYEAR-CARRY" in [f["rule"] for f in found["findings"]]

@@ -2,8 +2,11 @@
 
 A file laid out as ``DIR/<机关>/<年>.xlsx|yaml`` is known by its folder (the agency) and its
 name (the year) before it is read, so the same agency's report of the year before
-(``DIR/<机关>/<年-1>.*``) is found for the cross-year rules.  A manifest may name agency
-and year instead; the previous year is then looked up by agency + year among its entries.
+(``DIR/<机关>/<年-1>.*``) is found for the cross-year rules.  An office that files what it
+receives by year lays it out the other way, ``DIR/<年>/<机关>.xlsx|yaml``; that works the
+same (``DIR/<年-1>/<机关>.*``; a year in the file name, 交通局2024年.xlsx, is left out of
+the agency).  A manifest may name agency and year instead; the previous year is then looked
+up by agency + year among its entries.
 
 Template folders: every ``templates/`` folder on the way from the file's folder up to the
 batch root applies, nearest first (``DIR/<机关>/templates/`` before ``DIR/templates/``), and
@@ -24,7 +27,8 @@ from generator.errors import LoadError, Problem, os_reason
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".yaml", ".yml",
                   ".xls", ".et")  # old formats are listed so the summary says why they fail
 TEMPLATES = "templates"
-_YEAR_NAME = re.compile(r"(\d{4})年?")
+_YEAR_NAME = re.compile(r"((?:19|20)\d{2})(?:年度?)?")
+_YEAR_IN_NAME = re.compile(r"(?:19|20)\d{2}(?:年度|年(?!报))?")
 MANIFEST_KEYS = {"file": ("file", "文件", "path", "路径"), "agency": ("agency", "机关", "机关名称"),
                  "year": ("year", "年度", "报告年度")}
 
@@ -54,11 +58,16 @@ def _is_input(path: Path) -> bool:
 
 
 def _layout(rel: Path) -> tuple[str | None, int | None]:
-    """(agency folder, year) of a file named ``<年>.ext``; (None, None) otherwise."""
+    """(agency key, year) of ``<机关>/<年>.ext`` or ``<年>/<机关>.ext``; (None, None)
+    otherwise.  The key only groups one agency's years (the folders above it included)."""
     match = _YEAR_NAME.fullmatch(rel.stem)
-    if match is None:
-        return None, None
-    return rel.parent.as_posix(), int(match[1])
+    if match is not None:
+        return rel.parent.as_posix(), int(match[1])
+    folder = _YEAR_NAME.fullmatch(rel.parent.name)
+    if folder is not None:
+        name = _YEAR_IN_NAME.sub("", rel.stem).strip(" _-－—") or rel.stem
+        return (rel.parent.parent / name).as_posix(), int(folder[1])
+    return None, None
 
 
 def template_dirs(path: Path, root: Path) -> tuple[Path, ...]:
