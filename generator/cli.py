@@ -125,7 +125,8 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
     """`batch` and `aggregate` (generator.batch)."""
     batch = sub.add_parser("batch", help="批量校验和生成：一个目录（或清单）中众多机关、多个年度的报告")
     batch.add_argument("dir", nargs="?", type=Path, metavar="目录",
-                       help="输入目录：目录/机关/年度.xlsx|yaml，任意层级")
+                       help="输入目录，任意层级；按 目录/机关/年度.xlsx 或 目录/年度/机关.xlsx "
+                            "存放时自动与上年报告比对")
     batch.add_argument("--manifest", type=Path, metavar="清单",
                        help="代替目录：CSV 或 YAML 清单（file, agency, year）")
     batch.add_argument("-o", "--output", type=Path, required=True, metavar="输出目录",
