@@ -399,9 +399,12 @@ def test_same_agency_and_year_twice_is_a_duplicate_row(tmp_path: Path) -> None:
     assert run_cli("batch", src, "-o", out, "--format", "html").returncode == 1
     rows = rows_by_file(out)
     assert rows["a/2024.yaml"]["status"] == "已生成"
-    assert rows["b/报告.xlsx"]["status"].startswith("重复：与 a/2024.yaml")
+    assert rows["b/报告.xlsx"]["status"] == "重复：与 a/2024.yaml 为同一机关、同一年度，未生成"
     assert rows["b/报告.xlsx"]["outputs"] == {}
     assert len(tree_files(out)) == 1
+    checked = tmp_path / "CHECKED"   # an office checking: still a duplicate, nothing to generate
+    assert run_cli("batch", src, "-o", checked, "--check-only").returncode == 1
+    assert rows_by_file(checked)["b/报告.xlsx"]["status"] == "重复：与 a/2024.yaml 为同一机关、同一年度"
 
 
 def test_summary_says_the_first_error_and_how_many_more(tmp_path: Path) -> None:

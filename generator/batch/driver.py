@@ -153,8 +153,9 @@ class _Run:
         return "/".join([FINDINGS_DIR, *parts]) + ".json"
 
     def _duplicate(self, index: int, row: dict[str, Any], winner: int) -> None:
+        done = "" if not self.options.formats else "，未生成"   # --check-only renders nothing
         row.update(state=DUPLICATE, outputs={}, skipped=False,
-                   status=f"重复：与 {self.entries[winner].rel} 为同一机关、同一年度，未生成")
+                   status=f"重复：与 {self.entries[winner].rel} 为同一机关、同一年度{done}")
         self.new.pop(self.entries[index].rel, None)
 
     def _demote(self, loser: int, winner: int) -> None:
