@@ -191,6 +191,7 @@ def test_summary_html_sortable_with_links(first_run) -> None:
     assert f"<td>{T4_SUM_MESSAGE}</td>" in page.replace("&#34;", '"')
     assert "http://" not in page and "https://" not in page  # nothing fetched
     assert page.count("<tr class=") == 6
+    assert "<h1>年度报告批量生成汇总</h1>" in page and "<th>输出文件</th>" in page
 
 
 def test_summary_html_sorts_in_a_browser(first_run, tmp_path: Path) -> None:
@@ -364,7 +365,9 @@ def test_check_only_writes_findings_and_summary_not_reports(tree: Path, tmp_path
     found = json.loads((out / rows["甲局/2024.yaml"]["findings"]).read_text(encoding="utf-8"))
     assert "XYEAR-CARRY" in [f["rule"] for f in found["findings"]]
     assert (out / "findings" / "丁局" / "2024.yaml.html").is_file()
-    assert "只校验，未生成报告文件" in (out / "summary.html").read_text(encoding="utf-8")
+    page = (out / "summary.html").read_text(encoding="utf-8")
+    assert "<h1>年度报告批量校验汇总</h1>" in page and "只校验，未生成报告文件" in page
+    assert "<th>输出文件</th>" not in page   # no column that would stay empty
     assert "共 6 份：无错误 4 份，有错误或无法读取 2 份（其中无法读取 1 份）" in result.stdout
     again = run_cli("batch", tree, "-o", out, "--check-only")
     assert "未变化跳过 6 份" in again.stdout

@@ -55,7 +55,7 @@ PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy"
       content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>年度报告批量生成汇总</title>
+<title>{{ heading }}</title>
 <style>
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1.5em; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
@@ -71,7 +71,7 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 </style>
 </head>
 <body>
-<h1>年度报告批量生成汇总</h1>
+<h1>{{ heading }}</h1>
 <p class="totals">
 <span>共 {{ t.reports }} 份</span>
 {% if doc.formats %}<span>已生成 {{ t.built }} 份</span><span>有错误或未生成 {{ t.with_errors }} 份</span>
@@ -96,14 +96,14 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 　点击表头可排序。
 </p>
 <table id="reports">
-<thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}<th>输出文件</th><th>问题清单</th></tr></thead>
+<thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}{% if doc.formats %}<th>输出文件</th>{% endif %}<th>问题清单</th></tr></thead>
 <tbody>
 {% for r in rows %}
 <tr class="{{ 'bad' if r.errors or r.state != 'built' else '' }}{{ ' skip' if r.skipped else '' }}">
 <td class="f">{{ r.file }}</td><td>{{ r.agency or '' }}</td><td class="n">{{ r.year or '' }}</td>
 <td>{{ r.edition or '' }}</td><td class="n">{{ r.errors }}</td><td class="n">{{ r.warnings }}</td>
 <td class="n">{{ r.infos }}</td><td>{{ r.status }}</td><td>{{ explain(r) }}</td>
-<td class="f">{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>
+{% if doc.formats %}<td class="f">{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>{% endif %}
 <td><a href="{{ (r.findings_page or r.findings) | url }}">问题清单</a></td>
 </tr>
 {% endfor %}
@@ -165,7 +165,7 @@ def summary_html(doc: dict[str, Any]) -> str:
     """The sortable summary page (Jinja with autoescape; nothing fetched)."""
     return page_environment().from_string(PAGE).render(
         doc=doc, rows=doc["reports"], t=doc["totals"], columns=COLUMNS, labels=FORMAT_LABELS,
-        explain=explain)
+        explain=explain, heading="年度报告批量" + ("生成" if doc["formats"] else "校验") + "汇总")
 
 
 # ---- xlsx ----------------------------------------------------------------------------------
