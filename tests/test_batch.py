@@ -375,6 +375,14 @@ def test_check_only_writes_findings_and_summary_not_reports(tree: Path, tmp_path
     # asking for reports afterwards renders them: a check-only entry is not a built one
     full = run_cli("batch", tree, "-o", out, "--format", "html")
     assert "未变化跳过 0 份" in full.stdout and output(out, "乙镇", 2024, "html").is_file()
+    # a check into an OUT with reports leaves them, and the next build still skips them
+    built = tree_files(out)
+    assert len(built) == 4
+    run_cli("batch", tree, "-o", out, "--check-only")
+    assert tree_files(out) == built
+    assert rows_by_file(out)["乙镇/2024.xlsx"]["outputs"] == {}   # the summary is the check's
+    again = run_cli("batch", tree, "-o", out, "--format", "html")
+    assert "未变化跳过 4 份" in again.stdout and tree_files(out) == built
 
 
 def test_exit_codes_clean_and_nothing_to_run(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def batch_command(args: argparse.Namespace) -> int:
     except SchedulerError as exc:
         console.warn(str(exc))
         return EXIT_UNREADABLE
-    _report(result, args.output, checking=not formats)
+    _report(result, args.output, checking=options.check_only)
     return result.exit_code
 
 

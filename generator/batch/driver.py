@@ -38,6 +38,11 @@ class BatchOptions:
     force: bool = False
     blank_as_zero: bool = False
 
+    @property
+    def check_only(self) -> bool:
+        """No format asked (``--check-only``): findings and summary, no report files."""
+        return not self.formats
+
 
 @dataclass
 class BatchResult:
@@ -130,7 +135,7 @@ class _Run:
         if result.stem:
             assert result.agency is not None, "a result with an output stem (BUILT) names its agency"
             target = f"{safe_name(result.agency)}/{result.stem}"
-        row = _row(e, result, target, findings, checking=not self.options.formats)
+        row = _row(e, result, target, findings, checking=self.options.check_only)
         self.rows[result.index] = row
         if target:
             other = self.claims.get(target)
@@ -144,16 +149,26 @@ class _Run:
             path = f"{target}.{fmt}"
             write_atomic(self.out / path, data)
             row["outputs"][fmt] = path
+        if self.options.check_only and self._built_before(e.rel):
+            # a check leaves the reports an earlier build wrote, and their cache entry: a
+            # later build still skips them when unchanged and removes them when stale
+            self.new[e.rel] = self.old[e.rel]
+            return
         self._drop_stale(e.rel, row)
         if result.state != jobs.FAILED and result.index in self.keys:
             self.new[e.rel] = cache.entry(self.keys[result.index], row, self.out)
+
+    def _built_before(self, rel: str) -> bool:
+        """An earlier run of this OUT wrote report files for this input."""
+        row = (self.old.get(rel) or {}).get("row")
+        return isinstance(row, dict) and bool(row.get("outputs"))
 
     def _findings_path(self, e: Entry) -> str:
         parts = [safe_name(p) for p in e.rel.split("/") if p not in ("", ".")]
         return "/".join([FINDINGS_DIR, *parts]) + ".json"
 
     def _duplicate(self, index: int, row: dict[str, Any], winner: int) -> None:
-        done = "" if not self.options.formats else "，未生成"   # --check-only renders nothing
+        done = "" if self.options.check_only else "，未生成"
         row.update(state=DUPLICATE, outputs={}, skipped=False,
                    status=f"重复：与 {self.entries[winner].rel} 为同一机关、同一年度{done}")
         self.new.pop(self.entries[index].rel, None)
@@ -323,7 +338,7 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
     run = _Run(entries, out, options, old=cache.load_cache(out))
     tasks = run.prepare()
     bar = progress_display.start(len(tasks), len(entries) - len(tasks),
-                                 checking=not options.formats) if progress else None
+                                 checking=options.check_only) if progress else None
     try:
         interrupted, not_run = _execute(run, executor, tasks, bar) if tasks else (False, 0)
     finally:
