@@ -285,3 +285,36 @@ def test_font_stacks_read_only_css_that_prints():
             "<style>h1 { font-family: C }</style>"
             '<style media="all">h2 { font-family: "D" }</style>')
     assert pdf_fonts.font_stacks(html) == [("A", "B"), ("C",), ("D",)]
+
+
+# ---- parsing: tinyhtml5's regex cache (generator/render/parse_cache.py) ---------------------
+def test_parse_cache_hits_and_parses_the_same_tree(doc):
+    import xml.etree.ElementTree as ET
+
+    import tinyhtml5
+    from tinyhtml5 import inputstream
+
+    from generator.render import html_render, parse_cache
+
+    html = pdf_fonts.use_subsets(html_render.render_text(doc, RenderOptions()))
+    pdf_render.render(doc, RenderOptions())          # installs the cache
+    cache = inputstream.characters_until_regex
+    assert isinstance(cache, parse_cache.RegexCache)
+
+    def parse() -> bytes:
+        return ET.tostring(tinyhtml5.parse(html, namespace_html_elements=False))
+
+    fixed = parse()
+    keys = set(cache)
+    assert parse() == fixed and set(cache) == keys   # a second parse adds nothing
+    assert keys and all(isinstance(chars, (str, tuple, frozenset)) for chars, _ in keys)
+
+    inputstream.characters_until_regex = shipped = {}
+    try:
+        plain = parse()
+    finally:
+        inputstream.characters_until_regex = cache
+    assert plain == fixed
+    # The shipped store keys each regex by itself, so a lookup never hits. When this
+    # fails, tinyhtml5 has mended its cache and parse_cache can go.
+    assert shipped and all(isinstance(chars, re.Pattern) for chars, _ in shipped)
