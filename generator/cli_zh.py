@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -84,9 +85,26 @@ def _columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _full_width_colon(match: re.Match[str]) -> str:
+    return f"{match.group(1)}："
+
+
 class HelpFormatter(argparse.HelpFormatter):
     """argparse's formatter, aligning the help column by terminal columns rather than by
-    characters (argparse pads “--templates 模板目录” as if it were 16 columns wide)."""
+    characters (argparse pads “--templates 模板目录” as if it were 16 columns wide), with
+    a full-width colon after a Chinese section heading (argparse writes ``%s:``)."""
+
+    def start_section(self, heading: str | None) -> None:
+        if heading and any(_columns(ch) == 2 for ch in heading):
+            self._chinese_headings = getattr(self, "_chinese_headings", set()) | {heading}
+        super().start_section(heading)
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        for heading in getattr(self, "_chinese_headings", ()):
+            pattern = re.compile(rf"^( *{re.escape(heading)}):$", re.MULTILINE)
+            text = pattern.sub(_full_width_colon, text)
+        return text
 
     def _format_action(self, action: argparse.Action) -> str:
         text = super()._format_action(action)

@@ -63,7 +63,7 @@ def test_help_is_chinese_and_aligned_by_columns() -> None:
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert lines[0].startswith("用法：nianbao build")
-    assert "位置参数:" in lines and "选项:" in lines
+    assert "位置参数：" in lines and "选项：" in lines   # a full-width colon after Chinese
     assert "  -h, --help            显示本帮助并退出" in lines
     # options with their help on the same line: the help starts at one terminal column,
     # whether the option's placeholder is Chinese (两列宽) or not
