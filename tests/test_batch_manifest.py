@@ -108,12 +108,29 @@ def test_folders_by_year_find_last_year(tmp_path: Path) -> None:
     write_report(root / "2024" / "县直" / "乙局2024年报.yaml", COUNTY, "乙局", 2024)
     found = {e.rel: (e.agency, e.year, e.previous) for e in discover(root)}
     assert found["2024年/甲局.yaml"] == ("甲局", 2024, root / "2023年" / "甲局.yaml")
-    assert found["2024/县直/乙局2024年报.yaml"][2] is None   # 县直 is not a year: not this layout
+    # a group folder inside the year: the same path under last year's folder
+    assert found["2024/县直/乙局2024年报.yaml"] == (
+        "县直/乙局年报", 2024, root / "2023" / "县直" / "乙局2023年报.yaml")
     # a year in the file name is left out of the agency
     write_report(root / "2023" / "丙局2023年报.yaml", COUNTY, "丙局", 2023)
     write_report(root / "2024" / "丙局2024年报.yaml", COUNTY, "丙局", 2024)
     found = {e.rel: (e.agency, e.year, e.previous) for e in discover(root)}
     assert found["2024/丙局2024年报.yaml"] == ("丙局年报", 2024, root / "2023" / "丙局2023年报.yaml")
+
+
+def test_a_folder_per_agency_inside_or_above_the_year(tmp_path: Path) -> None:
+    root = tmp_path / "DIR"
+    write_report(root / "2023" / "甲局" / "报表.yaml", COUNTY, "甲局", 2023)
+    write_report(root / "2024" / "甲局" / "报表.yaml", COUNTY, "甲局", 2024)
+    write_report(root / "乙局" / "2023年度" / "乙局2023年度数据.yaml", COUNTY, "乙局", 2023)
+    write_report(root / "乙局" / "2024年度" / "乙局2024年度数据.yaml", COUNTY, "乙局", 2024)
+    write_report(root / "2024" / "丙局" / "报表.yaml", COUNTY, "丙局", 2024)
+    found = {e.rel: (e.agency, e.year, e.previous) for e in discover(root)}
+    assert found["2024/甲局/报表.yaml"] == ("甲局/报表", 2024, root / "2023" / "甲局" / "报表.yaml")
+    assert found["乙局/2024年度/乙局2024年度数据.yaml"] == (
+        "乙局/乙局数据", 2024, root / "乙局" / "2023年度" / "乙局2023年度数据.yaml")
+    assert found["2024/丙局/报表.yaml"] == ("丙局/报表", 2024, None)   # no 2023 of 丙局
+    assert found["2023/甲局/报表.yaml"][2] is None
 
 
 def test_a_batch_by_year_runs_the_cross_year_rules(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ name (the year) before it is read, so the same agency's report of the year befor
 (``DIR/<机关>/<年-1>.*``) is found for the cross-year rules.  An office that files what it
 receives by year lays it out the other way, ``DIR/<年>/<机关>.xlsx|yaml``; that works the
 same (``DIR/<年-1>/<机关>.*``; a year in the file name, 交通局2024年.xlsx, is left out of
-the agency).  A manifest may name agency and year instead; the previous year is then looked
+the agency), with groups or a folder per agency inside the year (``DIR/<年>/县直/<机关>.xlsx``,
+``DIR/<年>/<机关>/报表.xlsx``): the same path under last year's folder is last year's.  A manifest may name agency and year instead; the previous year is then looked
 up by agency + year among its entries.
 
 Template folders: every ``templates/`` folder on the way from the file's folder up to the
@@ -58,15 +59,20 @@ def _is_input(path: Path) -> bool:
 
 
 def _layout(rel: Path) -> tuple[str | None, int | None]:
-    """(agency key, year) of ``<机关>/<年>.ext`` or ``<年>/<机关>.ext``; (None, None)
-    otherwise.  The key only groups one agency's years (the folders above it included)."""
+    """(agency key, year) of a file whose name or one of whose folders is a year; (None,
+    None) otherwise.  The key only groups one agency's years: for ``<机关>/<年>.ext`` the
+    folders; else the path without its (nearest) year folder and without a year in the file
+    name — ``2024/县直/交通局.xlsx``, ``2024/交通局/报表.xlsx``, ``交通局/2024/报表.xlsx``
+    and ``2024/交通局2024年.xlsx`` all match the same path of 2023."""
     match = _YEAR_NAME.fullmatch(rel.stem)
     if match is not None:
         return rel.parent.as_posix(), int(match[1])
-    folder = _YEAR_NAME.fullmatch(rel.parent.name)
-    if folder is not None:
-        name = _YEAR_IN_NAME.sub("", rel.stem).strip(" _-－—") or rel.stem
-        return (rel.parent.parent / name).as_posix(), int(folder[1])
+    folders = rel.parts[:-1]
+    for i in reversed(range(len(folders))):
+        folder = _YEAR_NAME.fullmatch(folders[i])
+        if folder is not None:
+            name = _YEAR_IN_NAME.sub("", rel.stem).strip(" _-－—") or rel.stem
+            return Path(*folders[:i], *folders[i + 1:], name).as_posix(), int(folder[1])
     return None, None
 
 
