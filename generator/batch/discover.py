@@ -5,9 +5,10 @@ name (the year) before it is read, so the same agency's report of the year befor
 (``DIR/<机关>/<年-1>.*``) is found for the cross-year rules.  An office that files what it
 receives by year lays it out the other way, ``DIR/<年>/<机关>.xlsx|yaml``; that works the
 same (``DIR/<年-1>/<机关>.*``; a year in the file name, 交通局2024年.xlsx, is left out of
-the agency), with groups or a folder per agency inside the year (``DIR/<年>/县直/<机关>.xlsx``,
-``DIR/<年>/<机关>/报表.xlsx``): the same path under last year's folder is last year's.  A manifest may name agency and year instead; the previous year is then looked
-up by agency + year among its entries.
+the agency), also with groups or a folder per agency inside the year
+(``DIR/<年>/县直/<机关>.xlsx``, ``DIR/<年>/<机关>/报表.xlsx``): the same path under last
+year's folder is last year's.  A manifest may name agency and year instead; the previous
+year is then looked up by agency + year among its entries.
 
 Template folders: every ``templates/`` folder on the way from the file's folder up to the
 batch root applies, nearest first (``DIR/<机关>/templates/`` before ``DIR/templates/``), and
