@@ -100,7 +100,8 @@ def aggregate(entries: list[Entry], year: int, options: ReadOptions | None = Non
 
 
 def _missing(entries: list[Entry], year: int) -> list[str]:
-    """Agency folders (DIR/<机关>/<年>.*) that have reports of other years but not this one."""
+    """Agencies known by the layout (``<机关>/<年>.*``, ``<年>/<机关>.*`` …: the key names
+    the path without the year) that have reports of other years but not this one."""
     folders = {e.agency for e in entries if e.agency is not None and e.year is not None}
     present = {e.agency for e in entries if e.year == year}
     return sorted(folders - present)
