@@ -21,7 +21,11 @@ def test_bench_prints_every_measure():
                   "median PDF ms/report (in worker)", "median DOCX ms/report (in worker)",
                   "peak RSS per worker (VmHWM)", "Chromium PDF median ms (2 files)",
                   "PDF time WeasyPrint / Chromium", "WeasyPrint PDF median ms, alone",
-                  "ratio to Chromium, both alone"):
+                  "ratio to Chromium, both alone", "CPU ms per PDF: WeasyPrint",
+                  "Chromium (all its processes)", "CPU ratio WeasyPrint / Chromium"):
         assert re.search(re.escape(label) + r"\s+[\d.]+", text), (label, text)
     peak = float(re.search(r"VmHWM\)\s+([\d.]+) MB", text).group(1))
     assert 30 < peak < 2000
+    # Chromium's CPU time is read from its processes: it cannot be nothing
+    chromium_cpu = float(re.search(r"Chromium \(all its processes\)\s+([\d.]+)", text).group(1))
+    assert chromium_cpu > 10, text
