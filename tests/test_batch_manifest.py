@@ -143,3 +143,16 @@ def test_a_batch_by_year_runs_the_cross_year_rules(tmp_path: Path) -> None:
     run_cli("batch", root, "-o", out, "--check-only")
     found = json.loads((out / "findings" / "2024" / "甲局.yaml.json").read_text("utf-8"))
     assert "XYEAR-CARRY" in [f["rule"] for f in found["findings"]]
+
+
+def test_a_linked_folder_leading_back_is_walked_once(tmp_path: Path) -> None:
+    # (two separate trees: a loop and an alias together would, unmended, branch at every
+    # level — this way an unmended walk fails at once instead of hanging)
+    loop = tmp_path / "loop"
+    write_report(loop / "甲局" / "2024.yaml", COUNTY, "甲局", 2024)
+    (loop / "甲局" / "上级").symlink_to("..")          # 甲局/上级 -> loop
+    assert [e.rel for e in discover(loop)] == ["甲局/2024.yaml"]
+    alias = tmp_path / "alias"
+    write_report(alias / "甲局" / "2024.yaml", COUNTY, "甲局", 2024)
+    (alias / "共享").symlink_to(alias / "甲局")          # another name for 甲局
+    assert [e.rel for e in discover(alias)] == ["甲局/2024.yaml"]

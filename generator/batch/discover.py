@@ -106,14 +106,23 @@ def discover(root: Path, exclude: tuple[Path, ...] = ()) -> list[Entry]:
     return link_previous(entries)
 
 
-def _walk(folder: Path, skip: set[Path]) -> list[Path]:
+def _walk(folder: Path, skip: set[Path], seen: set[Path] | None = None) -> list[Path]:
+    """Input files below ``folder``.  A linked folder is followed once: one that leads back
+    to a folder already walked (``某局/上级 -> ..``) is not walked again, which would list
+    the same files under ever longer names until the system refuses the path."""
+    seen = set() if seen is None else seen
+    real = folder.resolve()
+    if real in seen:
+        return []
+    seen.add(real)
     found = []
-    for child in folder.iterdir():
+    # real folders before links, so a folder reached both ways is listed under its own name
+    for child in sorted(folder.iterdir(), key=lambda c: (c.is_symlink(), c.name)):
         if child.name.startswith(".") or child.resolve() in skip:
             continue
         if child.is_dir():
             if child.name != TEMPLATES:
-                found.extend(_walk(child, skip))
+                found.extend(_walk(child, skip, seen))
         elif _is_input(child):
             found.append(child)
     return found
