@@ -110,8 +110,8 @@ CORPUS = [
      "无法读取 {f}：不支持的文件类型“.csv”：请提供 .xlsx 工作簿或 .yaml 数据文件"),
     ("yaml-syntax", "report.yaml", _yaml("agency:\n  name: 某局\nyear: [2024\n"), 2,
      "无法读取 {f} 第4行第1列：YAML 语法错误（缩进或标点不符合 YAML 格式），请检查缩进、冒号后的空格和引号是否成对"),
-    ("not-utf8", "report.yaml", lambda f: "agency: {name: 某局}\n".encode("gbk"), 2,
-     "无法读取 {f}：文件不是 UTF-8 编码（第 17 字节附近），请在编辑器中另存为 UTF-8"),
+    ("not-utf8", "report.yaml", lambda f: "year: 2024\nagency: {name: 某局}\n".encode("gbk"), 2,
+     "无法读取 {f}：文件不是 UTF-8 编码（第2行起），请在编辑器中另存为 UTF-8"),
     ("unknown-key", "report.yaml", _township("table4:", "table_4:"), 2,
      "无法读取 {f} 第67行 table_4：未知的键“table_4”，您是否想写“table4”？此处可用的键："
      "edition、agency、year、published、signature、narrative、fees、table2、table3、table4"),

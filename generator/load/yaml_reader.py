@@ -88,10 +88,15 @@ def read_yaml(path: Path, name: str) -> RawReport:
     """Parse a YAML report file; syntax errors carry line and column."""
     from generator.load import RawReport
 
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LoadError([Problem(name, f"文件不是 UTF-8 编码（第 {exc.start} 字节附近），"
+        # the line, not the byte offset: a clerk finds a line in an editor (GBK from an old
+        # Notepad is the usual case; it is not guessed at, a wrong guess would print garbled
+        # names in the report)
+        line = data[:exc.start].count(b"\n") + 1
+        raise LoadError([Problem(name, f"文件不是 UTF-8 编码（第{line}行起），"
                                        "请在编辑器中另存为 UTF-8")]) from None
     # YAML forbids control characters; they come from copy and paste, never on purpose,
     # and the model removes them from text anyway (schemas.types.clean_text)
