@@ -156,3 +156,24 @@ def test_a_linked_folder_leading_back_is_walked_once(tmp_path: Path) -> None:
     write_report(alias / "甲局" / "2024.yaml", COUNTY, "甲局", 2024)
     (alias / "共享").symlink_to(alias / "甲局")          # another name for 甲局
     assert [e.rel for e in discover(alias)] == ["甲局/2024.yaml"]
+
+
+def test_summary_workbooks_saved_among_the_reports_are_not_inputs(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "DIR"
+    write_report(root / "甲局" / "2024.yaml", COUNTY, "甲局", 2024)
+    write_report(root / "乙局" / "2024.yaml", COUNTY, "乙局", 2024)
+    # an aggregate saved into DIR: its sheets have the report layout, but it is not a report
+    result = run_cli("aggregate", root, "--year", "2024", "-o", root / "汇总.xlsx")
+    assert result.returncode == 0, result.stderr
+    run_cli("batch", root, "-o", tmp_path / "OUT", "--check-only")
+    shutil.copy(tmp_path / "OUT" / "summary.xlsx", root / "summary.xlsx")
+    assert [e.rel for e in discover(root)] == ["乙局/2024.yaml", "甲局/2024.yaml"]
+    again = run_cli("aggregate", root, "--year", "2024", "-o", tmp_path / "汇总2.xlsx")
+    assert again.returncode == 0 and "汇总了 2 个机关" in again.stdout, again.stdout
+    # a workbook nianbao wrote for clerks to fill in is an input
+    (root / "丙局").mkdir()
+    made = run_cli("init", "--year", "2024", "--agency", "丙局", "-o", root / "丙局" / "2024.xlsx")
+    assert made.returncode == 0, made.stderr
+    assert "丙局/2024.xlsx" in [e.rel for e in discover(root)]

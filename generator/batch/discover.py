@@ -13,7 +13,9 @@ year is then looked up by agency + year among its entries.
 Template folders: every ``templates/`` folder on the way from the file's folder up to the
 batch root applies, nearest first (``DIR/<机关>/templates/`` before ``DIR/templates/``), and
 the built-in templates come last.  ``templates/`` folders, hidden files and folders, Office
-lock files (``~$…``) and the output folder are never read as inputs.
+lock files (``~$…``), the output folder and the summary workbooks nianbao writes
+(``summary.xlsx``, ``nianbao aggregate``'s 汇总.xlsx — marked in their document properties,
+wherever they were saved) are never read as inputs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,9 +57,28 @@ class Entry:
     previous: Path | None = None
 
 
+# The document category (docProps/core.xml, Excel's 文件 > 属性 > 类别) of the summary
+# workbooks nianbao writes: a batch or an aggregate saved into the reports' folder is not
+# read back as a report by the next run (the aggregate's sheets have the report layout).
+OWN_WORKBOOK_CATEGORY = "nianbao 汇总表（批量处理时不作为输入）"
+
+
 def _is_input(path: Path) -> bool:
     return (path.suffix.lower() in INPUT_SUFFIXES and not path.name.startswith((".", "~$"))
-            and path.is_file())
+            and path.is_file() and not is_own_workbook(path))
+
+
+def is_own_workbook(path: Path) -> bool:
+    """True for a summary workbook nianbao wrote (by its document category); any file that
+    cannot be opened as one is left to the reader, which says what is wrong with it."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    try:
+        with zipfile.ZipFile(path) as book:
+            core = book.read("docProps/core.xml")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return False
+    return f">{OWN_WORKBOOK_CATEGORY}<".encode() in core
 
 
 def _layout(rel: Path) -> tuple[str | None, int | None]:

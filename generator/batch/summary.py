@@ -184,9 +184,11 @@ def xlsx_bytes(wb: Any) -> bytes:
 
     from openpyxl.xml.functions import tostring
 
+    from generator.batch.discover import OWN_WORKBOOK_CATEGORY
     from generator.xlsx_writer import DEFAULT_STAMP, _fixed_zip
 
     wb.properties.creator, wb.properties.lastModifiedBy = "nianbao", None
+    wb.properties.category = OWN_WORKBOOK_CATEGORY   # never read back as a batch input
     wb.properties.created = wb.properties.modified = DEFAULT_STAMP
     buffer = io.BytesIO()
     wb.save(buffer)
