@@ -596,3 +596,18 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     assert rest.returncode == 0, rest.stderr
     rows = summary(out)["reports"]
     assert len(rows) == N_CTRL_C and sum(r["skipped"] for r in rows) == N_CTRL_C - doc["not_run"]
+
+
+def test_summary_says_the_first_warning_of_a_report_without_errors(first_run) -> None:
+    out, _ = first_run
+    row = rows_by_file(out)["甲局/2024.yaml"]   # 上年结转 differs from 2023's 结转下年度
+    assert (row["errors"], row["first_error"]) == (0, "")
+    assert row["first_warning"].startswith("上年结转与上一年度的结转下年度不一致：")
+    assert row["first_warning"].endswith(f"（另有 {row['warnings'] - 1} 个警告）")
+    page = (out / "summary.html").read_text(encoding="utf-8")
+    assert "<td>警告：上年结转与上一年度的结转下年度不一致：" in page
+    from openpyxl import load_workbook
+    ws = load_workbook(out / "summary.xlsx")["汇总"]
+    explained = {r[0]: r[8] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert explained["甲局/2024.yaml"].startswith("警告：上年结转")
+    assert explained["丁局/2024.yaml"] == T4_SUM_MESSAGE   # an error comes first

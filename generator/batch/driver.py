@@ -247,7 +247,7 @@ def _row(e: Entry, result: Result, target: str | None, findings: str,
     return {"file": e.rel, "name": e.name, "agency": result.agency, "year": result.year,
             "edition": result.edition, **result.summary, "state": result.state,
             "status": _status(result, checking), "skipped": False, "note": "；".join(result.notes),
-            "first_error": result.first_error,
+            "first_error": result.first_error, "first_warning": result.first_warning,
             "target": target, "outputs": {}, "findings": findings}
 
 

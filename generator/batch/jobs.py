@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from generator.errors import NianbaoError, Problem
 
 if TYPE_CHECKING:
-    from generator.pipeline import ReadOptions
+    from generator.pipeline import Checked, ReadOptions
     from generator.validate import Validated
 
 # what a report ended as (the summary's status is said in Chinese from these)
@@ -101,6 +101,15 @@ class Result:
     message: str = ""
     notes: list[str] = field(default_factory=list)
     first_error: str = ""   # the first error finding's message, for the summary's 说明
+    first_warning: str = ""   # the same of the warnings (说明 of a report without errors)
+
+
+def _first(checked: Checked, severity: str, noun: str) -> str:
+    """The first finding of a severity, and how many more (“…（另有 2 个警告）”); "" if none."""
+    messages = [f.message for f in checked.findings if f.severity == severity]
+    if not messages:
+        return ""
+    return messages[0] + (f"（另有 {len(messages) - 1} 个{noun}）" if len(messages) > 1 else "")
 
 
 def unreadable(index: int, name: str, err: NianbaoError, state: str = UNREADABLE) -> Result:
@@ -225,10 +234,8 @@ def _run(task: Task) -> Result:
     result = Result(task.index, BUILT, console.findings_json(checked), report.agency.name,
                     report.year, validated.edition.id, checked.summary, output_stem(validated),
                     notes=notes)
-    errors = [f.message for f in checked.findings if f.severity == "error"]
-    if errors:
-        more = f"（另有 {len(errors) - 1} 个错误）" if len(errors) > 1 else ""
-        result.first_error = errors[0] + more
+    result.first_error = _first(checked, "error", "错误")
+    result.first_warning = _first(checked, "warning", "警告")
     if checked.has_errors and not task.force:
         result.state = ERRORS
         return result

@@ -12,7 +12,8 @@ from urllib.parse import quote
 from generator.write import write_atomic
 
 ROW_KEYS = ("file", "agency", "year", "edition", "errors", "warnings", "infos", "status",
-            "state", "skipped", "note", "first_error", "outputs", "findings", "findings_page")
+            "state", "skipped", "note", "first_error", "first_warning", "outputs", "findings",
+            "findings_page")
 COLUMNS = ("文件", "机关", "年度", "格式版本", "错误", "警告", "提示", "状态", "说明")
 FORMAT_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
 
@@ -28,9 +29,11 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def explain(row: dict[str, Any]) -> str:
-    """The 说明 column: the first error (and how many more), then the batch's notes (last
-    year's report unusable, …)."""
-    return "；".join(t for t in (row.get("first_error"), row.get("note")) if t)
+    """The 说明 column: the first error (and how many more) — or, when there is none, the
+    first warning so marked — then the batch's notes (last year's report unusable, …)."""
+    first = row.get("first_error") or (f"警告：{row['first_warning']}"
+                                       if row.get("first_warning") else "")
+    return "；".join(t for t in (first, row.get("note")) if t)
 
 
 def write_summary(out: Path, result: Any, options: Any) -> None:
