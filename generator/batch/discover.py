@@ -75,7 +75,10 @@ def is_own_workbook(path: Path) -> bool:
         return False
     try:
         with zipfile.ZipFile(path) as book:
-            core = book.read("docProps/core.xml")
+            info = book.getinfo("docProps/core.xml")
+            if info.file_size > 65536:   # a few hundred bytes when Excel or nianbao write it
+                return False
+            core = book.read(info)
     except (OSError, KeyError, zipfile.BadZipFile, ValueError):
         return False
     return f">{OWN_WORKBOOK_CATEGORY}<".encode() in core
