@@ -104,12 +104,15 @@ class Result:
     first_warning: str = ""   # the same of the warnings (说明 of a report without errors)
 
 
-def _first(checked: Checked, severity: str, noun: str) -> str:
+def _first(checked: Checked, severity: str) -> str:
     """The first finding of a severity, and how many more (“…（另有 2 个警告）”); "" if none."""
+    from generator.checks.engine import SEVERITY_ZH
+
     messages = [f.message for f in checked.findings if f.severity == severity]
     if not messages:
         return ""
-    return messages[0] + (f"（另有 {len(messages) - 1} 个{noun}）" if len(messages) > 1 else "")
+    more = f"（另有 {len(messages) - 1} 个{SEVERITY_ZH[severity]}）" if len(messages) > 1 else ""
+    return messages[0] + more
 
 
 def unreadable(index: int, name: str, err: NianbaoError, state: str = UNREADABLE) -> Result:
@@ -234,8 +237,8 @@ def _run(task: Task) -> Result:
     result = Result(task.index, BUILT, console.findings_json(checked), report.agency.name,
                     report.year, validated.edition.id, checked.summary, output_stem(validated),
                     notes=notes)
-    result.first_error = _first(checked, "error", "错误")
-    result.first_warning = _first(checked, "warning", "警告")
+    result.first_error = _first(checked, "error")
+    result.first_warning = _first(checked, "warning")
     if checked.has_errors and not task.force:
         result.state = ERRORS
         return result

@@ -31,7 +31,9 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, int]:
 def explain(row: dict[str, Any]) -> str:
     """The 说明 column: the first error (and how many more) — or, when there is none, the
     first warning so marked — then the batch's notes (last year's report unusable, …)."""
-    first = row.get("first_error") or (f"警告：{row['first_warning']}"
+    from generator.checks.engine import SEVERITY_ZH
+
+    first = row.get("first_error") or (f"{SEVERITY_ZH['warning']}：{row['first_warning']}"
                                        if row.get("first_warning") else "")
     return "；".join(t for t in (first, row.get("note")) if t)
 
