@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.checks.engine import SEVERITY_ZH
 from generator.errors import NianbaoError, Problem
 from generator.pipeline import ReadOptions
 from generator.provenance import key_path
@@ -36,7 +37,6 @@ from generator.write import safe_name
 log = logging.getLogger(__name__)
 
 SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 MAX_UPLOADS = 100  # the oldest upload is dropped beyond this
 
 
