@@ -94,14 +94,18 @@ class HelpFormatter(argparse.HelpFormatter):
     characters (argparse pads “--templates 模板目录” as if it were 16 columns wide), with
     a full-width colon after a Chinese section heading (argparse writes ``%s:``)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._chinese_headings: set[str] = set()
+
     def start_section(self, heading: str | None) -> None:
         if heading and any(_columns(ch) == 2 for ch in heading):
-            self._chinese_headings = getattr(self, "_chinese_headings", set()) | {heading}
+            self._chinese_headings.add(heading)
         super().start_section(heading)
 
     def format_help(self) -> str:
         text = super().format_help()
-        for heading in getattr(self, "_chinese_headings", ()):
+        for heading in self._chinese_headings:
             pattern = re.compile(rf"^( *{re.escape(heading)}):$", re.MULTILINE)
             text = pattern.sub(_full_width_colon, text)
         return text
