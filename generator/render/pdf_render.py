@@ -7,6 +7,8 @@
   date is the document date from the data; the file ID is a hash of the content).
 - Fonts (which faces, what they draw, their GB2312 subsets) are `pdf_fonts`' business.
 - WeasyPrint's HTML parser gets a regex cache that hits (`parse_cache`: halves parsing).
+- The statutory tables are laid out once per worker and drawn from that skeleton
+  (`table_skeleton`, `table_stamp`); the ordinary render is the fallback.
 - Before rendering, every character of the document is checked against the faces the
   print CSS font stacks resolve to; a character no face can draw fails the render with
   its code point and where it occurs, instead of printing a blank box.
@@ -23,7 +25,13 @@ from pathlib import Path
 
 from generator.document import Document, Table
 from generator.errors import Problem, RenderError
-from generator.render import RenderOptions, html_render, parse_cache
+from generator.render import (
+    RenderOptions,
+    html_render,
+    parse_cache,
+    table_skeleton,
+    table_stamp,
+)
 from generator.render.pdf_fonts import (
     PAGE_NUMBER_CHARS,
     Charset,
@@ -35,6 +43,7 @@ from generator.render.pdf_fonts import (
 
 _FONT_CONFIG = None
 _FONT_CONFIG_LOCK = threading.Lock()
+_STAMP_LOCK = threading.Lock()
 
 # Unicode categories that are not drawn: controls, format characters, separators.
 _UNDRAWN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs"})
@@ -159,8 +168,21 @@ def make_fetcher(roots: tuple[str, ...], fonts: tuple[str, ...] = ()):
 
 
 # ---- render ---------------------------------------------------------------------------
-def render(doc: Document, options: RenderOptions) -> bytes:
-    """The report as PDF bytes (A4, GB/T 9704 layout, fonts embedded as subsets)."""
+def _laid_out(html: str, lay_out, stamp_tables: bool):
+    """The WeasyPrint document: tables drawn from their skeletons when they can be,
+    else the HTML as it is."""
+    prepared = table_skeleton.prepare(html, lay_out) if stamp_tables else None
+    if prepared is not None:
+        document = lay_out(prepared.html)
+        if table_stamp.attach(document, prepared):
+            return document
+    return lay_out(html)
+
+
+def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) -> bytes:
+    """The report as PDF bytes (A4, GB/T 9704 layout, fonts embedded as subsets).
+    ``stamp_tables=False`` lays the tables out as any other HTML (the same pages, slower:
+    for comparison)."""
     import weasyprint
 
     options = replace(options, preview=False)
@@ -171,8 +193,13 @@ def render(doc: Document, options: RenderOptions) -> bytes:
     fetcher = make_fetcher(roots, (str(font_cache_dir()),))
     parse_cache.install()
     base_url = Path(roots[0]).as_uri() + "/"
-    pdf = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-        font_config=font_config(), pdf_identifier=True)
+
+    def lay_out(text: str):
+        return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render(
+            font_config=font_config())
+
+    with _STAMP_LOCK:   # skeleton text boxes are shared: one drawing at a time
+        pdf = _laid_out(html, lay_out, stamp_tables).write_pdf(pdf_identifier=True)
     if fetcher.refused:
         raise RenderError([Problem("", f"模板引用了不允许读取的地址：{url}")
                            for url in dict.fromkeys(fetcher.refused)])

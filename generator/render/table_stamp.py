@@ -1,0 +1,301 @@
+"""PDF tables from a laid-out skeleton, part 3: drawing them over their placeholders.
+
+`table_skeleton` has laid out each statutory table once and put in its place a table of
+empty rows that WeasyPrint paginates.  Here, when WeasyPrint draws a page, each
+placeholder draws its fragment of the table at the moments WeasyPrint would draw the
+table's own parts: the collapsed borders with the table's borders (as
+``draw_collapsed_borders`` makes them), and each row's text with the placeholder row's
+content, so text keeps the reading order it has in an ordinarily drawn table.  A cell
+split by a page break is closed at the break, and its label is drawn in the part that
+holds most of its rows.  Figures are laid out by WeasyPrint's own text layout and aligned
+as the skeleton's "0" was; everything is drawn with WeasyPrint's drawing functions into its
+page streams, so fonts are embedded and subset as for any other text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from math import inf
+from typing import Any
+
+from generator.render.table_skeleton import (
+    ROW_ATTR,
+    Prepared,
+    Skeleton,
+    SkeletonCell,
+    Stamp,
+    moved,
+)
+
+_WIDTH_SLACK = 0.5   # px a placeholder may differ from its skeleton's grid
+
+
+class _HyphenContext:
+    """split_first_line reads only the hyphenation dictionaries of a LayoutContext."""
+
+    def __init__(self) -> None:
+        self.dictionaries: dict = {}
+
+
+@dataclass
+class _Fragment:
+    """The rows of one table that fell on one page: row index -> top on the page."""
+
+    stamp: int
+    x: float
+    tops: dict[int, float] = field(default_factory=dict)
+
+
+def _fragments(document: Any, prepared: Prepared) -> list[list[tuple[Any, _Fragment, list]]] | None:
+    """Per page, the placeholder tables WeasyPrint placed, their fragments and their
+    (row index, placeholder cell) pairs; None when
+    a placeholder is not as wide as its skeleton's grid (the page or the template is not
+    what the skeleton was laid out in)."""
+    from weasyprint.formatting_structure import boxes
+
+    pages: list[list[tuple[Any, _Fragment, list]]] = []
+    for page in document.pages:
+        here: list[tuple[Any, _Fragment, list]] = []
+        for table in page._page_box.descendants():
+            if not isinstance(table, boxes.TableBox):
+                continue
+            fragment, cells = None, []
+            for row in (r for group in table.children for r in group.children):
+                if not row.children or row.children[0].element is None:
+                    break
+                cell = row.children[0]
+                mark = cell.element.get(ROW_ATTR)
+                if mark is None:
+                    break
+                stamp, index = (int(n) for n in mark.split(":"))
+                # fixed column percentages may add up to a hair over 100 %: the grid
+                # then overhangs its box by a fraction of a pixel, here as in the skeleton
+                grid = prepared.stamps[stamp].skeleton.columns[-1]
+                if abs(cell.border_width() - grid) > _WIDTH_SLACK:
+                    return None
+                fragment = fragment or _Fragment(stamp, cell.border_box_x())
+                fragment.tops[index] = cell.border_box_y()
+                cells.append((index, cell))
+            if fragment is not None:
+                here.append((table, fragment, cells))
+        pages.append(here)
+    return pages
+
+
+def _label_pages(pages: list[list[_Fragment]], prepared: Prepared) -> dict[tuple[int, int], int]:
+    """For each body cell split by a page break: the page holding most of its rows (the
+    first of equals) — where its label is drawn."""
+    counts: dict[tuple[int, int], dict[int, int]] = {}
+    for number, fragments in enumerate(pages):
+        for fragment in fragments:
+            skeleton = prepared.stamps[fragment.stamp].skeleton
+            for c, cell in enumerate(skeleton.cells):
+                if cell.rowspan < 2 or cell.row < skeleton.header_rows:
+                    continue
+                n = sum(cell.row <= r < cell.row + cell.rowspan for r in fragment.tops)
+                if n:
+                    counts.setdefault((fragment.stamp, c), {})[number] = n
+    return {key: max(per_page, key=lambda p: (per_page[p], -p))
+            for key, per_page in counts.items()}
+
+
+def _half(grid: list[list[Any]], pairs: list[tuple[int, int]]) -> float:
+    widths = [grid[y][x][1][1] for y, x in pairs
+              if 0 <= y < len(grid) and 0 <= x < len(grid[y])]
+    return max(widths, default=0) / 2
+
+
+def _border_segments(skeleton: Skeleton, fragment: _Fragment) -> list[tuple]:
+    """The collapsed border segments of a fragment, as WeasyPrint's
+    draw_collapsed_borders makes them; a fragment's first and last rows are closed with
+    the table's outer border where a spanning cell has none (a split cell is closed)."""
+    rows = sorted(fragment.tops)
+    v, h, cols = skeleton.vborders, skeleton.hborders, skeleton.columns
+    ncols = len(cols) - 1
+    segments: list[tuple] = []
+
+    def horizontal(r: int, y: float, edge: bool, fallback: int) -> None:
+        for x in range(ncols):
+            score, (style, width, color) = h[r][x]
+            if edge and width == 0:
+                score, (style, width, color) = h[fallback][x]
+            if width == 0 or color.alpha == 0:
+                continue
+            x1 = cols[x] - _half(v, [(r - 1, x), (min(r, len(v) - 1), x)])
+            x2 = cols[x + 1] + _half(v, [(r - 1, x + 1), (min(r, len(v) - 1), x + 1)])
+            segments.append((score, style, width, color, "top",
+                             (fragment.x + x1, y, x2 - x1, 0)))
+
+    for k, r in enumerate(rows):
+        top, height = fragment.tops[r], skeleton.row_heights[r]
+        joined = k > 0 and rows[k - 1] == r - 1
+        horizontal(r, top, not joined, 0 if k == 0 else skeleton.header_rows)
+        for x in range(ncols + 1):
+            score, (style, width, color) = v[r][x]
+            if width == 0 or color.alpha == 0:
+                continue
+            y1 = top - _half(h, [(r, x - 1), (r, x)])
+            y2 = top + height + _half(h, [(r + 1, x - 1), (r + 1, x)])
+            segments.append((score, style, width, color, "left",
+                             (fragment.x + cols[x], y1, 0, y2 - y1)))
+        if k == len(rows) - 1 or rows[k + 1] != r + 1:
+            horizontal(r + 1, top + height, True, len(h) - 1)
+    segments.sort(key=lambda s: s[0])
+    return segments
+
+
+def _value_box(cell: SkeletonCell, text: str, context: _HyphenContext) -> Any:
+    """A text box of the figure, placed where its cell's "0" was, aligned as it was."""
+    from weasyprint.text.line_break import split_first_line
+
+    zero = cell.zero
+    layout, _, _, width, _, _ = split_first_line(
+        text, zero.style, context, inf, 0)
+    box = zero.copy()
+    box.text, box.pango_layout, box.width = text, layout, width
+    x = zero.position_x + (zero.width - width) * cell.align
+    box.position_x = max(x, cell.content_x) if width > cell.content_w else x
+    return box
+
+
+def _cell_texts(cell: SkeletonCell, stamp: Stamp, context: _HyphenContext) -> list[Any]:
+    if cell.value is None:
+        return cell.texts
+    text = stamp.values[cell.value]
+    return [_value_box(cell, text, context)] if text.strip() else []
+
+
+def _cell_shift(cell: SkeletonCell, skeleton: Skeleton, fragment: _Fragment,
+                visible: list[int]) -> float:
+    """How far the cell's text moves down: with its row, or to the middle of the part of
+    a split cell on this page."""
+    if len(visible) == cell.rowspan:
+        return fragment.tops[cell.row] - skeleton.row_tops[cell.row]
+    top = fragment.tops[visible[0]]
+    bottom = fragment.tops[visible[-1]] + skeleton.row_heights[visible[-1]]
+    if cell.value is not None:
+        middle = skeleton.row_tops[cell.row] + sum(
+            skeleton.row_heights[cell.row:cell.row + cell.rowspan]) / 2
+    else:
+        middle = (cell.text_top + cell.text_bottom) / 2
+    return (top + bottom) / 2 - middle
+
+
+def _solid_runs(segments: list[tuple]) -> list[tuple[Any, float, list[tuple]]]:
+    """Solid segments joined into runs: segments of one line with the same width and
+    colour that touch are drawn as one stroke (a 0.5 pt grid is ~1,500 segments and ~100
+    runs).  Per (colour, width), highest border score first, as lines."""
+    lines: dict[tuple, list[list[float]]] = {}
+    pens: dict[tuple, tuple[Any, float, float]] = {}
+    for score, _, width, color, side, (bx, by, bw, bh) in segments:
+        pen = (repr(color), width)
+        pens[pen] = (color, width, max(score, pens.get(pen, (0, 0, score))[2]))
+        vertical = side == "left"
+        at, start, end = (bx, by, by + bh) if vertical else (by, bx, bx + bw)
+        lines.setdefault((pen, vertical, round(at, 6)), []).append([start, end, at])
+    runs: dict[tuple, list[tuple]] = {}
+    for (pen, vertical, _), spans in lines.items():
+        spans.sort()
+        merged = [spans[0]]
+        for span in spans[1:]:
+            if span[0] <= merged[-1][1] + 1e-6:
+                merged[-1][1] = max(merged[-1][1], span[1])
+            else:
+                merged.append(span)
+        runs.setdefault(pen, []).extend(
+            (at, a, at, b) if vertical else (a, at, b, at) for a, b, at in merged)
+    order = sorted(runs, key=lambda pen: pens[pen][2])
+    return [(pens[pen][0], pens[pen][1], runs[pen]) for pen in order]
+
+
+def paint_borders(stream: Any, fragment: _Fragment, prepared: Prepared) -> None:
+    """Draw a fragment's borders (when WeasyPrint draws the placeholder table's, before
+    any text of the page, as it does for a table's own).  Solid ones are drawn in runs,
+    others segment by segment with WeasyPrint's draw_line."""
+    from weasyprint.draw.border import draw_line
+    from weasyprint.draw.color import styled_color
+
+    segments = _border_segments(prepared.stamps[fragment.stamp].skeleton, fragment)
+    for _, style, width, color, side, (bx, by, bw, bh) in segments:
+        if style != "solid":
+            with stream.artifact(), stream.stacked():
+                draw_line(stream, bx, by, bx + bw, by + bh, width, style,
+                          styled_color(style, color, side))
+    with stream.artifact(), stream.stacked():
+        for color, width, lines in _solid_runs([s for s in segments if s[1] == "solid"]):
+            stream.set_color(color, stroke=True)
+            stream.set_line_width(width)
+            for x1, y1, x2, y2 in lines:
+                stream.move_to(x1, y1)
+                stream.line_to(x2, y2)
+            stream.stroke()
+
+
+def paint_row(stream: Any, row: int, fragment: _Fragment, prepared: Prepared,
+              label_pages: dict[tuple[int, int], int], number: int) -> None:
+    """Draw the text of the cells that start on this row of the fragment (when WeasyPrint
+    draws the placeholder row's cell, so text keeps the order it has in the table)."""
+    from weasyprint.draw.text import draw_text
+
+    context = _HyphenContext()
+    stamp = prepared.stamps[fragment.stamp]
+    skeleton = stamp.skeleton
+    for c, cell in enumerate(skeleton.cells):
+        if not cell.row <= row < cell.row + cell.rowspan:
+            continue
+        visible = [r for r in range(cell.row, cell.row + cell.rowspan) if r in fragment.tops]
+        if visible[0] != row:
+            continue
+        if len(visible) < cell.rowspan and label_pages.get((fragment.stamp, c)) != number:
+            continue
+        dy = _cell_shift(cell, skeleton, fragment, visible)
+        for box in _cell_texts(cell, stamp, context):
+            draw_text(stream, moved(box, fragment.x, dy), 0, "clip", "none")
+
+
+def attach(document: Any, prepared: Prepared) -> bool:
+    """Make each placeholder table of the laid-out document draw its fragment of the
+    statutory table when WeasyPrint draws it: borders with the table's background and
+    borders, each row's text with the placeholder row's content, in the reading order
+    the table's own text has.  False when the placeholders do not match their skeletons."""
+    pages = _fragments(document, prepared)
+    if pages is None:
+        return False
+    install()
+    label_pages = _label_pages([[f for _, f, _ in here] for here in pages], prepared)
+    for number, here in enumerate(pages):
+        for table, fragment, cells in here:
+            table.nianbao_paint = partial(paint_borders, fragment=fragment,
+                                          prepared=prepared)
+            for row, cell in cells:
+                cell.nianbao_paint = partial(paint_row, row=row, fragment=fragment,
+                                             prepared=prepared, label_pages=label_pages,
+                                             number=number)
+    return True
+
+
+def install() -> None:
+    """Route WeasyPrint's drawing of tables and of block content through hooks that call
+    a box's ``nianbao_paint`` (once per process; boxes without it are drawn as before)."""
+    from weasyprint import draw
+
+    if getattr(draw.draw_table, "nianbao", False):
+        return
+    draw_table, draw_block_level = draw.draw_table, draw.draw_block_level
+
+    def _draw_table(stream: Any, table: Any) -> None:
+        draw_table(stream, table)
+        paint = getattr(table, "nianbao_paint", None)
+        if paint is not None:
+            paint(stream)
+
+    def _draw_block_level(page: Any, stream: Any, blocks_and_cells: dict) -> None:
+        for block, inner in blocks_and_cells.items():
+            paint = getattr(block, "nianbao_paint", None)
+            if paint is not None:
+                paint(stream)
+            draw_block_level(page, stream, {block: inner})
+
+    _draw_table.nianbao = True  # type: ignore[attr-defined]
+    draw.draw_table, draw.draw_block_level = _draw_table, _draw_block_level

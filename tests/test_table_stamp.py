@@ -1,0 +1,151 @@
+"""PDF tables drawn from a laid-out skeleton (table_skeleton, table_stamp): the same pages
+(rendered at 100 dpi, no pixel off by more than antialiasing) and the same text in the same
+order as the ordinary WeasyPrint render;
+the ordinary render wherever the skeleton cannot reproduce a table."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+
+from generator.compose import compose
+from generator.document import Table
+from generator.load import load
+from generator.render import RenderOptions, html_render, pdf_render, table_skeleton
+from generator.validate import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+ANTIALIAS = 16   # of 255 grey levels
+
+
+def example(name: str):
+    return compose(validate(load(EXAMPLES / name)))
+
+
+def with_figure(doc, key: str, text: str):
+    """The document with one figure cell's text replaced (what the renderer is given)."""
+    def cell(c):
+        return dataclasses.replace(c, text=text) if c.key == key else c
+
+    def block(b):
+        if not isinstance(b, Table):
+            return b
+        return dataclasses.replace(b, body=tuple(tuple(cell(c) for c in row) for row in b.body))
+
+    sections = tuple(dataclasses.replace(s, blocks=tuple(block(b) for b in s.blocks))
+                     for s in doc.sections)
+    return dataclasses.replace(doc, sections=sections)
+
+
+def pages(pdf: bytes, folder: Path, name: str) -> list[Image.Image]:
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(path), str(folder / name)], check=True)
+    return [Image.open(p).convert("L") for p in sorted(folder.glob(f"{name}-*.png"))]
+
+
+def raw_text(pdf: bytes, folder: Path) -> str:
+    path = folder / "t.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def assert_same_pages(stamped: bytes, ordinary: bytes, folder: Path) -> None:
+    a, b = pages(stamped, folder, "stamped"), pages(ordinary, folder, "ordinary")
+    assert len(a) == len(b), f"{len(a)} pages stamped, {len(b)} ordinary"
+    for number, (x, y) in enumerate(zip(a, b), start=1):
+        # borders drawn as joined runs antialias a few joint pixels by a few levels; a
+        # line or a glyph out of place differs by far more
+        levels = ImageChops.difference(x, y).histogram()
+        assert sum(levels[ANTIALIAS + 1:]) == 0, f"page {number} differs"
+    assert raw_text(stamped, folder) == raw_text(ordinary, folder)
+
+
+# ---- same output as the ordinary render ---------------------------------------------------
+@pytest.mark.parametrize("name", [
+    "county-transport-2024.yaml",        # 三 split over two pages inside 三、本年度办理结果
+    "township-zero-requests-2024.yaml",  # 二 split between its blocks, header rows
+    "zhumadian-housing-2020.yaml",       # the 2019 edition's tables
+])
+def test_stamped_tables_are_the_ordinary_pages(name, tmp_path):
+    doc = example(name)
+    stamped = pdf_render.render(doc, RenderOptions())
+    ordinary = pdf_render.render(doc, RenderOptions(), stamp_tables=False)
+    assert_same_pages(stamped, ordinary, tmp_path)
+
+
+def test_long_figures_and_a_template_of_its_own(tmp_path):
+    """Figures of other widths than the skeleton's "0" (one wider than its cell), and an
+    agency template whose print CSS changes the figures' type: same pages."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.html").write_text(
+        '{% extends "_base.html" %}{% block head %}<style media="print">'
+        "td.num { font-size: 12pt; font-weight: bold }</style>{% endblock %}",
+        encoding="utf-8")
+    doc = with_figure(example("county-transport-2024.yaml"), "table3.new.natural", "12345678")
+    doc = with_figure(doc, "table4.review.upheld", "907")
+    options = RenderOptions(template_dirs=(templates,))
+    stamped = pdf_render.render(doc, options)
+    assert_same_pages(stamped, pdf_render.render(doc, options, stamp_tables=False), tmp_path)
+    assert "12345678" in raw_text(stamped, tmp_path)
+
+
+# ---- when a table cannot be stamped ----------------------------------------------------------
+def test_cell_backgrounds_are_rendered_the_ordinary_way(tmp_path):
+    """A template that shades the label cells: the skeleton cannot draw backgrounds, so the
+    document is rendered the ordinary way and the shading is there."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.html").write_text(
+        '{% extends "_base.html" %}{% block head %}<style media="print">'
+        "th.label { background: #c0c0c0 }</style>{% endblock %}", encoding="utf-8")
+    options = RenderOptions(template_dirs=(templates,))
+    doc = example("county-transport-2024.yaml")
+    html = html_render.render_text(doc, dataclasses.replace(options, preview=False))
+    assert table_skeleton.prepare(html, lambda text: pdf_render_document(text, options)) is None
+    shaded = pages(pdf_render.render(doc, options), tmp_path, "shaded")
+    assert any(page.histogram()[192] > 5000 for page in shaded)   # #c0c0c0 label cells
+
+
+def pdf_render_document(html: str, options: RenderOptions):
+    import weasyprint
+
+    roots = html_render.search_path(options)
+    return weasyprint.HTML(string=html, base_url=Path(roots[0]).as_uri() + "/").render(
+        font_config=pdf_render.font_config())
+
+
+def test_no_statutory_table_no_stamp():
+    doc = example("suifenhe-2012.yaml")   # the 2007 条例's six items: prose only
+    html = html_render.render_text(doc, RenderOptions())
+    assert table_skeleton.prepare(html, lambda text: pytest.fail("laid out")) is None
+
+
+# ---- the skeleton is laid out once -------------------------------------------------------------
+def test_skeleton_laid_out_once_per_table_and_style(monkeypatch):
+    table_skeleton.SKELETONS.clear()
+    calls = []
+
+    def lay_out(text):
+        calls.append(text)
+        return pdf_render_document(text, RenderOptions())
+
+    first = html_render.render_text(example("county-transport-2024.yaml"), RenderOptions())
+    other = html_render.render_text(example("township-zero-requests-2024.yaml"),
+                                    RenderOptions())
+    a = table_skeleton.prepare(first, lay_out)
+    b = table_skeleton.prepare(other, lay_out)
+    assert a is not None and b is not None
+    assert len(calls) == 1                      # same edition, same CSS: laid out once
+    assert all(x.skeleton is y.skeleton for x, y in zip(a.stamps, b.stamps))
+    assert a.stamps[1].values != b.stamps[1].values
+    restyled = first.replace("</head>", "<style>td { font-size: 8pt }</style></head>")
+    assert table_skeleton.prepare(restyled, lay_out) is not None
+    assert len(calls) == 2                      # other CSS: a skeleton of its own
