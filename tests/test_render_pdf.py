@@ -318,3 +318,16 @@ def test_parse_cache_hits_and_parses_the_same_tree(doc):
     # The shipped store keys each regex by itself, so a lookup never hits. When this
     # fails, tinyhtml5 has mended its cache and parse_cache can go.
     assert shipped and all(isinstance(chars, re.Pattern) for chars, _ in shipped)
+
+
+def test_streams_deflated_at_zlib_default_level(pdf_file):
+    """pydyf asks for level 9; the render's streams are deflated at 6 (pdf_deflate)."""
+    import zlib
+
+    import pydyf
+    assert pdf_file.exists()   # a render has installed it
+    data = "".join(f"{i * 7919 % 104729} 0 Td ({i:x}) Tj\n" for i in range(4000)).encode()
+    assert zlib.compress(data, 6) != zlib.compress(data, 9)
+    stream = pydyf.Stream([data], compress=True).data
+    assert zlib.compress(data, 6) in stream
+    assert zlib.decompress(stream.split(b"stream\n", 1)[1].rsplit(b"\nendstream", 1)[0]) == data

@@ -7,6 +7,8 @@
   date is the document date from the data; the file ID is a hash of the content).
 - Fonts (which faces, what they draw, their GB2312 subsets) are `pdf_fonts`' business.
 - WeasyPrint's HTML parser gets a regex cache that hits (`parse_cache`: halves parsing).
+- Streams are deflated at zlib's default level, not pydyf's 9 (`pdf_deflate`: ~8 % less
+  time, ~0.5 % more bytes).
 - The statutory tables are laid out once per worker and drawn from that skeleton
   (`table_skeleton`, `table_stamp`); the ordinary render is the fallback.
 - Before rendering, every character of the document is checked against the faces the
@@ -29,6 +31,7 @@ from generator.render import (
     RenderOptions,
     html_render,
     parse_cache,
+    pdf_deflate,
     table_skeleton,
     table_stamp,
 )
@@ -192,6 +195,7 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
     html = use_subsets(html)
     fetcher = make_fetcher(roots, (str(font_cache_dir()),))
     parse_cache.install()
+    pdf_deflate.install()
     base_url = Path(roots[0]).as_uri() + "/"
 
     def lay_out(text: str):
