@@ -149,3 +149,30 @@ def test_skeleton_laid_out_once_per_table_and_style(monkeypatch):
     restyled = first.replace("</head>", "<style>td { font-size: 8pt }</style></head>")
     assert table_skeleton.prepare(restyled, lay_out) is not None
     assert len(calls) == 2                      # other CSS: a skeleton of its own
+
+
+def test_rare_characters_reuse_the_common_skeleton(monkeypatch, tmp_path):
+    """A report naming a person with a character outside GB2312 gets font faces of its
+    own in its print CSS; its tables (which do not use them) take the skeleton every
+    other report uses, and its pages are still the ordinary ones."""
+    from generator.document import Para
+    from generator.render import pdf_fonts
+
+    doc = example("county-transport-2024.yaml")
+    section = doc.section("problems")
+    rare = dataclasses.replace(section, blocks=(Para("政务公开工作由王镕同志具体负责。"),)
+                               + section.blocks)
+    rare_doc = dataclasses.replace(doc, sections=tuple(rare if s.id == "problems" else s
+                                                       for s in doc.sections))
+    html = html_render.render_text(rare_doc, RenderOptions())
+    assert pdf_fonts.rare_chars(html) == frozenset({ord("镕")})
+    pdf_render.render(doc, RenderOptions())            # the common skeletons are there
+    layouts = []
+    original = table_skeleton._layout_skeletons
+    monkeypatch.setattr(table_skeleton, "_layout_skeletons",
+                        lambda *a: layouts.append(1) or original(*a))
+    stamped = pdf_render.render(rare_doc, RenderOptions())
+    assert layouts == []
+    assert_same_pages(stamped, pdf_render.render(rare_doc, RenderOptions(), stamp_tables=False),
+                      tmp_path)
+    assert "王镕" in raw_text(stamped, tmp_path)

@@ -317,14 +317,16 @@ def _with_subsets(css: str, families: set[str], suffixes: tuple[str, ...]) -> st
     return _FONT_FAMILY.sub(stack, css)
 
 
-def use_subsets(html: str) -> str:
+def use_subsets(html: str, rare: bool = True) -> str:
     """The page with the subset faces declared and named in its print font stacks, right
     before the full face they were cut from: first the GB2312 subset, then the subset to
-    the page's rare characters, then the full face (which draws whatever is left)."""
+    the page's rare characters, then the full face (which draws whatever is left).
+    ``rare=False`` leaves out the rare characters' subset: the style every page without
+    rare characters has (the PDF tables' skeletons are laid out in it)."""
     faces = subset_font_faces()
     if not faces:
         return html
-    suffix, supplements = supplement_font_faces(rare_chars(html))
+    suffix, supplements = supplement_font_faces(rare_chars(html)) if rare else ("", "")
     suffixes = (SUBSET_SUFFIX, suffix) if suffix else (SUBSET_SUFFIX,)
     families = {family for family, _, _ in _subset_sources()}
 

@@ -171,10 +171,10 @@ def make_fetcher(roots: tuple[str, ...], fonts: tuple[str, ...] = ()):
 
 
 # ---- render ---------------------------------------------------------------------------
-def _laid_out(html: str, lay_out, stamp_tables: bool):
+def _laid_out(html: str, common: str, lay_out, stamp_tables: bool):
     """The WeasyPrint document: tables drawn from their skeletons when they can be,
-    else the HTML as it is."""
-    prepared = table_skeleton.prepare(html, lay_out) if stamp_tables else None
+    else the HTML as it is (``common``: the page without its rare characters' faces)."""
+    prepared = table_skeleton.prepare(html, lay_out, common) if stamp_tables else None
     if prepared is not None:
         document = lay_out(prepared.html)
         if table_stamp.attach(document, prepared):
@@ -192,7 +192,7 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
     html = html_render.render_text(doc, options)
     check_glyphs(doc, html)
     roots = html_render.search_path(options)
-    html = use_subsets(html)
+    html, common = use_subsets(html), use_subsets(html, rare=False)
     fetcher = make_fetcher(roots, (str(font_cache_dir()),))
     parse_cache.install()
     pdf_deflate.install()
@@ -203,7 +203,7 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
             font_config=font_config())
 
     with _STAMP_LOCK:   # skeleton text boxes are shared: one drawing at a time
-        pdf = _laid_out(html, lay_out, stamp_tables).write_pdf(pdf_identifier=True)
+        pdf = _laid_out(html, common, lay_out, stamp_tables).write_pdf(pdf_identifier=True)
     if fetcher.refused:
         raise RenderError([Problem("", f"模板引用了不允许读取的地址：{url}")
                            for url in dict.fromkeys(fetcher.refused)])

@@ -269,21 +269,28 @@ def _placeholder(table_html: str, index: int, skeleton: Skeleton) -> str:
     return "".join(out)
 
 
-def prepare(html: str, render: Any) -> Prepared | None:
+def prepare(html: str, render: Any, common: str | None = None) -> Prepared | None:
     """The HTML with each statutory table replaced by its placeholder, or None when a
-    table cannot be stamped.  ``render`` lays out an HTML string (WeasyPrint Document)."""
+    table cannot be stamped.  ``render`` lays out an HTML string (WeasyPrint Document).
+    ``common``: the same page in the style most pages share (without the font faces of
+    one report's rare characters, which the tables do not use): skeletons are laid out
+    and looked up in it, so such a report does not lay out skeletons of its own."""
     found = list(TABLE_RE.finditer(html))
     if not found:
         return None
     tables = [m.group(0) for m in found]
     masked, values = zip(*(_masked(t) for t in tables))
-    head = _styles(html)
-    places = _ancestors(html, [m.start() for m in found])
+    base = html if common is None else common
+    base_found = list(TABLE_RE.finditer(base))
+    if [m.group(0) for m in base_found] != tables:
+        base, base_found = html, found
+    head = _styles(base)
+    places = _ancestors(base, [m.start() for m in base_found])
     keys = [hashlib.sha256(f"{head}\0{p}\0{m}".encode()).hexdigest()
             for p, m in zip(places, masked)]
     if any(k not in SKELETONS for k in keys):
         it = iter(masked)
-        made = _layout_skeletons(TABLE_RE.sub(lambda _: next(it), html), len(keys), render)
+        made = _layout_skeletons(TABLE_RE.sub(lambda _: next(it), base), len(keys), render)
         for k, skeleton in zip(keys, made):
             SKELETONS.setdefault(k, skeleton)
     for k in keys:
