@@ -83,10 +83,11 @@ def output_stem(validated: Validated) -> str:
 def render_all(validated: Validated, formats: list[str], options=None) -> dict[str, bytes]:
     """Render every asked format in memory (nothing is written if one fails)."""
     from generator.compose import compose
-    from generator.render import render
+    from generator.render import html_render, render
 
     doc = compose(validated)
-    return {fmt: render(doc, fmt, options) for fmt in formats}
+    with html_render.same_page():
+        return {fmt: render(doc, fmt, options) for fmt in formats}
 
 
 def build(validated: Validated, formats: list[str], outdir: Path, options=None) -> list[Path]:

@@ -449,3 +449,26 @@ def test_row_groups_marked_to_stay_together(tree):
     other = first_label.index("（六）其他处理")
     assert keep[other:other + 3] == [True, True, False]
     assert keep[:2] == [False, False] and keep[-1] is False
+
+
+def test_one_document_s_formats_run_the_templates_once(monkeypatch, tmp_path):
+    """render_all (build, batch) makes the page once for HTML, PDF and DOCX; outside it
+    every render makes it afresh (a preview sees an edited template at once)."""
+    from generator.pipeline import render_all
+
+    calls = []
+    original = html_render._template_text
+    monkeypatch.setattr(html_render, "_template_text",
+                        lambda *a: calls.append(1) or original(*a))
+    validated = validate(load(EXAMPLE))
+    outputs = render_all(validated, ["html", "pdf", "docx"])
+    assert len(calls) == 1
+    assert "主动公开政府信息1,426条".encode() in outputs["html"]
+    doc = compose(validated)
+    html_render.render(doc, RenderOptions())
+    html_render.render(doc, RenderOptions())
+    assert len(calls) == 3
+    with html_render.same_page():
+        first = html_render.render(doc, RenderOptions())
+        other = html_render.render(doc, RenderOptions(template_dirs=(tmp_path,)))
+    assert len(calls) == 5 and first == other   # other options: made again
