@@ -75,6 +75,7 @@ def assert_same_pages(stamped: bytes, ordinary: bytes, folder: Path) -> None:
 ])
 def test_stamped_tables_are_the_ordinary_pages(name, tmp_path):
     doc = example(name)
+    assert stamps(doc, RenderOptions()) == 3    # drawn from skeletons, not the fallback
     stamped = pdf_render.render(doc, RenderOptions())
     ordinary = pdf_render.render(doc, RenderOptions(), stamp_tables=False)
     assert_same_pages(stamped, ordinary, tmp_path)
@@ -92,6 +93,7 @@ def test_long_figures_and_a_template_of_its_own(tmp_path):
     doc = with_figure(example("county-transport-2024.yaml"), "table3.new.natural", "12345678")
     doc = with_figure(doc, "table4.review.upheld", "907")
     options = RenderOptions(template_dirs=(templates,))
+    assert stamps(doc, options) == 3
     stamped = pdf_render.render(doc, options)
     assert_same_pages(stamped, pdf_render.render(doc, options, stamp_tables=False), tmp_path)
     assert "12345678" in raw_text(stamped, tmp_path)
@@ -112,6 +114,18 @@ def test_cell_backgrounds_are_rendered_the_ordinary_way(tmp_path):
     assert table_skeleton.prepare(html, lambda text: pdf_render_document(text, options)) is None
     shaded = pages(pdf_render.render(doc, options), tmp_path, "shaded")
     assert any(page.histogram()[192] > 5000 for page in shaded)   # #c0c0c0 label cells
+
+
+def stamps(doc, options: RenderOptions) -> int:
+    """How many tables of the document are drawn from skeletons (0: ordinary render)."""
+    from generator.render import pdf_fonts, table_stamp
+
+    html = pdf_fonts.use_subsets(html_render.render_text(doc, options))
+    prepared = table_skeleton.prepare(html, lambda t: pdf_render_document(t, options))
+    if prepared is None:
+        return 0
+    document = pdf_render_document(prepared.html, options)
+    return len(prepared.stamps) if table_stamp.attach(document, prepared) else 0
 
 
 def pdf_render_document(html: str, options: RenderOptions):
