@@ -9,24 +9,25 @@ and geometry are the same in every report of an edition: only the figures change
 1. **Skeleton** — each table with every figure masked to "0" is laid out once (on a page
    tall enough to hold it whole) and kept: row heights, column grid, collapsed borders,
    the label text boxes, and for each figure cell the "0" text box (style, baseline,
-   alignment).  Keyed by the masked table HTML and the document head (its CSS), so a
-   template or print CSS of an agency's own gets its own skeleton.
+   alignment).  Keyed by the masked table HTML, its place in the template (the tags
+   around it) and the page's style sheets, so a template or print CSS of an agency's own
+   gets its own skeleton.
 2. **Placeholder** — in the document WeasyPrint lays out, each table is replaced by a
    one-column table with the same rows: empty cells of the skeleton's row heights, the same
    ``tr`` classes (so the print CSS's break rules apply as before) and the same ``thead``
    (repeated on a new page as before).  WeasyPrint paginates it.
-3. **Paint** — after WeasyPrint has painted a page, the table rows that fell on it are
-   drawn over their placeholders: the collapsed borders, the label text boxes translated,
-   and each figure laid out by WeasyPrint's own text layout, aligned as its "0" was.
-   A cell split by a page break is closed at the break, and its label is drawn in the
-   part that holds most of its rows.
+3. **Paint** (`table_stamp`) — when WeasyPrint draws a placeholder, the table rows that
+   fell on that page are drawn over it: the collapsed borders, the label text boxes
+   translated, and each figure laid out by WeasyPrint's own text layout, aligned as its
+   "0" was.
 
 Everything is drawn by WeasyPrint's drawing functions into WeasyPrint's page streams, so
 fonts are embedded and subset as for any other text.  Whatever this module cannot
 reproduce exactly (a table that does not fit one tall page, backgrounds, images, separate
-borders, a placeholder of another width) makes `prepare` or `paint_plan` return None and
-the caller renders the document the ordinary way.  Checked by rendering reports both ways:
-the pages are the same pixels and the same text in the same order (tests/test_table_stamp.py).
+borders, a placeholder of another width) makes `prepare` return None or
+`table_stamp.attach` False, and the caller renders the document the ordinary way.  Checked
+by rendering reports both ways: the same pages (to antialiasing at border joints) and the
+same text in the same order (tests/test_table_stamp.py).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ THEAD_RE = re.compile(r"<thead\b.*?</thead>", re.DOTALL)
 OPEN_TABLE_RE = re.compile(r"<table\b([^>]*)>")
 ZERO = "0"
 _CELL_RULE = ".nb-cell{padding:0!important;border-width:0!important}"
-# The skeleton page: the document's own page width, tall enough for any statutory table.
+# The skeleton page: A4's width (the print CSS's; a template with another page size gets
+# placeholders of another width, which `table_stamp` refuses), tall enough for any table.
 TALL_PAGE = "<style media=\"print\">@page { size: 210mm 20000mm; }</style>"
 _CACHE_SIZE = 16
 ROW_ATTR = "data-nb-row"
@@ -73,7 +75,6 @@ class SkeletonCell:
 class Skeleton:
     """A table laid out once: its grid, borders and cells."""
 
-    width: float                     # the table's border-box width
     row_tops: list[float]
     row_heights: list[float]
     header_rows: int
@@ -182,7 +183,6 @@ def _extract(table: Any, boxes: Any) -> Skeleton | None:
     columns.append(columns[-1] + table.column_widths[-1])
     vborders, hborders = table.collapsed_border_grid
     return Skeleton(
-        width=table.border_width(),
         row_tops=[r.position_y - top for r in rows], row_heights=[r.height for r in rows],
         header_rows=header_rows, columns=columns, vborders=vborders, hborders=hborders,
         cells=cells,

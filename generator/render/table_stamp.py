@@ -49,9 +49,8 @@ class _Fragment:
 
 def _fragments(document: Any, prepared: Prepared) -> list[list[tuple[Any, _Fragment, list]]] | None:
     """Per page, the placeholder tables WeasyPrint placed, their fragments and their
-    (row index, placeholder cell) pairs; None when
-    a placeholder is not as wide as its skeleton's grid (the page or the template is not
-    what the skeleton was laid out in)."""
+    (row index, placeholder cell) pairs; None when a placeholder is not as wide as its
+    skeleton's grid (the page or the template is not what the skeleton was laid out in)."""
     from weasyprint.formatting_structure import boxes
 
     pages: list[list[tuple[Any, _Fragment, list]]] = []
