@@ -190,3 +190,17 @@ def test_rare_characters_reuse_the_common_skeleton(monkeypatch, tmp_path):
     assert_same_pages(stamped, pdf_render.render(rare_doc, RenderOptions(), stamp_tables=False),
                       tmp_path)
     assert "王镕" in raw_text(stamped, tmp_path)
+
+
+def test_replayed_text_gives_the_same_bytes():
+    """The first drawing of a label or figure is recorded, later ones replay it
+    (text_replay): a report drawn from recordings is byte for byte the one drawn afresh."""
+    table_skeleton.SKELETONS.clear()
+    doc = example("county-transport-2024.yaml")
+    other = with_figure(example("township-zero-requests-2024.yaml"), "table3.new.natural", "77")
+    pdf_render.render(doc, RenderOptions())       # records the labels and figures
+    replayed = pdf_render.render(other, RenderOptions())
+    recorded = [r for s in table_skeleton.SKELETONS.values() if s for r in s.recordings.values()]
+    assert recorded and all(r is not None for r in recorded)
+    table_skeleton.SKELETONS.clear()
+    assert pdf_render.render(other, RenderOptions()) == replayed   # drawn afresh

@@ -69,6 +69,7 @@ class SkeletonCell:
     content_w: float = 0.0
     text_top: float = 0.0            # extent of the label's lines
     text_bottom: float = 0.0
+    recordings: dict = field(default_factory=dict)   # text_replay: label index / figure
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Skeleton:
     hborders: list[list[Any]]
     cells: list[SkeletonCell]
     pad: tuple[float, float, float, float]   # table border box to the grid: t, r, b, l
+    recordings: dict = field(default_factory=dict)   # text_replay: (figure style, text)
     keep: Any = None                 # the laid-out skeleton document (owns the boxes)
 
 

@@ -19,6 +19,7 @@ from functools import partial
 from math import inf
 from typing import Any
 
+from generator.render import text_replay
 from generator.render.table_skeleton import (
     ROW_ATTR,
     Prepared,
@@ -144,25 +145,51 @@ def _border_segments(skeleton: Skeleton, fragment: _Fragment) -> list[tuple]:
     return segments
 
 
+def _value_x(cell: SkeletonCell, width: float) -> float:
+    """Where a figure of this width starts: aligned as the cell's "0" was, but never left
+    of the cell when it is wider than the cell."""
+    zero = cell.zero
+    x = zero.position_x + (zero.width - width) * cell.align
+    return max(x, cell.content_x) if width > cell.content_w else x
+
+
 def _value_box(cell: SkeletonCell, text: str, context: _HyphenContext) -> Any:
     """A text box of the figure, placed where its cell's "0" was, aligned as it was."""
     from weasyprint.text.line_break import split_first_line
 
     zero = cell.zero
-    layout, _, _, width, _, _ = split_first_line(
-        text, zero.style, context, inf, 0)
+    layout, _, _, width, _, _ = split_first_line(text, zero.style, context, inf, 0)
     box = zero.copy()
     box.text, box.pango_layout, box.width = text, layout, width
-    x = zero.position_x + (zero.width - width) * cell.align
-    box.position_x = max(x, cell.content_x) if width > cell.content_w else x
+    box.position_x = _value_x(cell, width)
     return box
 
 
-def _cell_texts(cell: SkeletonCell, stamp: Stamp, context: _HyphenContext) -> list[Any]:
+def _draw_cell(stream: Any, cell: SkeletonCell, stamp: Stamp, dx: float, dy: float,
+               context: _HyphenContext) -> None:
+    """Draw a cell's text moved by (dx, dy): replayed when drawn before (text_replay)."""
     if cell.value is None:
-        return cell.texts
+        for i, box in enumerate(cell.texts):
+            recording = cell.recordings.get(i)
+            if recording is None:
+                text_replay.draw(stream, moved(box, dx, dy), cell.recordings, i)
+            else:
+                text_replay.replay(stream, recording, box.position_x + dx - recording.x,
+                                   box.position_y + dy - recording.y)
+        return
     text = stamp.values[cell.value]
-    return [_value_box(cell, text, context)] if text.strip() else []
+    if not text.strip():
+        return
+    # a figure is drawn alike in every cell of the same style: one recording for them all
+    key = (id(cell.zero.style), text)
+    recordings = stamp.skeleton.recordings
+    recording = recordings.get(key)
+    if recording is None:
+        box = moved(_value_box(cell, text, context), dx, dy)
+        text_replay.draw(stream, box, recordings, key)
+    else:
+        text_replay.replay(stream, recording, _value_x(cell, recording.width) + dx
+                           - recording.x, cell.zero.position_y + dy - recording.y)
 
 
 def _cell_shift(cell: SkeletonCell, skeleton: Skeleton, fragment: _Fragment,
@@ -235,8 +262,6 @@ def paint_row(stream: Any, row: int, fragment: _Fragment, prepared: Prepared,
               label_pages: dict[tuple[int, int], int], number: int) -> None:
     """Draw the text of the cells that start on this row of the fragment (when WeasyPrint
     draws the placeholder row's cell, so text keeps the order it has in the table)."""
-    from weasyprint.draw.text import draw_text
-
     context = _HyphenContext()
     stamp = prepared.stamps[fragment.stamp]
     skeleton = stamp.skeleton
@@ -248,9 +273,8 @@ def paint_row(stream: Any, row: int, fragment: _Fragment, prepared: Prepared,
             continue
         if len(visible) < cell.rowspan and label_pages.get((fragment.stamp, c)) != number:
             continue
-        dy = _cell_shift(cell, skeleton, fragment, visible)
-        for box in _cell_texts(cell, stamp, context):
-            draw_text(stream, moved(box, fragment.x, dy), 0, "clip", "none")
+        _draw_cell(stream, cell, stamp, fragment.x, _cell_shift(cell, skeleton, fragment,
+                                                                visible), context)
 
 
 def attach(document: Any, prepared: Prepared) -> bool:
