@@ -204,3 +204,17 @@ def test_replayed_text_gives_the_same_bytes():
     assert recorded and all(r is not None for r in recorded)
     table_skeleton.SKELETONS.clear()
     assert pdf_render.render(other, RenderOptions()) == replayed   # drawn afresh
+
+
+def test_batch_worker_warm_up_lays_out_the_skeletons():
+    """A batch worker's warm-up renders a blank report of the current edition, so its
+    first real report finds the skeletons there (no layout of its own)."""
+    from generator.batch import jobs
+    from generator.render import pdf_fonts
+
+    table_skeleton.SKELETONS.clear()
+    jobs.warm(("pdf",))
+    assert len(table_skeleton.SKELETONS) == 3 and all(table_skeleton.SKELETONS.values())
+    html = pdf_fonts.use_subsets(html_render.render_text(example("county-transport-2024.yaml"),
+                                                         RenderOptions()))
+    assert table_skeleton.prepare(html, lambda text: pytest.fail("laid out again")) is not None
