@@ -103,7 +103,7 @@ class _Recorder:
                 glyphs[glyph] = (font.widths[glyph], font.to_unicode.get(glyph))
 
 
-MAX_RECORDINGS = 512   # per dict: figures vary; a cap bounds a worker's memory
+MAX_RECORDINGS = 128   # per dict: figures vary; a cap bounds a worker's memory
 
 
 def draw(stream: Any, box: Any, recordings: dict[Any, Recording | None], key: Any) -> None:
