@@ -10,7 +10,11 @@ methods, moved.  The stream keeps its own state (current colour, font, BT/ET mer
 would, so a replayed page has the bytes a drawn one has (tests/test_table_stamp.py).
 
 A drawing that calls anything else on the stream (emoji, text decoration, a bitmap font)
-is not recorded: that box is drawn by WeasyPrint every time.
+is not recorded: that box is drawn by WeasyPrint every time.  A recorded box keeps its
+Pango layout set up: the Pango fonts a recording names belong to it, and a font no layout
+holds any more is freed (replaying it then crashes the process — found the hard way; a
+version that kept one layout per font still crashed, so every recorded layout is kept,
+at most MAX_RECORDINGS per dict).
 """
 
 from __future__ import annotations
