@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 import traceback
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
@@ -107,9 +108,10 @@ def template_problem(exc: BaseException, dirs: tuple[str, ...]) -> Problem | Non
     return Problem(location, f"模板错误：{message}")
 
 
-class _PageMemo:
+class _PageMemo(threading.local):
     """Within `same_page`: the page last made, so the HTML, PDF and DOCX renderers of
-    one document run the templates once, not three times (~10 ms each)."""
+    one document run the templates once, not three times (~10 ms each).  Per thread: a
+    preview's render thread never sees a batch's memo, nor the other way round."""
 
     def __init__(self) -> None:
         self.depth = 0
