@@ -104,9 +104,12 @@ def _message(err: ErrorDetails, path: tuple[str, ...], edition: schemas.Edition)
         return f"缺少必填项“{path[-1]}”（{_title(path, edition)}），请补上"
     if kind.startswith("nianbao_"):
         return f"{cell}{err['msg']}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
+    if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
         return f"{cell}应为整数"
     if kind.startswith("date"):
+        given = err.get("input")
+        if isinstance(given, str) and given:
+            return f"{cell}“{given[:30]}”不是有效的日期，写法如 2025-01-20"
         return f"{cell}应为日期，写法如 2025-01-20"
     if kind == "enum":
         allowed = "、".join(k.value for k in AgencyKind)

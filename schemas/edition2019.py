@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BeforeValidator, Field, GetCoreSchemaHandler, WithJsonSchema, create_model
@@ -34,7 +34,8 @@ from pydantic_core import PydanticCustomError, core_schema
 from schemas import edition2021 as e21
 from schemas.common import ReportBase, section_headings
 from schemas.layout import TableLayout, ValueKind, banner, build_table, head, label, value
-from schemas.types import Count, Strict, normalise_number_text, to_count
+from schemas.numbers import decimal_from_number, decimal_from_text, number_text
+from schemas.types import Count, Strict, to_count
 
 EDITION_ID = "2019"
 EDITION_NAME = "《中华人民共和国政府信息公开工作年度报告格式（试行）》（国办公开办函〔2019〕60号）"
@@ -125,14 +126,15 @@ _UNIT_HINT = "请连同单位填写，如“8687.376万元”或“8687.376元�
 
 
 def _unit_amount(number: Any, unit: str | None) -> UnitAmount:
-    try:
-        amount = number if isinstance(number, Decimal) else Decimal(
-            repr(number) if isinstance(number, float) else normalise_number_text(str(number)))
-    except InvalidOperation:
-        raise PydanticCustomError("nianbao_amount_unit", "“{text}”不是金额数字",
-                                  {"text": str(number)}) from None
-    if not amount.is_finite():
-        raise PydanticCustomError("nianbao_amount_unit", "应为金额数字")
+    # bounded like every amount (schemas.numbers): no exponent, no runaway digits
+    if isinstance(number, (int, float, Decimal)) and not isinstance(number, bool):
+        amount = decimal_from_number(number, "nianbao_amount_unit")
+    else:
+        text = number_text(str(number))
+        if not text:
+            raise PydanticCustomError("nianbao_amount_unit", "“{text}”不是金额数字",
+                                      {"text": str(number)[:30]})
+        amount = decimal_from_text(text, "nianbao_amount_unit")
     if not unit:
         if amount != 0:  # a bare 0 needs no unit; any other figure does
             raise PydanticCustomError("nianbao_amount_unit", "金额{v}没有写单位：" + _UNIT_HINT,
@@ -156,13 +158,13 @@ def _to_unit_amount(v: Any) -> Any:
     if isinstance(v, (int, float, Decimal)):
         return _unit_amount(v, None)
     if isinstance(v, str):
-        text = normalise_number_text(v)
+        text = number_text(v)
         if text == "":
             return None
-        match = _UNIT_TEXT.fullmatch(text)
+        match = _UNIT_TEXT.fullmatch(text) if text is not None else None
         if match is None:
             raise PydanticCustomError("nianbao_amount_unit", "“{text}”不是金额：" + _UNIT_HINT,
-                                      {"text": v})
+                                      {"text": v[:30]})
         return _unit_amount(match[1], match[2])
     raise PydanticCustomError("nianbao_amount_unit", "应为金额：" + _UNIT_HINT)
 

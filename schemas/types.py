@@ -2,72 +2,22 @@
 
 from __future__ import annotations
 
-import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
+
+from schemas.numbers import normalise_number_text, to_amount, to_count
+
+__all__ = ["CONTROL_CHARS", "MAX_TEXT", "Amount", "Count", "Name", "Strict", "Text",
+           "clean_text", "normalise_number_text", "to_amount", "to_count"]
 
 
 class Strict(BaseModel):
     """Base of every input model: unknown keys are errors (a typo must not vanish)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def normalise_number_text(text: str) -> str:
-    """'２,８８７ ' → '2887': full-width digits, thousands separators and spaces removed.
-
-    Real spreadsheets and pasted text carry all of these (formats.md §6).
-    """
-    text = unicodedata.normalize("NFKC", text).strip()
-    return text.replace(",", "").replace(" ", "")
-
-
-def to_count(v: Any) -> Any:
-    """Accept integers (and integer-valued text); reject bools, fractions and words."""
-    if v is None or (isinstance(v, int) and not isinstance(v, bool)):
-        return v
-    if isinstance(v, bool):
-        raise PydanticCustomError("nianbao_count", "应为整数件数，而不是“是/否”")
-    if isinstance(v, str):
-        text = normalise_number_text(v)
-        if text == "":
-            return None
-        if text.lstrip("-").isdigit():
-            return int(text)
-        raise PydanticCustomError("nianbao_count", "应为整数件数，“{text}”不是数字",
-                                  {"text": v})
-    if isinstance(v, (float, Decimal)):
-        if v == int(v):
-            raise PydanticCustomError("nianbao_count", "件数应写成整数（{v} 请写作 {i}）",
-                                      {"v": str(v), "i": int(v)})
-        raise PydanticCustomError("nianbao_count", "件数必须是整数，不能有小数（{v}）",
-                                  {"v": str(v)})
-    raise PydanticCustomError("nianbao_count", "应为整数件数")
-
-
-def _to_amount(v: Any) -> Any:
-    """Amounts keep the digits given: Decimal from text, never through float."""
-    if v is None or isinstance(v, Decimal):
-        return v
-    if isinstance(v, bool):
-        raise PydanticCustomError("nianbao_amount", "应为金额数字，而不是“是/否”")
-    if isinstance(v, int):
-        return Decimal(v)
-    if isinstance(v, float):
-        return Decimal(repr(v))
-    if isinstance(v, str):
-        text = normalise_number_text(v)
-        if text == "":
-            return None
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            raise PydanticCustomError("nianbao_amount", "应为金额数字，“{text}”不是数字",
-                                      {"text": v}) from None
-    raise PydanticCustomError("nianbao_amount", "应为金额数字")
 
 
 # The sign of counts is checked by the VAL-NONNEG rule (rules.md), not here, so a negative
@@ -81,7 +31,7 @@ Count = Annotated[
 ]
 Amount = Annotated[
     Decimal | None,
-    BeforeValidator(_to_amount),
+    BeforeValidator(to_amount),
     WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string",
                     "pattern": r"^\d+(\.\d+)?$"}, {"type": "null"}]}),
     Field(default=None),
@@ -91,6 +41,11 @@ MAX_TEXT = 20_000  # characters per narrative part (a 总体情况 is advised to
 # XML of a DOCX; they come from copy and paste, never on purpose, so they are removed.
 CONTROL_CHARS = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 CONTROL_CHARS.update(dict.fromkeys(range(0x7F, 0xA0)))
+# Bidirectional controls (embeddings, overrides, isolates, marks): invisible, and they reorder
+# what a reader sees ("Trojan Source"): U+202E makes "某局txt.exe" print backwards, a name
+# look like another agency's, a figure read differently from what it is (issue 16 §8).
+BIDI_CHARS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+CONTROL_CHARS.update(dict.fromkeys(BIDI_CHARS))
 
 
 def clean_text(v: Any) -> Any:

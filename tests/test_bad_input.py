@@ -47,14 +47,19 @@ def _zip_bomb(folder: Path) -> bytes:
     return path.read_bytes()
 
 
-def _million_rows(folder: Path) -> bytes:
+def _many_rows(folder: Path) -> bytes:
+    """25,000 real rows under a <dimension> that claims ten (issue 16 §3: the limit was read
+    from the dimension, so a false one let 600,000 rows through)."""
     out = folder / "rows-build.xlsx"
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i)
+                    for i in range(100, 25_100))
     with zipfile.ZipFile(_county_xlsx(folder)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet3.xml":
-                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:J1000000"', data)
+            if info.filename == "xl/worksheets/sheet4.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:J10"', data)
+                data = data.replace(b"</sheetData>", rows + b"</sheetData>")
             dst.writestr(info, data)
     return out.read_bytes()
 
@@ -131,8 +136,8 @@ CORPUS = [
      "无法读取 {f}：YAML 内容过多（超过 100000 个节点，可能是别名炸弹），已拒绝读取"),
     ("zip-bomb", "report.xlsx", _zip_bomb, 2,
      "无法读取 {f}：工作簿解压后达 40 MB，超过 32 MB 的上限，不像是年报数据（可能是“压缩炸弹”），已拒绝读取"),
-    ("million-rows", "report.xlsx", _million_rows, 2,
-     "无法读取 {f}：工作表有 1000000 行，超过 20000 行的上限：年报数据只需几十行，请删去多余的行后另存再试"),
+    ("many-rows", "report.xlsx", _many_rows, 2,
+     "无法读取 {f}：工作表“表三”超过 20000 行的上限：年报数据只需几十行，请删去多余的行后另存再试"),
     ("table-twice", "report.xlsx", _table_twice, 2,
      "无法读取 {f}：表三在工作簿中出现了2次（工作表“表三” A6；工作表“表三（修改前）” A6）：请删去多余的，只保留要报送的一份"),
     ("missing-table", "report.xlsx", _without_sheet("表三"), 2, None),

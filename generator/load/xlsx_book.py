@@ -7,7 +7,6 @@ cached values (data_only); the formulas are read only when a cell has no cached 
 
 from __future__ import annotations
 
-import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import LoadError, Problem
+from generator.load.xlsx_guard import MAX_MERGED_CELLS, ZIP_ERRORS, check_package
 from generator.load.xlsx_labels import LABEL_MAX, normalise
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # compound document: .xls, .doc, encrypted .xlsx
@@ -22,16 +22,6 @@ SAVE_AS = "请在 Excel/WPS 中打开后“另存为” .xlsx 格式再试"
 NOT_XLSX = "不是有效的 xlsx 工作簿"
 ENCRYPTED = "工作簿设置了打开密码：请在 Excel/WPS 中取消密码后另存再试"
 OLD_XLS = "这是旧版 Excel（.xls）文件，只是扩展名为 .xlsx：" + SAVE_AS
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # <f>, <f t="shared" …/>, <x:f>; not <formula1>
-MAX_MERGED_CELLS = 200_000  # merged ranges are indexed cell by cell; refuse absurd ones
-# Resource limits (README "Limits"): a report workbook is tens of kilobytes unpacked.  These
-# are checked on the zip directory, before anything is inflated, so a zip bomb (a tiny file
-# that inflates to gigabytes) or a million-row sheet is refused in milliseconds.
-MAX_UNPACKED_BYTES = 32 * 1024 * 1024
-MAX_RATIO = 200           # inflated / compressed per entry; real xlsx parts stay below ~30
-MAX_ROWS = 20_000         # rows per sheet (from the sheet's <dimension>)
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
-
 Pos = tuple[int, int]  # (row, column), 1-based as in openpyxl
 
 
@@ -51,7 +41,7 @@ def _zip_kind(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except ZIP_ERRORS:
         return "文件已损坏，压缩包无法打开"
     if "word/document.xml" in names:
         return "这是 Word 文档，不是表格"
@@ -64,31 +54,9 @@ def _zip_kind(path: Path) -> str | None:
     return "压缩包里没有工作簿"
 
 
-def _check_limits(archive: zipfile.ZipFile, name: str) -> None:
-    """Refuse packages that would inflate beyond the limits, from the zip directory alone."""
-    infos = archive.infolist()
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNPACKED_BYTES:
-        raise LoadError([Problem(name, f"工作簿解压后达 {total // 1024 // 1024} MB，超过"
-                                       f" {MAX_UNPACKED_BYTES // 1024 // 1024} MB 的上限，"
-                                       "不像是年报数据（可能是“压缩炸弹”），已拒绝读取")])
-    for info in infos:
-        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise LoadError([Problem(name, f"工作簿中的“{info.filename}”压缩比异常"
-                                           "（可能是“压缩炸弹”），已拒绝读取")])
-    for info in infos:
-        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-            with archive.open(info) as part:
-                head = part.read(4096)
-            match = _DIMENSION.search(head)
-            if match and match.group(1) and int(match.group(1)) > MAX_ROWS:
-                raise LoadError([Problem(name, f"工作表有 {int(match.group(1))} 行，超过"
-                                               f" {MAX_ROWS} 行的上限：年报数据只需几十行，"
-                                               "请删去多余的行后另存再试")])
-
-
-def check_container(path: Path, name: str) -> None:
-    """Raise LoadError unless the file is a zip holding a workbook (checked before openpyxl)."""
+def check_container(path: Path, name: str) -> bool:
+    """Raise LoadError unless the file is a zip holding a workbook within the limits
+    (checked before openpyxl); else whether any worksheet holds a formula."""
     data = path.read_bytes()
     if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptedPackage" in data:
@@ -99,8 +67,11 @@ def check_container(path: Path, name: str) -> None:
     kind = _zip_kind(path)
     if kind is not None:
         raise LoadError([Problem(name, f"{NOT_XLSX}（{kind}）：{SAVE_AS}")])
-    with zipfile.ZipFile(path) as archive:
-        _check_limits(archive, name)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return check_package(archive, name)
+    except ZIP_ERRORS:
+        raise LoadError([Problem(name, f"{NOT_XLSX}（文件已损坏，压缩包无法打开）：{SAVE_AS}")]) from None
 
 
 def _open(path: Path, name: str, data_only: bool) -> Any:
@@ -180,29 +151,24 @@ class Book:
     """An opened workbook: indexed sheets with cached values; formulas on demand."""
 
     def __init__(self, path: Path, name: str) -> None:
-        check_container(path, name)
+        formulas = check_container(path, name)
         self.path, self.name = path, name
         wb = _open(path, name, data_only=True)
         self.sheets = [index_sheet(ws.title, ws) for ws in wb.worksheets]
         self._by_title = {s.title: s for s in self.sheets}
         self._formulas: Any = None
-        self._has_formulas: bool | None = None
+        self._has_formulas = formulas
 
     def sheet(self, title: str) -> Sheet | None:
         """A sheet by its exact title (as formulas name it)."""
         return self._by_title.get(title)
 
     def has_formulas(self) -> bool:
-        """Whether any worksheet holds a formula (<f> element), read from the package.
+        """Whether any worksheet holds a formula (<f> element), as the package guard saw.
 
-        Most workbooks have none or have cached values; looking first spares a second
-        openpyxl load each time a blank cell is read.
+        Most workbooks have none or have cached values; knowing spares a second openpyxl
+        load each time a blank cell is read.
         """
-        if self._has_formulas is None:
-            with zipfile.ZipFile(self.path) as archive:
-                self._has_formulas = any(
-                    _FORMULA_TAG.search(archive.read(n)) for n in archive.namelist()
-                    if "worksheets/" in n and n.endswith(".xml"))
         return self._has_formulas
 
     def formula(self, title: str, pos: Pos) -> str | None:

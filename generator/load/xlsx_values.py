@@ -13,14 +13,20 @@ text); any other formula is an error naming its cell.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from generator.load.xlsx_book import Book, Pos, Sheet
-from schemas.types import normalise_number_text
+from schemas.numbers import (
+    MAX_COUNT_DIGITS,
+    MAX_NUMBER_TEXT,
+    in_amount_range,
+    in_count_range,
+    normalise_number_text,
+    number_text,
+)
 
 ZERO_SPELLINGS = frozenset({"—", "——", "―", "–", "-", "--", "/", "无"})
 MAX_RANGE_CELLS = 10_000  # =SUM(A1:Z9999) would be a mistake; don't walk it
@@ -31,6 +37,7 @@ NOT_A_NUMBER = ("公式“{formula}”引用的单元格 {ref} 不是数字（�
                 "或直接填写数字")
 
 _INT = re.compile(r"-?\d+")
+_PLAIN_DECIMAL = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
 _FORMAT_DECIMALS = re.compile(r"\.(0+)")
 _FORMAT_NOISE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
@@ -72,17 +79,21 @@ def as_count(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (float, Decimal)):
-        if not math.isfinite(value):
+        if not in_count_range(value):   # 1e308, inf: the model refuses it, located
             return value
         return int(value) if value == int(value) else decimal_of(value)
     if isinstance(value, str):
-        text = normalise_number_text(value)
+        text = number_text(value)
         if text == "":
             return None
+        if text is None:
+            return value
         if _INT.fullmatch(text):
-            return int(text)
+            # at most MAX_COUNT_DIGITS digits are converted; longer ones stay text for the
+            # model to refuse (int() of 4,300+ digits raises, of millions takes seconds)
+            return int(text) if len(text.lstrip("-")) <= MAX_COUNT_DIGITS else value
         number = _decimal_text(text)
-        return number if number is not None else value
+        return number if number is not None and in_count_range(number) else value
     return value
 
 
@@ -91,15 +102,15 @@ def as_amount(value: Any, number_format: str = "General") -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float, Decimal)):
-        if not math.isfinite(value):
+        if not in_amount_range(value):   # 1e308 would not even quantize: the model refuses it
             return value
         return _pad(decimal_of(value), shown_decimals(number_format))
     if isinstance(value, str):
-        text = normalise_number_text(value)
+        text = number_text(value)
         if text == "":
             return None
-        number = _decimal_text(text)
-        return number if number is not None else value
+        number = _decimal_text(text) if text is not None else None
+        return number if number is not None and in_amount_range(number) else value
     return value
 
 
@@ -119,24 +130,26 @@ def as_amount_unit(value: Any, number_format: str = "General", unit: str | None 
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float, Decimal)):
-        if not math.isfinite(value):
+        if not in_amount_range(value):
             return value
         number = _pad(decimal_of(value), shown_decimals(number_format))
         unit = format_unit(number_format) or unit
         return f"{format(number, 'f')}{unit}" if unit else number
     if isinstance(value, str):
         text = value.strip()
-        bare = _decimal_text(normalise_number_text(text)) is not None
+        bare = _decimal_text(number_text(text) or "x") is not None
         return f"{text}{unit}" if bare and unit else text
     return value
 
 
 def _decimal_text(text: str) -> Decimal | None:
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
+    """A plain decimal ('12.5'; no exponent, bounded length), else None."""
+    if len(text) > MAX_NUMBER_TEXT or not _PLAIN_DECIMAL.fullmatch(text):
         return None
-    return number if number.is_finite() else None
+    try:
+        return Decimal(text)
+    except InvalidOperation:   # pragma: no cover — the pattern admits only plain decimals
+        return None
 
 
 def as_text(value: Any) -> Any:
@@ -355,7 +368,7 @@ class Evaluator:
             return Decimal(0)
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
             return decimal_of(value)
-        number = _decimal_text(normalise_number_text(str(value)))
+        number = _decimal_text(number_text(str(value)) or "x")
         if number is None:
             from openpyxl.utils import get_column_letter
 

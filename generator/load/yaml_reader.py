@@ -11,6 +11,7 @@ import yaml
 
 from generator.errors import LoadError, Problem
 from generator.provenance import Source, Sources, key_path
+from schemas.numbers import MAX_NUMBER_TEXT
 from schemas.types import CONTROL_CHARS
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
 _FLOAT = "tag:yaml.org,2002:float"
+_INT = "tag:yaml.org,2002:int"
 
 
 class _Walker:
@@ -67,6 +69,10 @@ class _Walker:
     def scalar(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise LoadError([Problem(str(self.source(node, ())), "此处应为单个值")])
+        if node.tag in (_FLOAT, _INT) and len(node.value) > MAX_NUMBER_TEXT:
+            # a number of thousands of digits stays text: the model refuses it, located
+            # (int() of 4,300+ digits raises; schemas.numbers bounds every number)
+            return node.value
         if node.tag == _FLOAT:
             # keep the digits as written: 8687.376 must not pass through a binary float
             text = node.value.replace("_", "")
@@ -79,6 +85,10 @@ class _Walker:
         except yaml.YAMLError:  # e.g. an unknown tag "!x": data files need no tags
             raise LoadError([Problem(str(self.source(node, ())), f"无法识别的 YAML 写法"
                                      f"“{node.tag}”：请去掉以“!”开头的标记")]) from None
+        except (ValueError, OverflowError, ArithmeticError):
+            # an impossible date (2025-02-30, a time of 25:61:61): kept as written, so the
+            # model says which key holds it and how a date is written
+            return node.value
         if isinstance(value, dt.datetime):
             return value.date() if value.time() == dt.time() else value
         return value
