@@ -2,7 +2,8 @@
 
 Exit codes: 0 no errors (warnings allowed), 1 the report has errors, 2 the input cannot be
 read or does not match the schema (or an output cannot be produced, or the command was
-used wrongly).
+used wrongly), 3 an internal error of nianbao's own (never 1 or 2: scripts read those as
+verdicts on the input), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -96,7 +97,10 @@ def _parser() -> ArgumentParser:
                        help="年报文件或文件夹（默认当前文件夹）")
     serve.add_argument("--port", type=number("端口号", 0, 65535), default=8000, metavar="端口",
                        help="端口（默认 8000）")
-    serve.add_argument("--host", metavar="地址", help="监听地址（默认 127.0.0.1，只允许本机访问）")
+    serve.add_argument("--host", metavar="地址",
+                       help="监听地址（默认 127.0.0.1，只允许本机访问；其他地址需凭令牌访问）")
+    serve.add_argument("--token", metavar="令牌",
+                       help="访问令牌（开放到网络时默认随机生成并显示在链接中；本机访问默认不需要）")
     serve.add_argument("--open", action="store_true", help="启动后打开浏览器")
     serve.add_argument("--templates", type=Path, metavar="模板目录", help="本机关模板目录（优先于内置模板）")
     serve.add_argument("--blank-as-zero", action="store_true",
@@ -172,3 +176,28 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         console.warn(f"无法读写{where}：{os_reason(exc)}。请检查路径、权限和磁盘空间")
         return 2
+    except Exception as exc:  # noqa: BLE001 — a crash of our own is never 1 or 2 (issue 16 §5)
+        return internal_error(args, exc)
+
+
+EXIT_INTERNAL = 3   # README "Exit codes": a crash of nianbao's own, not a verdict on the input
+_INPUT_ARGS = ("file", "source", "dir", "manifest", "path")
+
+
+def internal_error(args: argparse.Namespace, exc: BaseException) -> int:
+    """Say briefly what failed, on which input, in which version and where to report it;
+    the traceback only with NIANBAO_DEBUG=1 (a clerk cannot act on one)."""
+    import os
+    import traceback
+
+    from generator import console
+
+    given = next((getattr(args, a) for a in _INPUT_ARGS if getattr(args, a, None)), None)
+    what = f"{type(exc).__name__}: {str(exc)[:200]}".rstrip(": ")
+    console.warn(f"内部错误：nianbao {__version__} 执行“{args.command}”"
+                 f"{f'处理 {given} ' if given else ''}时出错（{what}）。这是 nianbao 自身的问题，"
+                 "不是数据文件的错误。请把这段信息和所用文件发给本地区政务公开办或 nianbao 的维护者；"
+                 "设置环境变量 NIANBAO_DEBUG=1 后再运行一次可看到详细的出错位置")
+    if os.environ.get("NIANBAO_DEBUG") == "1":
+        traceback.print_exc()
+    return EXIT_INTERNAL
