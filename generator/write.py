@@ -5,27 +5,49 @@ A failure or Ctrl-C mid-build leaves the previous outputs untouched and no parti
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
 from pathlib import Path
 
 from generator.errors import Problem, WriteError, os_reason
+from schemas.types import CONTROL_CHARS
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 MAX_NAME_BYTES = 200  # most file systems allow 255 bytes; leave room for suffix and temp name
+DIGEST_CHARS = 8      # hex digits of SHA-256 in a changed name: 32 bits, for a few thousand names
 
 
 def safe_name(name: str) -> str:
-    """A file name from an agency name: no separators, no '..', no reserved or over-long name."""
-    name = _UNSAFE.sub("_", name).strip().strip(".")
-    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
-        name = "_" + name
-    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        name = name[:-1]
-    return name or "report"
+    """A file name from an agency name or a title: no separators, no '..', no control or
+    bidirectional characters, no reserved or over-long name.
+
+    Distinct names give distinct file names (issue 16 §7: cutting long names at the end made
+    13 of 14 agencies “duplicates”, and one report overwrote another): a name that had to be
+    changed keeps its beginning and its end (the year and 年度报告) and carries a short digest
+    of the whole name in the middle."""
+    clean = _UNSAFE.sub("_", name.translate(CONTROL_CHARS)).strip().strip(".")
+    if clean.split(".")[0].upper() in _WINDOWS_RESERVED:
+        clean = "_" + clean
+    if not clean:
+        return "report"
+    if clean == name and len(clean.encode("utf-8")) <= MAX_NAME_BYTES:
+        return clean
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:DIGEST_CHARS]
+    if len(clean.encode("utf-8")) + 1 + DIGEST_CHARS <= MAX_NAME_BYTES:
+        return f"{clean}_{digest}"
+    budget = MAX_NAME_BYTES - len(f"…_{digest}".encode())
+    head = _cut(clean, budget * 2 // 3)
+    tail = _cut(clean[::-1], budget - len(head.encode("utf-8")))[::-1]
+    return f"{head}…{tail}_{digest}"
+
+
+def _cut(text: str, limit: int) -> str:
+    """The longest start of text within limit bytes of UTF-8 (never half a character)."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
 def _cannot(path: Path, exc: OSError) -> WriteError:

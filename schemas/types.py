@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from schemas.numbers import normalise_number_text, to_amount, to_count
 
-__all__ = ["CONTROL_CHARS", "MAX_TEXT", "Amount", "Count", "Name", "Strict", "Text",
+__all__ = ["BIDI_CHARS", "CONTROL_CHARS", "MAX_TEXT", "Amount", "Count", "Name", "Strict", "Text",
            "clean_text", "normalise_number_text", "to_amount", "to_count"]
 
 

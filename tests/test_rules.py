@@ -47,6 +47,7 @@ BROKEN = {
                      {("table3", "new", "total")}),
     "TEXT-YEAR": ({("narrative", "problems"): "本年度（2023年）我局公开信息不够及时。"}, set()),
     "DEADLINE": ({("published",): dt.date(2025, 2, 10)}, set()),
+    "TEXT-CONTROL": ({("narrative", "other"): "无其他\u202e需要报告的事项。"}, set()),
     "EDITION-YEAR": ({("year",): 2020, ("edition",): "2021",
                       ("published",): dt.date(2021, 1, 20)}, set()),
 }

@@ -18,6 +18,7 @@ from schemas.common import (
     AgencyKind,
     InfoFees,
 )
+from schemas.types import BIDI_CHARS, CONTROL_CHARS
 
 Y = "年"
 
@@ -182,3 +183,38 @@ def edition_year(ctx: Context) -> Iterator[Finding]:
                       f"{year}年度的报告应使用{expected}年格式，但本报告使用的是{used}年格式的表格",
                       expected=expected, actual=used,
                       where=ctx.checked.sources.find(("edition",)))
+
+
+# Bidirectional controls by name: they reorder what a reader sees (schemas.types.BIDI_CHARS)
+_BIDI_ZH = "双向文字控制符，会改变文字的显示顺序"
+
+
+@rule("TEXT-CONTROL", "info", "复制粘贴带入的不可见字符；双向文字控制符（U+202E 等）会颠倒显示顺序，"
+      "使名称、数字看起来与实际不同", "文字中的不可见控制字符（含双向文字控制符）已删除",
+      editions=("2008", "2019", "2021"))
+def text_control(ctx: Context) -> Iterator[Finding]:
+    raw = ctx.checked.raw
+    if raw is None:
+        return
+    found = list(raw.controls)
+    for path, text in _strings(raw.data, ()):
+        chars = "".join(c for c in text if ord(c) in CONTROL_CHARS)
+        if chars:
+            found.append((raw.sources.find(path), chars))
+    for where, chars in found[:50]:
+        kinds = "、".join(f"U+{ord(c):04X}" + (f"（{_BIDI_ZH}）" if ord(c) in BIDI_CHARS else "")
+                         for c in dict.fromkeys(chars))
+        yield Finding("TEXT-CONTROL", "info",
+                      f"已删除{len(chars)}个不可见的控制字符：{kinds}", where=where)
+
+
+def _strings(node: object, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(path, text) of every string value of plain data."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, path + (str(key),))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _strings(value, path + (str(i),))

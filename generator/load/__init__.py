@@ -36,7 +36,9 @@ class RawReport:
 
     notes: label differences (LABELS); unlocated: value paths whose row or column could
     not be identified (reported by LABELS, not again by BLANK); zero_spellings: value
-    cells holding "—", "-", "/", "无" (blank unless --blank-as-zero; path → what was written).
+    cells holding "—", "-", "/", "无" (blank unless --blank-as-zero; path → what was written);
+    controls: control and bidirectional characters removed before parsing (Source, characters),
+    said by the TEXT-CONTROL rule.
     """
 
     data: dict[str, Any]
@@ -45,6 +47,8 @@ class RawReport:
     notes: list[LabelNote] = field(default_factory=list)
     unlocated: set[tuple[str, ...]] = field(default_factory=set)
     zero_spellings: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # characters a reader removed before parsing (YAML may not hold C0 controls): where, what
+    controls: list[tuple[Any, str]] = field(default_factory=list)
 
 
 def load(path: str | Path, agency: str | None = None, year: int | None = None,

@@ -109,8 +109,11 @@ def read_yaml(path: Path, name: str) -> RawReport:
         raise LoadError([Problem(name, f"文件不是 UTF-8 编码（第{line}行起），"
                                        "请在编辑器中另存为 UTF-8")]) from None
     # YAML forbids control characters; they come from copy and paste, never on purpose,
-    # and the model removes them from text anyway (schemas.types.clean_text)
-    text = text.translate(CONTROL_CHARS)
+    # and the model removes them from text anyway (schemas.types.clean_text); bidirectional
+    # controls go too (issue 16 §8).  Where they were is kept for the TEXT-CONTROL finding.
+    cleaned = text.translate(CONTROL_CHARS)
+    controls = _controls(text, name) if cleaned != text else []
+    text = cleaned
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -127,7 +130,19 @@ def read_yaml(path: Path, name: str) -> RawReport:
     if not isinstance(data, dict):
         raise LoadError([Problem(name, "文件顶层应为键值映射（agency:、year: 等），"
                                        "请用 nianbao init 生成模板后填写")])
-    return RawReport(data, Sources(name, walker.sources), name)
+    return RawReport(data, Sources(name, walker.sources), name, controls=controls)
+
+
+def _controls(text: str, name: str) -> list[tuple[Source, str]]:
+    """(line, characters) of every line holding control characters (at most 50 lines)."""
+    found = []
+    for number, line in enumerate(text.split("\n"), 1):
+        chars = "".join(c for c in line if ord(c) in CONTROL_CHARS)
+        if chars:
+            found.append((Source(name, number), chars))
+            if len(found) == 50:
+                break
+    return found
 
 
 # libyaml's problems, said in Chinese; anything else is quoted as libyaml said it
