@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from generator.load import RawReport
 
 MAX_NODES = 100_000  # bounds alias expansion ("billion laughs") long before memory suffers
+MAX_DEPTH = 50       # a report is 5 levels deep; libyaml allows 1,000, Python's stack less
 
 try:  # the C loader is several times faster; fall back when libyaml is absent
     _Loader: type = yaml.CSafeLoader
@@ -46,6 +47,9 @@ class _Walker:
         if self.nodes > MAX_NODES:
             raise LoadError([Problem(self.name, f"YAML 内容过多（超过 {MAX_NODES} 个节点，"
                                                 "可能是别名炸弹），已拒绝读取")])
+        if len(path) > MAX_DEPTH:
+            raise LoadError([Problem(str(self.source(node, path[:2])), f"YAML 嵌套过深（超过 {MAX_DEPTH} 层），"
+                                     "不像是年报数据：请用 nianbao init 生成模板后填写")])
         self.sources[path] = self.source(node, path)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
