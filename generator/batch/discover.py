@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.errors import LoadError, Problem, os_reason
+from generator.load.xlsx_guard import ZIP_ERRORS
 
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".yaml", ".yml",
                   ".xls", ".et")  # old formats are listed so the summary says why they fail
@@ -79,7 +80,7 @@ def is_own_workbook(path: Path) -> bool:
             if info.file_size > 65536:   # a few hundred bytes when Excel or nianbao write it
                 return False
             core = book.read(info)
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+    except ZIP_ERRORS:   # damaged (a lying directory, a bad CRC…): the reader says so
         return False
     return f">{OWN_WORKBOOK_CATEGORY}<".encode() in core
 
