@@ -106,13 +106,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Check, then render and write the asked formats (refuses on errors unless --force)."""
     from generator.pipeline import build
-    from generator.render import FORMATS, RenderOptions
+    from generator.render import FORMATS, RenderOptions, template_dir_problem
     from generator.render.contract import TemplateContractError
 
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         console.warn(f"不支持的输出格式：{'、'.join(bad) or '（空）'}；可选 html、pdf、docx")
+        return EXIT_UNREADABLE
+    if args.templates is not None and (problem := template_dir_problem(args.templates)):
+        console.warn(problem)
         return EXIT_UNREADABLE
     checked = _checked(args.file, read_options(args), previous=args.previous)
     if checked is None:

@@ -136,3 +136,37 @@ def test_reference_docx_from_the_command_line(tmp_path: Path) -> None:
     failed = run_cli("build", COUNTY, "-o", tmp_path / "o2", "--format", "docx",
                      "--reference-docx", bad)
     assert failed.returncode == 2 and "参考文档不是有效的 .docx 文件" in failed.stderr
+
+
+BAD_TEMPLATE_DIRS = {
+    "missing": (lambda d: d / "没有这个目录",
+                "模板目录 {t} 不存在：请检查路径；要从内置模板开始修改，可先用 nianbao templates export {t} 导出"),
+    "file": (lambda d: _touch(d / "模板.html"),
+             "{t} 是文件，不是目录：模板目录应为存放 report.html 等模板文件的文件夹"),
+    "empty": (lambda d: _folder_with(d / "空目录", "说明.txt"),
+              "模板目录 {t} 中没有模板文件（.html、.css 或 reference.docx），"
+              "按此生成将看不到本机关的模板：请检查是否选错了目录"),
+}
+
+
+def _touch(path: Path) -> Path:
+    path.write_text("x", encoding="utf-8")
+    return path
+
+
+def _folder_with(folder: Path, name: str) -> Path:
+    folder.mkdir()
+    _touch(folder / name)
+    return folder
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TEMPLATE_DIRS))
+def test_build_refuses_a_templates_folder_that_cannot_serve(tmp_path: Path, case: str) -> None:
+    """Issue 17 §4: the letterhead must not vanish without a word."""
+    make, message = BAD_TEMPLATE_DIRS[case]
+    folder = make(tmp_path)
+    out = tmp_path / "out"
+    result = run_cli("build", COUNTY, "-o", out, "--templates", folder, "--format", "html")
+    assert result.returncode == 2
+    assert result.stderr.strip() == message.format(t=folder)
+    assert not out.exists()

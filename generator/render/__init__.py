@@ -45,6 +45,30 @@ class RenderOptions:
                      if (d / REFERENCE_DOCX).is_file()), None)
 
 
+TEMPLATE_SUFFIXES = (".html", ".css")
+
+
+def template_dir_problem(path: Path) -> str | None:
+    """Why a folder given as the agency's templates cannot serve as one (in Chinese), or None.
+
+    A folder that does not exist, is a file, or holds no template would otherwise be searched
+    in vain and the built-in templates used instead: the agency's letterhead would vanish
+    without a word (issue 17 §4)."""
+    if not path.exists():
+        return (f"模板目录 {path} 不存在：请检查路径；要从内置模板开始修改，可先用"
+                f" nianbao templates export {path} 导出")
+    if not path.is_dir():
+        return f"{path} 是文件，不是目录：模板目录应为存放 report.html 等模板文件的文件夹"
+    # the folder and its direct subfolders (css/), as `templates export` lays them out; not
+    # deeper — a wrong folder may be a whole disk
+    has = any(p.is_file() and (p.suffix.lower() in TEMPLATE_SUFFIXES or p.name == REFERENCE_DOCX)
+              for p in (*path.glob("*"), *path.glob("*/*")))
+    if not has:
+        return (f"模板目录 {path} 中没有模板文件（.html、.css 或 {REFERENCE_DOCX}），"
+                "按此生成将看不到本机关的模板：请检查是否选错了目录")
+    return None
+
+
 def render(doc: Document, fmt: str, options: RenderOptions | None = None) -> bytes:
     """Render a document to the bytes of one format (html, pdf or docx)."""
     if fmt not in FORMATS:
