@@ -120,7 +120,7 @@ def test_preview_is_the_pipeline_render(server, folder):
     from generator.compose import compose
     from generator.pipeline import check_file
     from generator.render import RenderOptions, render
-    from generator.serve.state import cell_flags
+    from generator.serve.jobs import cell_flags
 
     path = folder / "invalid" / "t3-balance.yaml"
     checked = check_file(path)
@@ -357,6 +357,7 @@ def test_real_burst_gives_one_rebuild(tmp_path):
         time.sleep(0.5)
     finally:
         watcher.stop()
+        site.close()
     assert len(rebuilds) == 1
     assert entry.good.digest and entry.problems == []
 

@@ -20,8 +20,9 @@ from generator.serve.guard import LOOPBACK_NAMES, is_loopback
 from generator.serve.server import PreviewServer
 from generator.serve.state import ServeOptions, Site
 from generator.serve.watcher import Watcher
+from generator.serve.workers import Limits
 
-__all__ = ["Running", "ServeOptions", "serve", "start"]
+__all__ = ["Limits", "Running", "ServeOptions", "serve", "start"]
 log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 
@@ -37,9 +38,9 @@ class Running:
     thread: threading.Thread
 
     def stop(self) -> None:
-        """Stop serving and watching; remove the uploads."""
+        """Stop serving and watching; remove the uploads; stop the workers."""
         self.server.stopping.set()
-        self.site.close()  # wakes the event streams so they end
+        self.site.close()  # removes the uploads, wakes the event streams so they end
         self.server.shutdown()
         self.server.server_close()
         self.watcher.stop()
@@ -63,8 +64,13 @@ def start(target: Path, host: str | None = None, port: int = 8000,
     options = options or ServeOptions()
     site = Site(Path(target), options)
     site.sync()
-    server = PreviewServer((host or DEFAULT_HOST, port), site,
-                           Downloads(options.template_dirs), explicit_host=host is not None)
+    try:
+        server = PreviewServer((host or DEFAULT_HOST, port), site, Downloads(site.options),
+                               explicit_host=host is not None)
+    except BaseException:
+        site.close()
+        raise
+    site.previews.prestart()  # warm workers before the first page asks
     watcher = Watcher(site.target, site.on_change, interval=interval, debounce=debounce,
                       extra=site.template_files)
     watcher.start()

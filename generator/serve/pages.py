@@ -48,6 +48,7 @@ def index_row(entry: Entry) -> dict[str, Any]:
     summary = state["summary"] or {"errors": 0, "warnings": 0}
     broken = bool(state["problems"])
     return {"label": entry.label, "url": url("report", entry), "uploaded": entry.uploaded,
+            "pending": state["pending"] and not broken,
             "agency": state["agency"], "year": state["year"], "edition": state["edition"],
             "errors": len(state["problems"]) if broken else summary["errors"],
             "warnings": 0 if broken else summary["warnings"], "problems": state["problems"]}

@@ -171,8 +171,6 @@ class Handler(BaseHTTPRequestHandler):
         self._download(entry, "docx")
 
     def _download(self, entry: Entry, fmt: str) -> None:
-        from generator.pipeline import output_stem
-
         good = entry.ensure().good
         if good is None:
             return self._message(409, "暂不能下载", "文件无法读取：请先按页面上的提示修正。")
@@ -181,7 +179,7 @@ class Handler(BaseHTTPRequestHandler):
         except NianbaoError as err:
             return self._message(500, "无法生成", "；".join(entry.relabel(str(p))
                                                           for p in err.problems))
-        name = f"{output_stem(good.validated)}.{fmt}"
+        name = f"{good.built.stem}.{fmt}"
         disposition = f"attachment; filename=\"report.{fmt}\"; filename*=UTF-8''{quote(name)}"
         self._send(200, data, DOWNLOAD_FORMATS[fmt],
                    headers={"Content-Disposition": disposition})
@@ -246,7 +244,10 @@ class Handler(BaseHTTPRequestHandler):
             guard.check_upload_body(name, data)
         except guard.Refused as refused:
             return self._json(refused.status, {"message": refused.message})
-        entry = self.server.site.add_upload(name, data)
+        try:
+            entry = self.server.site.add_upload(name, data)
+        except NianbaoError:
+            return self._json(503, {"message": "预览正在停止"})
         self._json(201, {"url": pages.url("report", entry), "id": entry.id})
 
     def _drain(self, length: str | None) -> None:

@@ -2,10 +2,12 @@
 current error of each, and the uploads.
 
 Each report file is an ``Entry``.  A rebuild runs the same pipeline as ``nianbao build``
-(check_file → compose → render html with ``preview=True``); when it fails the entry keeps
-its last good ``Snapshot`` and records the problems, so the page shows the error over the
-last good report (like mkdocs' serve).  Every change bumps a version and wakes the
-Server-Sent-Events streams waiting on ``Site.changed``.
+(read → check → compose → render html with ``preview=True``) in a worker process bounded
+in time and memory (``workers``); when it fails the entry keeps its last good ``Snapshot``
+and records the problems, so the page shows the error over the last good report (like
+mkdocs' serve).  Every change bumps a version and wakes the Server-Sent-Events streams
+waiting on ``Site.changed``.  Builds the watcher asks for run on a few threads of their own,
+so one slow file neither holds up the others nor the index.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generator.checks.engine import SEVERITY_ZH
 from generator.errors import NianbaoError, Problem
+from generator.load import MAX_FILE_BYTES
 from generator.pipeline import ReadOptions
-from generator.provenance import key_path
+from generator.serve.jobs import Built, PreviewJob, Source
 from generator.serve.watcher import (
     Signature,
     report_files,
@@ -31,61 +34,52 @@ from generator.serve.watcher import (
     template_files,
     templates_signature,
 )
-from generator.validate import Validated
+from generator.serve.workers import Limits, WorkerPool
 from generator.write import safe_name
 
 log = logging.getLogger(__name__)
 
-SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
 MAX_UPLOADS = 100  # the oldest upload is dropped beyond this
+PREVIEW_WORKERS = 2  # one file stuck at its bound leaves a worker for the others
+BUILD_THREADS = 4
+INDEX_WAIT = 2.0  # seconds the index waits for builds; the rest show 正在检查… and reload
 
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """How the server reads and renders: the pipeline's read options and agency templates."""
+    """How the server reads and renders: the pipeline's read options, agency templates,
+    and the bounds of each file's checking and rendering."""
 
     read: ReadOptions = field(default_factory=ReadOptions)
     template_dirs: tuple[Path, ...] = ()
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The last good build of a file: the preview page and what the findings panel shows."""
+    """The last good build of a file: the preview page and what the findings panel shows,
+    and the input's bytes (downloads are rendered from exactly what was previewed)."""
 
-    html: bytes
-    validated: Validated
+    source: Source
     digest: str  # sha256 of the input bytes (downloads are cached by it)
     templates: tuple  # the template files' signatures it was rendered with
-    findings: list[dict[str, Any]]
-    summary: dict[str, int]
+    built: Built
     version: int
     built_ms: float
 
-
-def cell_flags(findings: list[Any]) -> dict[str, str]:
-    """{cell key: worst severity} for the preview's marks (error over warning over info)."""
-    flags: dict[str, str] = {}
-    for f in findings:
-        for c in f.cells:
-            key = key_path(c.path)
-            if SEVERITY_RANK[f.severity] > SEVERITY_RANK.get(flags.get(key, ""), 0):
-                flags[key] = f.severity
-    return flags
+    @property
+    def html(self) -> bytes:
+        return self.built.html
 
 
-def finding_view(f: Any, relabel: Any) -> dict[str, Any]:
-    """One finding for the panel: the JSON of `check --format json` plus the cell keys."""
-    out = f.as_json()
-    out["message"] = relabel(f.message)
-    out["severity_zh"] = SEVERITY_ZH[f.severity]
-    out["keys"] = [key_path(c.path) for c in f.cells]
-    out["where"] = relabel(str(f.where)) if f.where is not None else None
-    out.pop("source", None)  # `where` says it in words, without the server's paths
-    out["cells"] = [{"key": key_path(c.path), "words": c.words(),
-                     "value": out["cells"][i]["value"],
-                     "source": relabel(str(c.source)) if c.source else None}
-                    for i, c in enumerate(f.cells)]
-    return out
+def read_input(path: Path, label: str) -> bytes:
+    """The file's bytes, refusing (without reading it) a file too large to be a report."""
+    with path.open("rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise NianbaoError([Problem(label, f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB，"
+                                           "不像是年报数据文件")])
+    return data
 
 
 class Entry:
@@ -93,71 +87,103 @@ class Entry:
 
     def __init__(self, id: str, path: Path, label: str, site: Site, uploaded: bool = False):
         self.id, self.path, self.label, self.site, self.uploaded = id, path, label, site, uploaded
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # the fields below (held briefly)
+        self.build_lock = threading.Lock()  # one build at a time (held while a worker runs)
         self.present = True
         self.built_sig: Signature | object = _NEVER
         self.good: Snapshot | None = None
         self.problems: list[Problem] = []
         self.version = 0
+        self.queued = False  # a scheduled build has not started yet
+        self.waiting = 0  # scheduled builds not finished
 
     def relabel(self, text: str) -> str:
         """Messages name the file as the page does (never the server's temp folder)."""
         return text.replace(str(self.path), self.label)
 
+    @property
+    def busy(self) -> bool:
+        """A build is under way or waiting (the index says 正在检查… rather than wait)."""
+        return self.waiting > 0 or self.build_lock.locked()
+
     def ensure(self) -> Entry:
-        """Build now unless the last build saw the file as it is."""
-        with self.lock:
+        """Build now unless the last build saw the file as it is (waits for a build under
+        way; bounded by the workers' time limit)."""
+        with self.build_lock:
             if self.built_sig != signature(self.path):
-                self.rebuild()
+                self._rebuild()
+        self.site.wake()  # the index may be waiting for this build to end
         return self
 
     def rebuild(self) -> None:
         """Run the pipeline on the file; keep the last good build when it fails."""
+        with self.build_lock:
+            self._rebuild()
+        self.site.wake()
+
+    def schedule(self, force: bool = True) -> Future | None:
+        """Build on a build thread (``force``: even if the file did not change, as after a
+        template edit).  A burst of saves while a slow build runs queues one more build,
+        not one per save."""
         with self.lock:
-            sig = signature(self.path)
-            start = time.perf_counter()
-            try:
-                data = self.path.read_bytes()
-            except OSError:
-                return self._failed(sig, [Problem(self.label, "文件不存在或无法读取（可能已被移动、"
-                                                              "删除，或正被其他程序占用）")])
-            digest = hashlib.sha256(data).hexdigest()
-            templates = self.site.templates_signature()
-            if (self.good and not self.problems and digest == self.good.digest
-                    and templates == self.good.templates):
-                self.built_sig = sig  # saved without a change
+            if self.queued:
                 return None
-            try:
-                snapshot = self._build(digest, templates, start)
-            except NianbaoError as err:
-                return self._failed(sig, err.problems)
-            except Exception as exc:  # a bug must not take the preview down
-                log.exception("rebuilding %s", self.path)
-                return self._failed(sig, [Problem(self.label, f"内部错误：{type(exc).__name__}: "
-                                                              f"{exc}")])
+            self.queued = True
+            self.waiting += 1
+        try:
+            return self.site.builds.submit(self._scheduled, force)
+        except RuntimeError:  # the server is stopping
+            with self.lock:
+                self.queued, self.waiting = False, self.waiting - 1
+            return None
+
+    def _scheduled(self, force: bool) -> None:
+        try:
+            with self.lock:
+                self.queued = False  # a save from now on needs another build
+            self.rebuild() if force else self.ensure()
+        finally:
+            with self.lock:
+                self.waiting -= 1
+            self.site.wake()
+
+    def _rebuild(self) -> None:
+        sig = signature(self.path)
+        start = time.perf_counter()
+        try:
+            data = read_input(self.path, self.label)
+        except OSError:
+            return self._failed(sig, [Problem(self.label, "文件不存在或无法读取（可能已被移动、"
+                                                          "删除，或正被其他程序占用）")])
+        except NianbaoError as err:
+            return self._failed(sig, err.problems)
+        digest = hashlib.sha256(data).hexdigest()
+        templates = self.site.templates_signature()
+        if (self.good and not self.problems and digest == self.good.digest
+                and templates == self.good.templates):
+            self.built_sig = sig  # saved without a change
+            return None
+        source = Source(self.label, self.path.suffix.lower(), data)
+        options = self.site.options
+        job = PreviewJob(source, options.read, options.template_dirs)
+        try:
+            built = self.site.previews.run(job, self.label)
+        except NianbaoError as err:
+            return self._failed(sig, err.problems)
+        snapshot = Snapshot(source, digest, templates, built, self.version + 1,
+                            (time.perf_counter() - start) * 1000)
+        with self.lock:
             self.good, self.problems, self.built_sig = snapshot, [], sig
             self._bump()
-            log.info("rebuilt %s in %.0f ms", self.label, snapshot.built_ms)
+        log.info("rebuilt %s in %.0f ms", self.label, snapshot.built_ms)
         return None
 
-    def _build(self, digest: str, templates: tuple, start: float) -> Snapshot:
-        from generator.compose import compose
-        from generator.pipeline import check_file
-        from generator.render import RenderOptions, render
-
-        checked = check_file(self.path, self.site.options.read)
-        options = RenderOptions(template_dirs=self.site.options.template_dirs, preview=True,
-                                extra={"cell_flags": cell_flags(checked.findings)})
-        html = render(compose(checked.validated), "html", options)
-        findings = [finding_view(f, self.relabel) for f in checked.findings]
-        return Snapshot(html, checked.validated, digest, templates, findings, checked.summary,
-                        self.version + 1, (time.perf_counter() - start) * 1000)
-
     def _failed(self, sig: Signature, problems: list[Problem]) -> None:
-        self.problems = [Problem(self.relabel(p.where), self.relabel(p.message))
-                         for p in problems] or [Problem(self.label, "无法读取")]
-        self.built_sig = sig
-        self._bump()
+        with self.lock:
+            self.problems = [Problem(self.relabel(p.where), self.relabel(p.message))
+                             for p in problems] or [Problem(self.label, "无法读取")]
+            self.built_sig = sig
+            self._bump()
 
     def _bump(self) -> None:
         self.version += 1
@@ -167,19 +193,20 @@ class Entry:
         """What the report page shows, as JSON (texts are escaped by the page)."""
         with self.lock:
             good = self.good
-            v = good.validated if good else None
+            b = good.built if good else None
             return {
                 "id": self.id, "label": self.label, "version": self.version,
                 "render_version": good.version if good else 0,
                 "problems": [{"where": p.where, "message": p.message} for p in self.problems],
-                "agency": v.report.agency.name if v else None,
-                "year": v.report.year if v else None,
-                "edition": v.edition.id if v else None,
-                "title": v.report.title if v else None,
-                "summary": good.summary if good else None,
-                "findings": good.findings if good else [],
+                "agency": b.agency if b else None,
+                "year": b.year if b else None,
+                "edition": b.edition if b else None,
+                "title": b.title if b else None,
+                "summary": b.summary if b else None,
+                "findings": b.findings if b else [],
                 "built_ms": round(good.built_ms, 1) if good else None,
                 "present": self.present,
+                "pending": self.built_sig is _NEVER,
             }
 
 
@@ -207,11 +234,22 @@ class Site:
         self.lock = threading.RLock()
         self.upload_dir: Path | None = None
         self.upload_count = 0
+        self.closed = False
+        dirs = tuple(d.resolve() for d in self.options.template_dirs)  # workers' cwd may differ
+        self.options = replace(self.options, template_dirs=dirs)
+        self.previews = WorkerPool(PREVIEW_WORKERS, self.options.limits,
+                                   self.options.limits.build_seconds, "检查和生成预览")
+        self.builds = ThreadPoolExecutor(BUILD_THREADS, thread_name_prefix="nianbao-build")
 
     def bump(self) -> None:
         """Something changed: wake every event stream."""
         with self.changed:
             self.version += 1
+            self.changed.notify_all()
+
+    def wake(self) -> None:
+        """A build ended: wake whoever waits for builds (the index)."""
+        with self.changed:
             self.changed.notify_all()
 
     def file_id(self, path: Path) -> str | None:
@@ -255,14 +293,15 @@ class Site:
     def on_change(self, paths: set[Path]) -> None:
         """The watcher's callback: one call per burst of saves.  A changed template
         rebuilds every report shown so far (each keeps its last good build if the template
-        now fails, and shows the template's error)."""
+        now fails, and shows the template's error).  The builds run on the build threads:
+        the watcher goes on watching while a slow file is checked."""
         self.sync()
         with self.lock:
             everything = any(_under(p, self.options) for p in paths)
             changed = [e for e in self.entries.values() if everything or e.path in paths]
         for entry in changed:
             if entry.built_sig is not _NEVER:  # files nobody looked at build when asked
-                entry.rebuild()
+                entry.schedule()
         self.bump()
 
     def get(self, id: str) -> Entry | None:
@@ -271,19 +310,27 @@ class Site:
         with self.lock:
             return self.entries.get(id)
 
-    def listing(self) -> list[Entry]:
-        """Every present file, built, for the index (files under PATH first, then uploads)."""
+    def listing(self, timeout: float | None = None) -> list[Entry]:
+        """Every present file for the index (files under PATH first, then uploads), built
+        if that takes at most ``timeout`` seconds (INDEX_WAIT); the others go on building
+        and say so (their page reloads the index when they are done)."""
         self.sync()
         with self.lock:
             entries = [e for e in self.entries.values() if e.present]
         for e in entries:
-            e.ensure()
+            if e.built_sig != signature(e.path):
+                e.schedule(force=False)
+        with self.changed:
+            self.changed.wait_for(lambda: not any(e.busy for e in entries),
+                                  INDEX_WAIT if timeout is None else timeout)
         return sorted(entries, key=lambda e: (e.uploaded, e.label if not e.uploaded else
                                               f"{int(e.id[2:]):09d}"))
 
     def add_upload(self, name: str, data: bytes) -> Entry:
         """Keep an uploaded file in a temporary folder (never beside the user's files)."""
         with self.lock:
+            if self.closed:
+                raise NianbaoError([Problem(name, "预览正在停止")])
             if self.upload_dir is None:
                 self.upload_dir = Path(tempfile.mkdtemp(prefix="nianbao-upload-"))
             self.upload_count += 1
@@ -296,7 +343,7 @@ class Site:
             entry = Entry(f"u/{n}", path, path.name, self, uploaded=True)
             self.entries[entry.id] = entry
             self._drop_old_uploads()
-        entry.ensure()
+        entry.schedule(force=False)  # its page waits for the build (bounded)
         self.bump()
         return entry
 
@@ -307,7 +354,12 @@ class Site:
             shutil.rmtree(old.path.parent, ignore_errors=True)
 
     def close(self) -> None:
-        """Remove the uploads and wake the event streams so they end."""
-        if self.upload_dir is not None:
-            shutil.rmtree(self.upload_dir, ignore_errors=True)
+        """Remove the uploads, stop the workers and wake the event streams so they end."""
+        with self.lock:
+            self.closed = True
+            upload_dir, self.upload_dir = self.upload_dir, None
+        if upload_dir is not None:
+            shutil.rmtree(upload_dir, ignore_errors=True)
+        self.previews.close()
+        self.builds.shutdown(wait=False, cancel_futures=True)
         self.bump()
