@@ -114,6 +114,7 @@ def test_a_slow_file_times_out_alone_and_recovers(folder, monkeypatch):
     running = start(folder, port=0, interval=0.05, debounce=0.1,
                     options=ServeOptions(limits=limits))
     try:
+        assert running.site.previews.settled.wait(60)  # the workers are up
         (status, _, body), took = timed(lambda: ask(running.url))
         assert status == 200 and took < 6, took  # the index does not wait for slow.yaml
         row = re.search(r'<tr[^>]*data-file="slow.yaml".*?</tr>', body.decode(), re.DOTALL).group()

@@ -34,7 +34,7 @@ from generator.serve.watcher import (
     template_files,
     templates_signature,
 )
-from generator.serve.workers import Limits, WorkerPool
+from generator.serve.workers import READY_SECONDS, Limits, WorkerPool
 from generator.write import safe_name
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 MAX_UPLOADS = 100  # the oldest upload is dropped beyond this
 PREVIEW_WORKERS = 2  # one file stuck at its bound leaves a worker for the others
 BUILD_THREADS = 4
-INDEX_WAIT = 2.0  # seconds the index waits for builds; the rest show 正在检查… and reload
+INDEX_WAIT = 2.0  # seconds the index waits for builds (once a worker is up); the rest show
+#                   正在检查… and the page reloads when they are done
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,8 @@ class Site:
         for e in entries:
             if e.built_sig != signature(e.path):
                 e.schedule(force=False)
+        if any(e.busy for e in entries):  # the workers' start-up (once) is not a slow file
+            self.previews.settled.wait(READY_SECONDS)
         with self.changed:
             self.changed.wait_for(lambda: not any(e.busy for e in entries),
                                   INDEX_WAIT if timeout is None else timeout)

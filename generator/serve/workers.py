@@ -173,6 +173,7 @@ class WorkerPool:
         self.count = 0  # workers alive or starting
         self.closed = False
         self.jobs = 0  # how many jobs ran (the tests check the downloads' cache with it)
+        self.settled = threading.Event()  # a first worker is ready (or failed to start)
 
     def run(self, job: Any, label: str, what: str | None = None) -> Any:
         """The job's value; raises its NianbaoError, or Overrun (time, memory, crash)."""
@@ -232,6 +233,7 @@ class WorkerPool:
                 raise OSError("stopping")
             worker.wait_ready()
         except (OSError, EOFError) as exc:
+            self.settled.set()
             with self.cond:
                 self.count -= 1
                 self.starting.discard(worker)
@@ -246,6 +248,7 @@ class WorkerPool:
                 self._stopping(label)
             raise NianbaoError([Problem(label, "无法启动预览的工作进程，请重新启动 nianbao "
                                                "serve")]) from None
+        self.settled.set()
         with self.cond:
             self.starting.discard(worker)
             closed = self.closed
