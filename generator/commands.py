@@ -193,7 +193,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     options = ServeOptions(ReadOptions(blank_as_zero=args.blank_as_zero),
                            (args.templates,) if args.templates else ())
-    return serve(args.path, args.host, args.port, args.open, options)
+    return serve(args.path, args.host, args.port, args.open, options, args.token)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

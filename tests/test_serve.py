@@ -87,7 +87,7 @@ def test_cli_defaults_are_safe():
 def test_binds_to_loopback_by_default(server):
     assert server.server.server_address[0] == "127.0.0.1"
     assert server.url.startswith("http://127.0.0.1:")
-    assert server.server.explicit_host is False
+    assert server.server.access.loopback_only and server.server.access.token is None
 
 
 # ---- routes ------------------------------------------------------------------------------
@@ -223,12 +223,13 @@ def test_foreign_host_header_is_refused(server):
     assert request(server, "GET", "/", headers={"Host": "localhost"})[0] == 200
 
 
-def _ask_as(running, client: tuple[str, int]) -> bytes:
+def _ask_as(running, client: tuple[str, int], path: str = "/") -> bytes:
     """Hand the server's handler a connection that claims to come from ``client``."""
     with socket.create_server(("127.0.0.1", 0)) as listener:
         ours = socket.create_connection(listener.getsockname())
         theirs, _ = listener.accept()
-    ours.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    ours.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                 .encode())
     thread = threading.Thread(target=Handler, args=(theirs, client, running.server))
     thread.start()
     thread.join(30)
@@ -245,18 +246,22 @@ def test_non_loopback_client_is_refused(server):
     assert _ask_as(server, ("192.0.2.7", 40000)).startswith(b"HTTP/1.1 403")
     assert _ask_as(server, ("::ffff:10.0.0.1", 40000)).startswith(b"HTTP/1.1 403")
     assert _ask_as(server, ("127.0.0.1", 40000)).startswith(b"HTTP/1.1 200")
-    server.server.explicit_host = True  # --host given: the user chose to be reachable
-    assert _ask_as(server, ("192.0.2.7", 40000)).startswith(b"HTTP/1.1 200")
+    # bound to a network address: other machines may ask, with the token
+    server.server.access = guard.Access(False, "t0ken-for-tests", 0)
+    assert _ask_as(server, ("192.0.2.7", 40000)).startswith(b"HTTP/1.1 403")
+    assert _ask_as(server, ("192.0.2.7", 40000), "/?token=t0ken-for-tests").startswith(
+        b"HTTP/1.1 200")
 
 
 def test_guard_rules():
     assert guard.is_loopback("127.0.0.1") and guard.is_loopback("::1")
     assert guard.is_loopback("::ffff:127.0.0.1") and not guard.is_loopback("10.1.2.3")
-    assert not guard.request_allowed("10.1.2.3", "127.0.0.1:8000", explicit_host=False)
-    assert not guard.request_allowed("127.0.0.1", "attacker.example", explicit_host=False)
-    assert not guard.request_allowed("127.0.0.1", None, explicit_host=False)
-    assert guard.request_allowed("127.0.0.1", "[::1]:8000", explicit_host=False)
-    assert guard.request_allowed("10.1.2.3", "server.lan:8000", explicit_host=True)
+    assert not guard.request_allowed("10.1.2.3", "127.0.0.1:8000", loopback_only=True)
+    assert not guard.request_allowed("127.0.0.1", "attacker.example", loopback_only=True)
+    assert not guard.request_allowed("127.0.0.1", None, loopback_only=True)
+    assert guard.request_allowed("127.0.0.1", "[::1]:8000", loopback_only=True)
+    assert guard.request_allowed("127.0.0.1", "127.0.0.2:8000", loopback_only=True)
+    assert guard.request_allowed("10.1.2.3", "server.lan:8000", loopback_only=False)
 
 
 # ---- live state --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""`nianbao serve` hardened (issue 16, item 15): every file checked in a worker process
-bounded in time and memory, so one bad file fails alone while every other page keeps
-answering.
+"""`nianbao serve` hardened (issue 16, items 13–15): loopback checks whatever way the
+loopback address was given; the access token when the server is open to a network; every
+file checked in a worker process bounded in time and memory, so one bad file fails alone
+while every other page keeps answering.
 
 The time and memory bounds are shown without relying on any parser bug: ``Limits.setup``
 (a hook for tests only, never reachable from the command line) wraps the pipeline's reader
@@ -13,16 +14,21 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-from conftest import COUNTY
+from conftest import COUNTY, ROOT
 
-from generator.serve import start
+from generator.serve import guard, start
 
 SLOW_MARK = "# 测试：读取很慢"
 HUGE_MARK = "# 测试：读取很占内存"
@@ -90,6 +96,136 @@ def timed(call):
     start = time.monotonic()
     result = call()
     return result, time.monotonic() - start
+
+
+# ---- 13: loopback checks, however the loopback address was given -------------------------
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.create_server(("::1", 0), family=socket.AF_INET6):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost",
+                                  pytest.param("::1", marks=pytest.mark.skipif(
+                                      not _ipv6_loopback(), reason="no IPv6 loopback"))])
+def test_explicit_loopback_host_keeps_the_loopback_checks(folder, host):
+    running = start(folder, host=host, port=0)
+    try:
+        status, _, body = ask(running.url, headers={"Host": "rebound.example:8000"})
+        assert status == 403 and "只接受本机的访问" in body.decode()
+        assert ask(running.url, path="/state/f/county.yaml",
+                   headers={"Host": "rebound.example"})[0] == 403
+        assert ask(running.url)[0] == 200  # the user's own browser: no token needed
+        status, _, _ = ask(running.url, "POST", "/upload?name=a.yaml", COUNTY.read_bytes(),
+                           {"Origin": "http://rebound.example:8000"})
+        assert status == 403
+        assert running.server.access.loopback_only and running.token is None
+    finally:
+        running.stop()
+
+
+# ---- 14: the access token on a network address ----------------------------------------------
+def test_network_address_needs_the_token_then_the_cookie(folder):
+    running = start(folder, host="0.0.0.0", port=0)
+    try:
+        url = f"http://127.0.0.1:{running.server.server_address[1]}/"
+        status, _, body = ask(url)
+        page = body.decode()
+        assert status == 403 and "需要访问令牌" in page and "?token=" in page
+        token = running.token
+        assert token and len(token) >= 40 and not running.server.access.loopback_only
+        assert running.link == running.url + "?token=" + token
+        for path in ("/report/f/county.yaml", "/preview/f/county.yaml",
+                     "/state/f/county.yaml", "/events", "/events/f/county.yaml",
+                     "/download/docx/f/county.yaml", "/static/serve.js", "/?token=wrong",
+                     "/?token=" + token[:-1]):
+            assert ask(url, path=path)[0] == 403, path
+        assert ask(url, "HEAD", "/events")[0] == 403
+        assert ask(url, "POST", "/upload?name=a.yaml", COUNTY.read_bytes())[0] == 403
+        assert ask(url, headers={"Authorization": "token wrong"})[0] == 403
+
+        status, headers, body = ask(url, path="/?token=" + token)
+        assert status == 200 and "county.yaml" in body.decode()
+        cookie = headers["set-cookie"]
+        name = guard.cookie_name(running.server.server_address[1])
+        assert cookie.startswith(f"{name}={token};")
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+        jar = {"Cookie": f"other=1; {name}={token}"}
+        for path in ("/report/f/county.yaml", "/state/f/county.yaml",
+                     "/download/docx/f/county.yaml"):
+            status, headers, _ = ask(url, path=path, headers=jar)
+            assert status == 200 and "set-cookie" not in headers, path
+        assert ask(url, "HEAD", "/events", headers=jar)[0] == 200
+        status, _, body = ask(url, "POST", "/upload?name=a.yaml", COUNTY.read_bytes(), jar)
+        assert status == 201
+        assert ask(url, path=json.loads(body)["url"], headers=jar)[0] == 200
+        assert ask(url, headers={"Authorization": f"token {token}"})[0] == 200
+        assert ask(url, headers={"Cookie": f"{name}=wrong"})[0] == 403
+    finally:
+        running.stop()
+
+
+def test_a_given_token_is_needed_on_loopback_too(folder):
+    running = start(folder, port=0, token="mein-token-123")
+    try:
+        assert running.server.access.loopback_only
+        assert ask(running.url)[0] == 403
+        assert ask(running.url, path="/?token=mein-token-123")[0] == 200
+        # still a loopback server: a foreign Host is refused even with the token
+        assert ask(running.url, path="/?token=mein-token-123",
+                   headers={"Host": "rebound.example"})[0] == 403
+    finally:
+        running.stop()
+
+
+def test_tokens_are_compared_in_constant_time(monkeypatch):
+    calls = []
+    real = guard.hmac.compare_digest
+    monkeypatch.setattr(guard.hmac, "compare_digest",
+                        lambda a, b: calls.append((a, b)) or real(a, b))
+    access = guard.Access(False, "s3cret-token", 8000)
+    assert access.has_token("token=s3cret-token", None, None) == (True, True)
+    assert access.has_token("", "nianbao-token-8000=s3cret-token", None) == (True, False)
+    assert access.has_token("", None, "Bearer s3cret-token") == (True, False)
+    assert access.has_token("token=s3cret-tokeN", "nianbao-token-8001=s3cret-token",
+                            "token nope") == (False, False)
+    assert calls and all(b == b"s3cret-token" for _, b in calls)
+    assert guard.token_problem("short") and guard.token_problem("有中文的令牌12345")
+    assert guard.token_problem(guard.new_token()) is None
+
+
+def _serve(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {**os.environ, "COLUMNS": "300", "PYTHONUNBUFFERED": "1", **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "generator", "serve", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=ROOT)
+
+
+def _link(proc: subprocess.Popen) -> str:
+    line = proc.stdout.readline()
+    assert line.startswith("预览地址：http://"), line + proc.stderr.read()
+    return line.split("：", 1)[1].split()[0]
+
+
+def test_serve_verb_prints_the_link_with_its_token(folder):
+    proc = _serve([str(folder), "--host", "0.0.0.0", "--port", "0"])
+    try:
+        link = _link(proc)
+        token = re.fullmatch(r"http://0\.0\.0\.0:\d+/\?token=([\w-]{40,})", link).group(1)
+        local = link.replace("0.0.0.0", "127.0.0.1")
+        assert ask(local.split("?")[0])[0] == 403
+        assert ask(local, path="/?token=" + token)[0] == 200
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert "带令牌链接" in err and "预览已停止" in out
+    result = subprocess.run([sys.executable, "-m", "generator", "serve", str(folder),
+                             "--token", "a b"], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60, check=False)
+    assert result.returncode == 2 and "--token 只能由" in result.stderr
 
 
 # ---- 15: a file bounded in time and memory fails alone ------------------------------------

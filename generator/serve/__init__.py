@@ -1,14 +1,16 @@
 """`nianbao serve`: the live preview in a browser, a driver of the same pipeline.
 
 ``start()`` runs the server and the file watcher in background threads and returns a
-``Running`` handle (the tests use it); ``serve()`` is the command: it prints the URL,
-opens a browser on request and stops cleanly on Ctrl-C.
+``Running`` handle (the tests use it); ``serve()`` is the command: it prints the URL (with
+the access token when one is needed), opens a browser on request and stops cleanly on
+Ctrl-C.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from generator.errors import os_reason
 from generator.serve.downloads import Downloads
-from generator.serve.guard import LOOPBACK_NAMES, is_loopback
+from generator.serve.guard import token_problem
 from generator.serve.server import PreviewServer
 from generator.serve.state import ServeOptions, Site
 from generator.serve.watcher import Watcher
@@ -25,6 +27,7 @@ from generator.serve.workers import Limits
 __all__ = ["Limits", "Running", "ServeOptions", "serve", "start"]
 log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
+WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
 
 
 @dataclass
@@ -36,6 +39,16 @@ class Running:
     site: Site
     watcher: Watcher
     thread: threading.Thread
+
+    @property
+    def token(self) -> str | None:
+        """The access token every request needs (None: loopback without --token)."""
+        return self.server.access.token
+
+    @property
+    def link(self) -> str:
+        """The URL to open: with ``?token=`` when a token is needed."""
+        return self.url + (f"?token={self.token}" if self.token else "")
 
     def stop(self) -> None:
         """Stop serving and watching; remove the uploads; stop the workers."""
@@ -54,19 +67,20 @@ def url_of(host: str, port: int) -> str:
 
 def start(target: Path, host: str | None = None, port: int = 8000,
           options: ServeOptions | None = None, interval: float = 0.1,
-          debounce: float = 0.15) -> Running:
+          debounce: float = 0.15, token: str | None = None) -> Running:
     """Start serving ``target`` (a report file or a folder) in background threads.
 
-    host None binds to 127.0.0.1 and refuses non-loopback clients; an explicit host is
-    taken as the user's choice to be reachable from it.  Raises OSError when the port is
-    taken.
+    host None binds to 127.0.0.1.  Bound to a loopback address the server refuses other
+    clients and foreign Host headers and needs no token unless ``token`` is given; bound
+    to any other address it needs ``token``, or a random one it makes (``Running.link``).
+    Raises OSError when the port is taken.
     """
     options = options or ServeOptions()
     site = Site(Path(target), options)
     site.sync()
     try:
         server = PreviewServer((host or DEFAULT_HOST, port), site, Downloads(site.options),
-                               explicit_host=host is not None)
+                               token)
     except BaseException:
         site.close()
         raise
@@ -81,28 +95,42 @@ def start(target: Path, host: str | None = None, port: int = 8000,
                    watcher, thread)
 
 
+def _announce(running: Running, host: str | None) -> None:
+    from generator import console
+
+    console.say(f"预览地址：{running.link}　（{running.site.target}；按 Ctrl-C 停止）")
+    if not running.server.access.loopback_only:
+        console.warn(f"注意：已按 --host {host} 开放，同一网络中打开上面带令牌链接的计算机都能查看"
+                     "这些报告并上传文件；请只把链接告诉需要的人")
+        if host in WILDCARD_HOSTS:
+            other = url_of(socket.gethostname(), running.server.server_address[1])
+            console.warn(f"其他计算机请把链接中的地址换成本机的名称或 IP 地址，如 "
+                         f"{other}?token={running.token}")
+
+
 def serve(target: Path, host: str | None = None, port: int = 8000, open_browser: bool = False,
-          options: ServeOptions | None = None) -> int:
+          options: ServeOptions | None = None, token: str | None = None) -> int:
     """The `serve` verb: run until Ctrl-C; exit code 0, or 2 when it cannot start."""
     from generator import console
 
     if not Path(target).exists():
         console.warn(f"{target} 不存在：请给出年报文件或其所在的文件夹")
         return 2
+    if token is not None and (problem := token_problem(token)):
+        console.warn(problem)
+        return 2
     try:
-        running = start(target, host, port, options)
+        running = start(target, host, port, options, token=token)
     except OSError as exc:
         advice = ("请用 --port 另选一个端口" if exc.errno == errno.EADDRINUSE
                   else "请检查 --host 和 --port")
         console.warn(f"无法在 {host or DEFAULT_HOST}:{port} 上启动预览：{os_reason(exc)}，{advice}")
         return 2
-    console.say(f"预览地址：{running.url}　（{running.site.target}；按 Ctrl-C 停止）")
-    if host is not None and host.lower() not in LOOPBACK_NAMES and not is_loopback(host):
-        console.warn(f"注意：已按 --host {host} 开放，同一网络中的其他计算机也能查看这些报告")
-    if open_browser:
-        import webbrowser
-        threading.Thread(target=webbrowser.open, args=(running.url,), daemon=True).start()
     try:
+        _announce(running, host)
+        if open_browser:
+            import webbrowser
+            threading.Thread(target=webbrowser.open, args=(running.link,), daemon=True).start()
         while running.thread.is_alive():
             time.sleep(0.5)
     except KeyboardInterrupt:

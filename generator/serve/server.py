@@ -11,6 +11,8 @@ path in a request ever reaches the file system):
   GET  /download/{pdf,docx}/<id>
   GET  /static/serve.{js,css}
   POST /upload?name=…         raw body; 413 beyond 10 MB, 415 for other types
+
+Every request first passes ``guard`` (loopback checks, or the access token).
 """
 
 from __future__ import annotations
@@ -41,18 +43,28 @@ KEEPALIVE_SECONDS = 15
 
 
 class PreviewServer(ThreadingHTTPServer):
-    """A threading HTTP server holding the site, the downloads and the safety setting."""
+    """A threading HTTP server holding the site, the downloads and who may ask.
+
+    The mode follows the address actually bound: a loopback one (however it was given:
+    default, ``--host 127.0.0.1``, ``localhost``, ``::1``) keeps the loopback checks; any
+    other needs the access token, made here unless one is given.
+    """
 
     daemon_threads = True
     block_on_close = False
 
     def __init__(self, address: tuple[str, int], site: Site, downloads: Downloads,
-                 explicit_host: bool):
+                 token: str | None = None):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        self.site, self.downloads, self.explicit_host = site, downloads, explicit_host
+        self.site, self.downloads = site, downloads
         self.stopping = threading.Event()
         super().__init__(address, Handler)
+        bound, port = self.socket.getsockname()[:2]
+        loopback = guard.is_loopback(bound)
+        if token is None and not loopback:
+            token = guard.new_token()
+        self.access = guard.Access(loopback, token, port)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A browser that closed its tab is not an error worth a traceback."""
@@ -72,6 +84,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "nianbao"
     sys_version = ""
     head_only = False   # a HEAD request: headers as for GET, no body
+    cookie: str | None = None  # Set-Cookie of this request's answer (a good ?token=)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.client_address[0], *args)
@@ -89,6 +102,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("X-Frame-Options", "SAMEORIGIN" if csp is PREVIEW_CSP else "DENY")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
+        if self.cookie:
+            self.send_header("Set-Cookie", self.cookie)
         self.end_headers()
         if not self.head_only:
             self.wfile.write(body)
@@ -104,13 +119,27 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- who may ask ----------------------------------------------------------------------
     def _allowed(self) -> bool:
-        if guard.request_allowed(self.client_address[0], self.headers.get("Host"),
-                                 self.server.explicit_host):
-            return True
-        self.close_connection = True
-        self._message(403, "拒绝访问",
-                      "预览只接受本机的访问（如需让其他计算机访问，请用 --host 明确指定）。")
-        return False
+        access = self.server.access
+        self.cookie = None
+        if not guard.request_allowed(self.client_address[0], self.headers.get("Host"),
+                                     access.loopback_only):
+            self.close_connection = True
+            self._message(403, "拒绝访问", "预览只接受本机的访问（如需让其他计算机访问，请用 "
+                                       "--host 指定本机在网络中的地址，并使用启动时显示的带令牌的链接）。")
+            return False
+        passed, remember = access.has_token(urlsplit(self.path).query,
+                                            self.headers.get("Cookie"),
+                                            self.headers.get("Authorization"))
+        if not passed:
+            self.close_connection = True
+            self._message(403, "需要访问令牌",
+                          "这个预览需要访问令牌。请打开启动预览（nianbao serve）时终端里显示的"
+                          "完整链接，形如 http://地址:端口/?token=……；打开一次后，本浏览器会记住"
+                          "令牌。脚本可在请求头中加上“Authorization: token 令牌”。")
+            return False
+        if remember:
+            self.cookie = access.set_cookie()
+        return True
 
     def _path(self) -> str:
         path = unquote(urlsplit(self.path).path, errors="replace")
