@@ -1,7 +1,8 @@
-"""`nianbao serve` hardened (issue 16, items 13–15): loopback checks whatever way the
+"""`nianbao serve` hardened (issue 16, items 13–16): loopback checks whatever way the
 loopback address was given; the access token when the server is open to a network; every
 file checked in a worker process bounded in time and memory, so one bad file fails alone
-while every other page keeps answering.
+while every other page keeps answering; 422 for a report that cannot be rendered; uploads
+removed on SIGTERM; a listen backlog that does not stall connections.
 
 The time and memory bounds are shown without relying on any parser bug: ``Limits.setup``
 (a hook for tests only, never reachable from the command line) wraps the pipeline's reader
@@ -29,6 +30,7 @@ import pytest
 from conftest import COUNTY, ROOT
 
 from generator.serve import guard, start
+from generator.serve.server import PreviewServer
 
 SLOW_MARK = "# 测试：读取很慢"
 HUGE_MARK = "# 测试：读取很占内存"
@@ -289,3 +291,83 @@ def test_a_file_that_needs_too_much_memory_fails_alone(folder):
         assert ask(running.url, path="/download/pdf/" + id)[0] == 409  # nothing good to render
     finally:
         running.stop()
+
+
+# ---- 16: 422 for what cannot be rendered; uploads gone on SIGTERM; the backlog --------------
+def test_a_report_that_cannot_be_rendered_answers_422(folder):
+    text = COUNTY.read_text(encoding="utf-8").replace(
+        "  other: |\n", "  other: |\n    这里有一个字符\U0010FFFD无法显示。\n", 1)
+    (folder / "glyph.yaml").write_text(text, encoding="utf-8")
+    running = start(folder, port=0)
+    try:
+        status, headers, body = ask(running.url, path="/download/pdf/f/glyph.yaml")
+        page = body.decode()
+        assert status == 422 and headers["content-type"].startswith("text/html")
+        assert "无法生成" in page and "U+10FFFD" in page and "没有可用字体能够显示" in page
+        assert ask(running.url, path="/download/pdf/f/county.yaml")[0] == 200
+    finally:
+        running.stop()
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigterm_removes_the_uploads_and_the_workers(folder, tmp_path):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    proc = _serve([str(folder), "--port", "0"], {"TMPDIR": str(temp)})
+    try:
+        url = _link(proc)
+        status, _, _ = ask(url, "POST", "/upload?name=a.yaml", COUNTY.read_bytes())
+        assert status == 201
+        uploads = list(temp.glob("nianbao-upload-*"))
+        assert len(uploads) == 1 and list(uploads[0].rglob("a.yaml"))
+        workers = _descendants(proc.pid)  # the forkserver and the preview workers
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "预览已停止" in out and "Traceback" not in err, err
+    assert not list(temp.glob("nianbao-upload-*"))
+    assert workers
+    wait_for(lambda: not any(_alive(pid) for pid in workers), 15)
+
+
+def test_the_listen_backlog_takes_a_burst_of_connections(folder):
+    from generator.serve.downloads import Downloads
+    from generator.serve.state import Site
+
+    site = Site(folder)
+    server = PreviewServer(("127.0.0.1", 0), site, Downloads(), None)
+    sockets = []
+    try:  # nobody accepts: every connection must wait in the kernel's queue
+        for _ in range(64):
+            sockets.append(socket.create_connection(server.server_address, timeout=0.5))
+    finally:
+        for s in sockets:
+            s.close()
+        server.server_close()
+        site.close()
+    assert len(sockets) == 64

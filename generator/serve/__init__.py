@@ -3,18 +3,21 @@
 ``start()`` runs the server and the file watcher in background threads and returns a
 ``Running`` handle (the tests use it); ``serve()`` is the command: it prints the URL (with
 the access token when one is needed), opens a browser on request and stops cleanly on
-Ctrl-C.
+Ctrl-C and on SIGTERM/SIGHUP (a service manager, a closed terminal): the uploads' temporary
+folder and the worker processes go with it.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import signal
 import socket
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.errors import os_reason
 from generator.serve.downloads import Downloads
@@ -95,6 +98,26 @@ def start(target: Path, host: str | None = None, port: int = 8000,
                    watcher, thread)
 
 
+class _Stop(Exception):
+    """SIGTERM or SIGHUP: stop as on Ctrl-C."""
+
+
+def _raise_stop(signum: int, frame: Any) -> None:
+    raise _Stop
+
+
+def _stop_signals(handler: Any) -> dict[int, Any]:
+    """Set ``handler`` for SIGTERM and SIGHUP (main thread only); the previous handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, handler)
+    return previous
+
+
 def _announce(running: Running, host: str | None) -> None:
     from generator import console
 
@@ -110,7 +133,8 @@ def _announce(running: Running, host: str | None) -> None:
 
 def serve(target: Path, host: str | None = None, port: int = 8000, open_browser: bool = False,
           options: ServeOptions | None = None, token: str | None = None) -> int:
-    """The `serve` verb: run until Ctrl-C; exit code 0, or 2 when it cannot start."""
+    """The `serve` verb: run until Ctrl-C or SIGTERM; exit code 0, or 2 when it cannot
+    start."""
     from generator import console
 
     if not Path(target).exists():
@@ -126,6 +150,7 @@ def serve(target: Path, host: str | None = None, port: int = 8000, open_browser:
                   else "请检查 --host 和 --port")
         console.warn(f"无法在 {host or DEFAULT_HOST}:{port} 上启动预览：{os_reason(exc)}，{advice}")
         return 2
+    previous = _stop_signals(_raise_stop)
     try:
         _announce(running, host)
         if open_browser:
@@ -133,9 +158,12 @@ def serve(target: Path, host: str | None = None, port: int = 8000, open_browser:
             threading.Thread(target=webbrowser.open, args=(running.link,), daemon=True).start()
         while running.thread.is_alive():
             time.sleep(0.5)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Stop):
         pass
     finally:
+        _stop_signals(signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup short
         running.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     console.say("预览已停止")
     return 0

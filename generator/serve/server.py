@@ -52,6 +52,7 @@ class PreviewServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = socket.SOMAXCONN  # socketserver's 5 stalls connections under load
 
     def __init__(self, address: tuple[str, int], site: Site, downloads: Downloads,
                  token: str | None = None):
@@ -205,8 +206,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._message(409, "暂不能下载", "文件无法读取：请先按页面上的提示修正。")
         try:
             data = self.server.downloads.get(good, fmt)
-        except NianbaoError as err:
-            return self._message(500, "无法生成", "；".join(entry.relabel(str(p))
+        except NianbaoError as err:  # e.g. a character no font can draw: the file's fault
+            return self._message(422, "无法生成", "；".join(entry.relabel(str(p))
                                                           for p in err.problems))
         name = f"{good.built.stem}.{fmt}"
         disposition = f"attachment; filename=\"report.{fmt}\"; filename*=UTF-8''{quote(name)}"
