@@ -34,12 +34,13 @@ from generator.serve.server import PreviewServer
 
 SLOW_MARK = "# 测试：读取很慢"
 HUGE_MARK = "# 测试：读取很占内存"
+SLOW_AGENCY = "慢速下载测试局"
 
 
 def marked_readers() -> None:
     """Limits.setup of these tests, run in each worker: a file with SLOW_MARK takes
-    forever to read, one with HUGE_MARK allocates without end; other files are read as
-    usual."""
+    forever to read, one with HUGE_MARK allocates without end, the download of a report of
+    SLOW_AGENCY never ends; other files are read and rendered as usual."""
     from generator import pipeline
 
     real = pipeline.read
@@ -55,6 +56,15 @@ def marked_readers() -> None:
                 hoard.append(bytes(32 << 20))  # calloc: address space, no RAM
         return real(path, options or pipeline.ReadOptions(), name)
     pipeline.read = read
+
+    real_render_all = pipeline.render_all
+
+    def render_all(validated, formats, options=None):  # downloads only: previews render
+        if SLOW_AGENCY in validated.report.agency.name:  # their HTML without it
+            while True:
+                time.sleep(1)
+        return real_render_all(validated, formats, options)
+    pipeline.render_all = render_all
 
 
 @pytest.fixture
@@ -289,6 +299,27 @@ def test_a_file_that_needs_too_much_memory_fails_alone(folder):
         assert ask(running.url, path="/report/f/county.yaml")[0] == 200
         assert json.loads(ask(running.url, path="/state/f/county.yaml")[2])["problems"] == []
         assert ask(running.url, path="/download/pdf/" + id)[0] == 409  # nothing good to render
+    finally:
+        running.stop()
+
+
+def test_a_download_that_takes_too_long_is_stopped(folder):
+    from generator.serve import Limits, ServeOptions
+
+    text = COUNTY.read_text(encoding="utf-8").replace("某某县交通运输局", SLOW_AGENCY)
+    (folder / "slow-download.yaml").write_text(text, encoding="utf-8")
+    limits = Limits(download_seconds=3, setup=marked_readers)
+    running = start(folder, port=0, options=ServeOptions(limits=limits))
+    try:
+        assert ask(running.url, path="/report/f/slow-download.yaml")[0] == 200  # previews
+        (status, _, body), took = timed(
+            lambda: ask(running.url, path="/download/docx/f/slow-download.yaml"))
+        page = body.decode()
+        assert status == 422 and "处理超时" in page and "生成 DOCX 文件超过 3 秒" in page
+        assert took < 3 + 20, took
+        # the replacement worker renders the next file
+        status, _, data = ask(running.url, path="/download/docx/f/county.yaml")
+        assert status == 200 and data.startswith(b"PK")
     finally:
         running.stop()
 

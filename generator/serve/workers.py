@@ -71,13 +71,9 @@ def _overrun(label: str, what: str, kind: str, limits: Limits, seconds: float) -
 def _work(conn: Connection, memory_bytes: int, setup: Callable[[], None] | None) -> None:
     """A worker's life: bound its memory, warm up, then run jobs until the pipe closes
     (the server stopped, or killed this worker: nothing to say then)."""
-    import resource
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_bytes:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        soft = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        _bound_memory(memory_bytes)
     try:
         if setup is not None:
             setup()
@@ -89,6 +85,18 @@ def _work(conn: Connection, memory_bytes: int, setup: Callable[[], None] | None)
             conn.send(_run(conn.recv()))
     except (EOFError, OSError):
         return
+
+
+def _bound_memory(limit: int) -> None:
+    """RLIMIT_AS where the system has it (Linux; elsewhere the time bound still holds)."""
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    except (ImportError, AttributeError, ValueError, OSError) as exc:
+        log.warning("no memory bound for preview workers here: %s", exc)
 
 
 def _run(job: Any) -> tuple[str, Any]:
