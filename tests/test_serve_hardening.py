@@ -386,6 +386,36 @@ def test_sigterm_removes_the_uploads_and_the_workers(folder, tmp_path):
     wait_for(lambda: not any(_alive(pid) for pid in workers), 15)
 
 
+ORPHAN_SERVER = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from test_serve_hardening import marked_readers
+from generator.serve import Limits, ServeOptions, start
+running = start(Path({folder!r}), port=0,
+                options=ServeOptions(limits=Limits(build_seconds=600, setup=marked_readers)))
+print(running.url, flush=True)
+time.sleep(600)
+"""
+
+
+def test_workers_do_not_outlive_a_killed_server(folder):
+    _marked(folder, "slow.yaml", SLOW_MARK)
+    code = ORPHAN_SERVER.format(tests=str(ROOT / "tests"), folder=str(folder))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            cwd=ROOT)
+    try:
+        url = proc.stdout.readline().strip()
+        assert ask(url)[0] == 200  # slow.yaml is now stuck in a worker, for 600 s
+        workers = _descendants(proc.pid)
+        proc.kill()  # no clean stop: nobody tells the workers
+        proc.wait(30)
+    finally:
+        proc.kill()
+    assert workers
+    wait_for(lambda: not any(_alive(pid) for pid in workers), 20)
+
+
 def test_the_listen_backlog_takes_a_burst_of_connections(folder):
     from generator.serve.downloads import Downloads
     from generator.serve.state import Site

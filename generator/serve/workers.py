@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -34,6 +36,7 @@ from generator.errors import NianbaoError, Problem
 log = logging.getLogger(__name__)
 
 READY_SECONDS = 60.0  # a new worker imports and warms up within this, or it is not used
+ORPHAN_POLL = 2.0  # how often a worker checks that the server still runs
 PRELOAD = ["generator.serve.jobs", "generator.pipeline", "generator.checks",
            "generator.compose", "generator.render.html_render"]
 
@@ -68,12 +71,15 @@ def _overrun(label: str, what: str, kind: str, limits: Limits, seconds: float) -
 
 
 # ---- in the worker ----------------------------------------------------------------------
-def _work(conn: Connection, memory_bytes: int, setup: Callable[[], None] | None) -> None:
+def _work(conn: Connection, memory_bytes: int, setup: Callable[[], None] | None,
+          server: int) -> None:
     """A worker's life: bound its memory, warm up, then run jobs until the pipe closes
     (the server stopped, or killed this worker: nothing to say then)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_bytes:
         _bound_memory(memory_bytes)
+    threading.Thread(target=_orphan_watch, args=(server,), name="nianbao-orphan-watch",
+                     daemon=True).start()
     try:
         if setup is not None:
             setup()
@@ -85,6 +91,20 @@ def _work(conn: Connection, memory_bytes: int, setup: Callable[[], None] | None)
             conn.send(_run(conn.recv()))
     except (EOFError, OSError):
         return
+
+
+def _orphan_watch(server: int) -> None:
+    """End this worker when the server is gone.  A server that stops cleanly kills its
+    workers, but one killed outright (SIGKILL, a crash) cannot, and a worker stuck in a
+    pathological job would never read its closed pipe: it would spin on for ever."""
+    while True:
+        time.sleep(ORPHAN_POLL)
+        try:
+            os.kill(server, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:  # alive, owned by someone else: cannot happen to our parent
+            pass
 
 
 def _bound_memory(limit: int) -> None:
@@ -127,8 +147,8 @@ class Worker:
     def __init__(self, limits: Limits):
         ctx = _context()
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_work, args=(child, limits.memory_bytes, limits.setup),
-                                   name="nianbao-preview-worker", daemon=True)
+        self.process = ctx.Process(target=_work, name="nianbao-preview-worker", daemon=True,
+                                   args=(child, limits.memory_bytes, limits.setup, os.getpid()))
         self.process.start()
         child.close()
 
