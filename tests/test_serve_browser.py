@@ -206,3 +206,29 @@ def test_drop_a_yaml_file_and_refuse_other_types(served, page):
     drop("拖放.yaml", text)
     page.wait_for_url("**/report/u/*")
     expect(page.frame_locator("#report").locator("h1")).to_contain_text("某某县拖放测试局")
+
+
+def test_with_a_token_the_cookie_carries_every_request(page, tmp_path):
+    """Token mode: after opening the link once, the page's own requests (the live-reload
+    stream, the state, the preview frame, a download) pass by the cookie alone."""
+    from generator.serve import start
+
+    shutil.copy(COUNTY, tmp_path / "county.yaml")
+    running = start(tmp_path, port=0, token="browser-test-token")
+    try:
+        assert page.goto(running.url).status == 403
+        expect(page.locator("h1")).to_have_text("需要访问令牌")
+        page.goto(running.link)
+        expect(page.locator("#reports")).to_contain_text("某某县交通运输局")
+        page.get_by_role("link", name="county.yaml").click()  # no token in this URL
+        report = page.frame_locator("#report")
+        expect(report.locator("h1")).to_contain_text("某某县交通运输局")
+        original = (tmp_path / "county.yaml").read_text(encoding="utf-8")
+        _save(tmp_path / "county.yaml",
+              original.replace("坚持以习近平", "令牌模式下的更新，坚持以习近平", 1))
+        expect(report.locator("#overview")).to_contain_text("令牌模式下的更新")
+        with page.expect_download(timeout=60_000) as download:
+            page.locator("#dl-docx").click()
+        assert download.value.suggested_filename.endswith(".docx")
+    finally:
+        running.stop()
