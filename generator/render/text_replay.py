@@ -10,19 +10,26 @@ methods, moved.  The stream keeps its own state (current colour, font, BT/ET mer
 would, so a replayed page has the bytes a drawn one has (tests/test_table_stamp.py).
 
 A drawing that calls anything else on the stream (emoji, text decoration, a bitmap font)
-is not recorded: that box is drawn by WeasyPrint every time.  A recorded box keeps its
-Pango layout set up: the Pango fonts a recording names belong to it, and a font no layout
-holds any more is freed (replaying it then crashes the process — found the hard way; a
-version that kept one layout per font still crashed, so every recorded layout is kept,
-at most MAX_RECORDINGS per dict).
+is not recorded: that box is drawn by WeasyPrint every time.
+
+Ownership: a recording names Pango fonts (``PangoFont *``) that it hands to
+``stream.add_font`` again at every replay, after WeasyPrint has dropped the layout that
+found them.  So a `Recording` holds each of its fonts, and the HarfBuzz font Pango made for
+it, with references of its own (`font_refs.OwnedFont`: ``g_object_ref`` and
+``hb_font_reference``, released by ``ffi.gc`` when the recording is freed).  Nothing else
+is kept alive for it: not the box's layout (an earlier version kept every recorded layout
+set up instead, and a font freed by Pango all the same crashed a process — found by
+chance, as a use-after-free is).  A skeleton owns its recordings (at most MAX_RECORDINGS
+per dict) and `table_skeleton.SKELETONS` the skeletons.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from generator.render.font_refs import OwnedFont
 
 # What draw_text calls on the stream for a plain text box (weasyprint/draw/text.py).
 _REPLAYABLE = frozenset({"set_color", "begin_text", "end_text", "set_text_matrix",
@@ -38,28 +45,8 @@ class Recording:
     y: float                                            # when recorded
     width: float
     ops: list[tuple] = field(default_factory=list)
-    fonts: list[Any] = field(default_factory=list)       # Pango fonts, in order of use
+    fonts: list[OwnedFont] = field(default_factory=list)   # in order of use, owned
     glyphs: list[dict[int, tuple[int, str | None]]] = field(default_factory=list)
-    layout: Any = None   # the box's Pango layout, kept set up: it holds the fonts alive
-
-
-@functools.cache
-def _kept_layout() -> type:
-    from weasyprint.text.line_break import Layout
-
-    class KeptLayout(Layout):
-        """A layout set up once for drawing and never dropped: the Pango fonts a
-        recording names belong to it (WeasyPrint drops a layout after each drawing)."""
-
-        def reactivate(self, style: Any) -> None:
-            if not getattr(self, "nianbao_set_up", False):
-                super().reactivate(style)
-                self.nianbao_set_up = True
-
-        def deactivate(self) -> None:
-            pass
-
-    return KeptLayout
 
 
 class _Recorder:
@@ -86,7 +73,7 @@ class _Recorder:
             if name == "add_font":
                 self._font = result[0]
                 self.replayable &= not self._font.bitmap
-                self._recording.fonts.append(args[0])
+                self._recording.fonts.append(OwnedFont(args[0]))
                 self._recording.glyphs.append({})
                 ops.append(("add_font", len(self._recording.fonts) - 1))
             elif name == "set_font_size":
@@ -118,8 +105,7 @@ def draw(stream: Any, box: Any, recordings: dict[Any, Recording | None], key: An
     if key in recordings or len(recordings) >= MAX_RECORDINGS:
         draw_text(stream, box, 0, "clip", "none")
         return
-    new = Recording(box.position_x, box.position_y, box.width, layout=box.pango_layout)
-    new.layout.__class__ = _kept_layout()
+    new = Recording(box.position_x, box.position_y, box.width)
     recorder = _Recorder(stream, new)
     draw_text(recorder, box, 0, "clip", "none")
     recordings[key] = new if recorder.replayable else None
@@ -131,7 +117,7 @@ def replay(stream: Any, recording: Recording, dx: float, dy: float) -> None:
     for op in recording.ops:
         name = op[0]
         if name == "add_font":
-            font, _ = stream.add_font(recording.fonts[op[1]])
+            font, _ = stream.add_font(recording.fonts[op[1]].pango)
             for glyph, (width, text) in recording.glyphs[op[1]].items():
                 font.widths.setdefault(glyph, width)
                 if text is not None:
