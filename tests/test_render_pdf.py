@@ -294,40 +294,61 @@ def test_parse_cache_hits_and_parses_the_same_tree(doc):
     import tinyhtml5
     from tinyhtml5 import inputstream
 
-    from generator.render import html_render, parse_cache
+    from generator.render import fastpath, html_render, parse_cache
 
     html = pdf_fonts.use_subsets(html_render.render_text(doc, RenderOptions()))
-    pdf_render.render(doc, RenderOptions())          # installs the cache
-    cache = inputstream.characters_until_regex
-    assert isinstance(cache, parse_cache.RegexCache)
+    shipped = inputstream.characters_until_regex
+    pdf_render.render(doc, RenderOptions())          # fills the cache
+    assert inputstream.characters_until_regex is shipped    # in place during renders only
 
     def parse() -> bytes:
         return ET.tostring(tinyhtml5.parse(html, namespace_html_elements=False))
 
-    fixed = parse()
-    keys = set(cache)
-    assert parse() == fixed and set(cache) == keys   # a second parse adds nothing
+    with fastpath.scoped():
+        cache = inputstream.characters_until_regex
+        assert isinstance(cache, parse_cache.RegexCache)
+        fixed = parse()
+        keys = set(cache)
+        assert parse() == fixed and set(cache) == keys   # a second parse adds nothing
     assert keys and all(isinstance(chars, (str, tuple, frozenset)) for chars, _ in keys)
 
-    inputstream.characters_until_regex = shipped = {}
+    inputstream.characters_until_regex = plain_cache = {}
     try:
         plain = parse()
     finally:
-        inputstream.characters_until_regex = cache
+        inputstream.characters_until_regex = shipped
     assert plain == fixed
     # The shipped store keys each regex by itself, so a lookup never hits. When this
     # fails, tinyhtml5 has mended its cache and parse_cache can go.
-    assert shipped and all(isinstance(chars, re.Pattern) for chars, _ in shipped)
+    assert plain_cache and all(isinstance(chars, re.Pattern) for chars, _ in plain_cache)
 
 
 def test_streams_deflated_at_zlib_default_level(pdf_file):
-    """pydyf asks for level 9; the render's streams are deflated at 6 (pdf_deflate)."""
+    """pydyf asks for level 9; a nianbao render's streams are deflated at 6 (pdf_deflate),
+    anyone else's at 9, during and after it."""
+    import threading
     import zlib
 
     import pydyf
-    assert pdf_file.exists()   # a render has installed it
+
+    from generator.render import fastpath
+
+    assert pdf_file.exists()   # a render has been made
     data = "".join(f"{i * 7919 % 104729} 0 Td ({i:x}) Tj\n" for i in range(4000)).encode()
     assert zlib.compress(data, 6) != zlib.compress(data, 9)
-    stream = pydyf.Stream([data], compress=True).data
-    assert zlib.compress(data, 6) in stream
-    assert zlib.decompress(stream.split(b"stream\n", 1)[1].rsplit(b"\nendstream", 1)[0]) == data
+
+    def deflated() -> bytes:
+        stream = pydyf.Stream([data], compress=True).data
+        body = stream.split(b"stream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
+        assert zlib.decompress(body) == data
+        return body
+
+    assert deflated() == zlib.compress(data, 9)       # after a render: pydyf's own
+    with fastpath.scoped():
+        assert deflated() == zlib.compress(data, 6)   # in a nianbao render
+        elsewhere: list[bytes] = []
+        thread = threading.Thread(target=lambda: elsewhere.append(deflated()))
+        thread.start()
+        thread.join()
+        assert elsewhere == [zlib.compress(data, 9)]  # another thread meanwhile: its own
+    assert pydyf.zlib is zlib

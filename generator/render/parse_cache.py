@@ -7,16 +7,18 @@ key: ``characters = characters_until_regex[(characters, opposite)] = regex`` ass
 the character class again: measured here, parsing a report's print HTML takes ~60–80 ms
 of CPU with the cache as shipped and ~33 ms with a cache that hits.
 
-The fix replaces the module's cache dict by one that fills itself on lookup with exactly
-the regex tinyhtml5 would build, so the ``try`` never fails and the faulty store never
-runs.  Parsing gives the same tree (tested); if tinyhtml5 fixes the store, or renames the
-cache, this does nothing harmful: it is installed only when the module still holds a
-plain dict under that name.
+The fix puts in place of the module's cache dict one that fills itself on lookup with
+exactly the regex tinyhtml5 would build, so the ``try`` never fails and the faulty store
+never runs.  Parsing gives the same tree (tested).  It is in place only during a nianbao
+render (`patches`, applied by `fastpath.scoped`; the one `RegexCache` is kept between
+renders, so it fills once per process), and only while the module still holds a plain
+dict under that name; another parse meanwhile, in another thread, gets the same regexes.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 class RegexCache(dict):
@@ -34,16 +36,17 @@ class RegexCache(dict):
         return regex
 
 
-def install() -> bool:
-    """Put a `RegexCache` in place of tinyhtml5's cache; True when it is (now) in place."""
+_CACHE = RegexCache()
+
+
+def patches() -> list[tuple[Any, str, Any]]:
+    """(tinyhtml5.inputstream, its cache's name, the `RegexCache`) while tinyhtml5 keeps a
+    plain dict there; else none."""
     try:
         from tinyhtml5 import inputstream
     except ImportError:   # WeasyPrint parses with something else: nothing to mend
-        return False
+        return []
     current = getattr(inputstream, "characters_until_regex", None)
-    if isinstance(current, RegexCache):
-        return True
     if type(current) is not dict:
-        return False
-    inputstream.characters_until_regex = RegexCache()
-    return True
+        return []
+    return [(inputstream, "characters_until_regex", _CACHE)]

@@ -6,10 +6,11 @@ its embedded font subsets, which level 9 hardly shrinks further than level 6 but
 far longer to: measured on the bench's reports, level 9 → 6 saves ~30 ms of a ~400 ms PDF
 (~40 ms of zlib CPU per report) and the files grow by ~0.5 % (205 → 206 KB).
 
-`install` gives pydyf a stand-in for its ``zlib`` module whose ``compressobj`` uses
-``LEVEL`` whatever level is asked; everything else is zlib's own.  Output stays
-deterministic (same bytes in, same bytes out).  Installed only while pydyf still names
-the module ``zlib``; otherwise it does nothing.
+`patches` gives `fastpath.scoped` a stand-in for pydyf's ``zlib`` module whose
+``compressobj`` uses ``LEVEL`` in the thread of a nianbao render (`fastpath.active`) and
+the level asked anywhere else; everything else is zlib's own.  In place only during a
+nianbao render, only while pydyf still names the module ``zlib`` (else nothing).  Output
+stays deterministic (same bytes in, same bytes out).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ LEVEL = 6
 
 
 class _Deflate:
-    """zlib, with compressobj's level fixed to LEVEL."""
+    """zlib, with compressobj's level fixed to LEVEL during a nianbao render."""
 
     nianbao_level = LEVEL
 
@@ -29,13 +30,17 @@ class _Deflate:
         return getattr(zlib, name)
 
     @staticmethod
-    def compressobj(level: int = LEVEL, *args: Any, **kwargs: Any) -> Any:
-        return zlib.compressobj(LEVEL, *args, **kwargs)
+    def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        from generator.render import fastpath
+
+        return zlib.compressobj(LEVEL if fastpath.active() else level, *args, **kwargs)
 
 
-def install() -> None:
-    """Make pydyf deflate at LEVEL (once per process; harmless when pydyf changes)."""
+_STAND_IN = _Deflate()
+
+
+def patches() -> list[tuple[Any, str, Any]]:
+    """(pydyf, "zlib", stand-in) while pydyf deflates with the zlib module; else none."""
     import pydyf
 
-    if getattr(pydyf, "zlib", None) is zlib:
-        pydyf.zlib = _Deflate()  # type: ignore[attr-defined]
+    return [(pydyf, "zlib", _STAND_IN)] if getattr(pydyf, "zlib", None) is zlib else []

@@ -6,11 +6,14 @@
 - Same document, same bytes: the PDF carries no clock time and no random ID (the creation
   date is the document date from the data; the file ID is a hash of the content).
 - Fonts (which faces, what they draw, their GB2312 subsets) are `pdf_fonts`' business.
-- WeasyPrint's HTML parser gets a regex cache that hits (`parse_cache`: halves parsing).
-- Streams are deflated at zlib's default level, not pydyf's 9 (`pdf_deflate`: ~8 % less
-  time, ~0.5 % more bytes).
-- The statutory tables are laid out once per worker and drawn from that skeleton
-  (`table_skeleton`, `table_stamp`); the ordinary render is the fallback.
+- The fast path: the statutory tables are laid out once per worker and drawn from that
+  skeleton (`table_skeleton`, `table_stamp`, `text_replay`), WeasyPrint's HTML parser gets
+  a regex cache that hits (`parse_cache`: halves parsing), streams are deflated at zlib's
+  default level, not pydyf's 9 (`pdf_deflate`: ~8 % less time, ~0.5 % more bytes).  It
+  uses library internals, so it runs only with the library versions it was verified with,
+  its patches only for nianbao's own renders (`fastpath`); otherwise, or when it raises,
+  the report is rendered the ordinary way (WeasyPrint's public API: the same pages).
+- One PDF at a time per process (`_STAMP_LOCK`, below): run PDFs in parallel in processes.
 - Before rendering, every character of the document is checked against the faces the
   print CSS font stacks resolve to; a character no face can draw fails the render with
   its code point and where it occurs, instead of printing a blank box.
@@ -18,10 +21,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,9 +34,8 @@ from generator.document import Document, Table
 from generator.errors import Problem, RenderError
 from generator.render import (
     RenderOptions,
+    fastpath,
     html_render,
-    parse_cache,
-    pdf_deflate,
     table_skeleton,
     table_stamp,
 )
@@ -46,7 +50,16 @@ from generator.render.pdf_fonts import (
 
 _FONT_CONFIG = None
 _FONT_CONFIG_LOCK = threading.Lock()
+# One PDF render at a time in a process, fast path or not.  It guards what renders share:
+# the table skeletons and their recordings (`table_skeleton.SKELETONS`: the label text boxes'
+# layouts are set up and dropped while drawn), the patches `fastpath.scoped` puts in place,
+# and the process's one FontConfiguration (its Pango font map is not made for two threads
+# at once).  Threads of one process therefore render PDFs one after the other: parallel
+# PDFs need processes — the local batch pool has one thread per worker process; a Dask
+# worker must run with one thread (``dask worker --nthreads 1 --nworkers N``).  The first
+# time a render has to wait for another thread's, a warning says so (once per process).
 _STAMP_LOCK = threading.Lock()
+_LOG = logging.getLogger(__name__)
 
 # Unicode categories that are not drawn: controls, format characters, separators.
 _UNDRAWN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs"})
@@ -170,11 +183,25 @@ def make_fetcher(roots: tuple[str, ...], fonts: tuple[str, ...] = ()):
     return _fetcher_class()(roots, fonts)
 
 
-# ---- render ---------------------------------------------------------------------------
-def _laid_out(html: str, common: str, lay_out, stamp_tables: bool):
+# ---- render ----------------------------------------------------------------------------
+@contextmanager
+def _one_at_a_time() -> Iterator[None]:
+    """Hold `_STAMP_LOCK`; the first wait for another thread's render is logged."""
+    if not _STAMP_LOCK.acquire(blocking=False):
+        fastpath.warn_once("threads", "PDF renders wait for each other: this process renders "
+                       "PDFs from several threads, and runs one at a time (a Dask worker "
+                       "with more than one thread? start workers with --nthreads 1)")
+        _STAMP_LOCK.acquire()
+    try:
+        yield
+    finally:
+        _STAMP_LOCK.release()
+
+
+def _laid_out(html: str, common: str, lay_out):
     """The WeasyPrint document: tables drawn from their skeletons when they can be,
     else the HTML as it is (``common``: the page without its rare characters' faces)."""
-    prepared = table_skeleton.prepare(html, lay_out, common) if stamp_tables else None
+    prepared = table_skeleton.prepare(html, lay_out, common)
     if prepared is not None:
         document = lay_out(prepared.html)
         if table_stamp.attach(document, prepared):
@@ -182,10 +209,24 @@ def _laid_out(html: str, common: str, lay_out, stamp_tables: bool):
     return lay_out(html)
 
 
+def _fast_pdf(html: str, common: str, lay_out) -> bytes | None:
+    """The PDF by the fast path; None when it is off (other library versions) or raised
+    (then the caller renders the ordinary way; the skeletons are dropped)."""
+    if not fastpath.supported():
+        return None
+    try:
+        with fastpath.scoped():
+            return _laid_out(html, common, lay_out).write_pdf(pdf_identifier=True)
+    except Exception as exc:  # noqa: BLE001  (a fault of the fast path, not of the report)
+        fastpath.failed(exc)
+        table_skeleton.SKELETONS.clear()
+        return None
+
+
 def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) -> bytes:
     """The report as PDF bytes (A4, GB/T 9704 layout, fonts embedded as subsets).
-    ``stamp_tables=False`` lays the tables out as any other HTML (the same pages, slower:
-    for comparison)."""
+    ``stamp_tables=False`` renders the ordinary way, WeasyPrint's public API only (the
+    same pages, slower: for comparison)."""
     import weasyprint
 
     options = replace(options, preview=False)
@@ -194,16 +235,16 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
     roots = html_render.search_path(options)
     html, common = use_subsets(html), use_subsets(html, rare=False)
     fetcher = make_fetcher(roots, (str(font_cache_dir()),))
-    parse_cache.install()
-    pdf_deflate.install()
     base_url = Path(roots[0]).as_uri() + "/"
 
     def lay_out(text: str):
         return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render(
             font_config=font_config())
 
-    with _STAMP_LOCK:   # skeleton text boxes are shared: one drawing at a time
-        pdf = _laid_out(html, common, lay_out, stamp_tables).write_pdf(pdf_identifier=True)
+    with _one_at_a_time():
+        pdf = _fast_pdf(html, common, lay_out) if stamp_tables else None
+        if pdf is None:
+            pdf = lay_out(html).write_pdf(pdf_identifier=True)
     if fetcher.refused:
         raise RenderError([Problem("", f"模板引用了不允许读取的地址：{url}")
                            for url in dict.fromkeys(fetcher.refused)])

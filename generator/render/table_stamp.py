@@ -285,7 +285,6 @@ def attach(document: Any, prepared: Prepared) -> bool:
     pages = _fragments(document, prepared)
     if pages is None:
         return False
-    install()
     label_pages = _label_pages([[f for _, f, _ in here] for here in pages], prepared)
     for number, here in enumerate(pages):
         for table, fragment, cells in here:
@@ -298,27 +297,32 @@ def attach(document: Any, prepared: Prepared) -> bool:
     return True
 
 
-def install() -> None:
-    """Route WeasyPrint's drawing of tables and of block content through hooks that call
-    a box's ``nianbao_paint`` (once per process; boxes without it are drawn as before)."""
+def patches() -> list[tuple[Any, str, Any]]:
+    """For `fastpath.scoped`: WeasyPrint's ``draw_table`` and ``draw_block_level`` wrapped
+    so that, in the thread of a nianbao render (`fastpath.active`), a box's
+    ``nianbao_paint`` is called when WeasyPrint draws it; anywhere else, and for boxes
+    without it, they are WeasyPrint's own."""
     from weasyprint import draw
 
-    if getattr(draw.draw_table, "nianbao", False):
-        return
+    from generator.render.fastpath import active
+
     draw_table, draw_block_level = draw.draw_table, draw.draw_block_level
 
     def _draw_table(stream: Any, table: Any) -> None:
         draw_table(stream, table)
-        paint = getattr(table, "nianbao_paint", None)
-        if paint is not None:
-            paint(stream)
+        if active():
+            paint = getattr(table, "nianbao_paint", None)
+            if paint is not None:
+                paint(stream)
 
     def _draw_block_level(page: Any, stream: Any, blocks_and_cells: dict) -> None:
+        if not active():
+            draw_block_level(page, stream, blocks_and_cells)
+            return
         for block, inner in blocks_and_cells.items():
             paint = getattr(block, "nianbao_paint", None)
             if paint is not None:
                 paint(stream)
             draw_block_level(page, stream, {block: inner})
 
-    _draw_table.nianbao = True  # type: ignore[attr-defined]
-    draw.draw_table, draw.draw_block_level = _draw_table, _draw_block_level
+    return [(draw, "draw_table", _draw_table), (draw, "draw_block_level", _draw_block_level)]

@@ -1,0 +1,282 @@
+"""The PDF fast path's terms (generator/render/fastpath.py, font_refs.py): exact library
+versions or the ordinary render, the ordinary render when it raises, its patches only for
+nianbao's own renders, fonts held by real references, and a warning when threads of one
+process queue for PDF renders."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from test_table_stamp import assert_same_pages, example, with_figure
+
+from generator.render import (
+    RenderOptions,
+    fastpath,
+    font_refs,
+    pdf_render,
+    table_skeleton,
+    table_stamp,
+    text_replay,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def fresh_log(monkeypatch, caplog):
+    """Logged-once notes start afresh; warnings of the fast path captured."""
+    monkeypatch.setattr(fastpath, "_LOGGED", set())
+    caplog.set_level(logging.WARNING, logger="generator.render")
+    return caplog
+
+
+def records(caplog, text: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if text in r.getMessage()]
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return example("county-transport-2024.yaml")
+
+
+@pytest.fixture(scope="module")
+def ordinary(doc) -> bytes:
+    return pdf_render.render(doc, RenderOptions(), stamp_tables=False)
+
+
+@pytest.fixture(scope="module")
+def fast(doc) -> bytes:
+    return pdf_render.render(doc, RenderOptions())
+
+
+def test_verified_versions_are_the_installed_ones():
+    """The gate names the versions of requirements.lock, and they are the ones installed
+    (else the suite's fidelity tests would test nothing but the ordinary render)."""
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    for name, version in fastpath.VERIFIED.items():
+        assert f"\n{name}=={version} " in lock
+    assert fastpath.installed() == fastpath.VERIFIED
+    assert fastpath.supported()
+
+
+# ---- version gate ------------------------------------------------------------------------------
+@pytest.mark.parametrize("library", ["weasyprint", "pydyf", "tinyhtml5"])
+def test_other_version_renders_the_ordinary_way(library, monkeypatch, fresh_log, doc, ordinary,
+                                                fast, tmp_path):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module(library), "__version__", "99.0")
+    monkeypatch.setattr(table_skeleton, "prepare",
+                        lambda *a: pytest.fail("fast path used with another version"))
+    first = pdf_render.render(doc, RenderOptions())
+    second = pdf_render.render(doc, RenderOptions())
+    assert first == second == ordinary          # WeasyPrint's public API, nothing patched
+    assert_same_pages(first, fast, tmp_path)    # the pages of the fast path
+    (line,) = records(fresh_log, "PDF fast path off")   # said once per process
+    assert f"{library} 99.0 (verified: {fastpath.VERIFIED[library]})" in line.getMessage()
+    assert line.exc_info is None
+
+
+# ---- an exception inside the fast path -----------------------------------------------------
+def _raise(*args, **kwargs):
+    raise RuntimeError("injected")
+
+
+@pytest.mark.parametrize(("module", "name"), [
+    (table_stamp, "paint_row"),       # while WeasyPrint draws a page
+    (text_replay, "replay"),          # replaying a recorded label
+    (table_skeleton, "_extract"),     # laying a skeleton out
+    (fastpath, "_patches"),           # putting the patches in place
+])
+def test_exception_in_the_fast_path_renders_the_ordinary_way(module, name, monkeypatch, fresh_log,
+                                                             capsys, doc, ordinary, fast,
+                                                             tmp_path):
+    from weasyprint import draw
+
+    originals = draw.draw_table, draw.draw_block_level
+    pdf_render.render(doc, RenderOptions())            # skeletons and recordings there
+    if name == "_extract":
+        table_skeleton.SKELETONS.clear()               # to be laid out again
+    monkeypatch.setattr(module, name, _raise)
+    first = pdf_render.render(doc, RenderOptions())
+    second = pdf_render.render(doc, RenderOptions())
+    assert first == second == ordinary
+    assert_same_pages(first, fast, tmp_path)
+    (line,) = records(fresh_log, "PDF fast path failed (RuntimeError: injected)")
+    assert line.exc_info is None                        # one line, no traceback
+    assert "Traceback" not in capsys.readouterr().err + fresh_log.text
+    assert (draw.draw_table, draw.draw_block_level) == originals
+    monkeypatch.undo()
+    assert pdf_render.render(doc, RenderOptions()) == fast   # and the fast path again
+
+
+# ---- patches only for nianbao's renders ------------------------------------------------------
+def test_patches_are_gone_after_a_render(doc, fast):
+    import pydyf
+    from tinyhtml5 import inputstream
+    from weasyprint import draw
+
+    before = (draw.draw_table, draw.draw_block_level, pydyf.zlib,
+              inputstream.characters_until_regex)
+    assert pdf_render.render(doc, RenderOptions()) == fast
+    after = (draw.draw_table, draw.draw_block_level, pydyf.zlib,
+             inputstream.characters_until_regex)
+    assert all(a is b for a, b in zip(after, before))
+    assert draw.draw_table.__module__ == "weasyprint.draw"
+    assert draw.draw_block_level.__module__ == "weasyprint.draw"
+
+
+PLAIN = ("<style>@page { size: A5 } td { border: 1px solid; padding: 3pt }</style>"
+         "<table><tr><td rowspan=2>甲</td><td>1</td></tr><tr><td>2</td></tr></table>"
+         "<p>另一个库的文档</p>")
+
+
+def _plain_pdf(mark_tables: bool) -> bytes:
+    """Another library's WeasyPrint render; its tables carry a ``nianbao_paint`` that
+    must never be called outside a nianbao render."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    document = weasyprint.HTML(string=PLAIN).render(font_config=pdf_render.font_config())
+    if mark_tables:
+        for page in document.pages:
+            for box in page._page_box.descendants():
+                if isinstance(box, boxes.TableBox):
+                    box.nianbao_paint = _raise
+    return document.write_pdf(pdf_identifier=b"x")
+
+
+def test_another_thread_during_a_nianbao_render_is_untouched():
+    """While a thread is inside a nianbao render (patches in place), WeasyPrint in another
+    thread draws and deflates as WeasyPrint does: the same bytes as with no patch at all."""
+    alone = _plain_pdf(mark_tables=False)
+    assert _plain_pdf(mark_tables=True) == alone      # no patch: nothing calls nianbao_paint
+    out: list[bytes | BaseException] = []
+
+    def other() -> None:
+        try:
+            out.append(_plain_pdf(mark_tables=True))
+        except BaseException as exc:  # noqa: BLE001
+            out.append(exc)
+
+    from weasyprint import draw
+
+    with fastpath.scoped():
+        assert draw.draw_table.__module__ == table_stamp.__name__   # in place here
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert out == [alone]
+
+
+# ---- fonts owned by the recordings ------------------------------------------------------------
+def _recorded_fonts() -> list[font_refs.OwnedFont]:
+    return [font for skeleton in table_skeleton.SKELETONS.values() if skeleton
+            for recordings in [skeleton.recordings] + [c.recordings for c in skeleton.cells]
+            for recording in recordings.values() if recording for font in recording.fonts]
+
+
+def test_recordings_hold_real_references(doc):
+    """Each font a recording names is held by a g_object_ref of the recording's own (not
+    by a kept layout): its count is above what Pango holds alone by one per holder."""
+    table_skeleton.SKELETONS.clear()
+    pdf_render.render(doc, RenderOptions())
+    gc.collect()
+    owned = _recorded_fonts()
+    assert owned
+    pointer = owned[0].pango
+    holders = sum(font_refs._address(f.pango) == font_refs._address(pointer) for f in owned)
+    probe = font_refs.OwnedFont(pointer)         # keeps it alive for the counts below
+    with_recordings = font_refs.ref_count(pointer)
+    extra = font_refs.OwnedFont(pointer)
+    assert font_refs.ref_count(pointer) == with_recordings + 1     # g_object_ref, really
+    del extra
+    assert font_refs.ref_count(pointer) == with_recordings         # released by ffi.gc
+    del owned
+    table_skeleton.SKELETONS.clear()
+    gc.collect()
+    pango_alone = font_refs.ref_count(pointer) - 1                 # less the probe's
+    assert holders >= 1 and with_recordings - 1 - pango_alone >= holders
+    del probe
+
+
+# A replay after Pango has let the recorded fonts go (about 450 other font descriptions
+# laid out, collected), in a fresh process with freed memory filled (MALLOC_PERTURB_): the
+# same bytes as drawn afresh.  Without our references the replayed bytes differ (or the
+# process crashes); in a subprocess so that a crash fails this test, not the suite.
+_CHURN = """
+import gc, sys
+sys.path.insert(0, "tests")
+import weasyprint
+from test_table_stamp import example, with_figure
+from generator.render import RenderOptions, pdf_render, table_skeleton
+
+def churn():
+    paras = "".join(f'<p style="font: {s / 4}pt {f}">年报 0123</p>' for s in range(20, 170)
+                    for f in ("Noto Sans CJK SC", "Noto Serif CJK SC", "AR PL UKai CN"))
+    weasyprint.HTML(string=paras).render(font_config=pdf_render.font_config())
+    gc.collect()
+
+pdf_render.render(example("county-transport-2024.yaml"), RenderOptions())   # records
+other = with_figure(example("township-zero-requests-2024.yaml"), "table3.new.natural", "77")
+churn()
+replayed = pdf_render.render(other, RenderOptions())
+table_skeleton.SKELETONS.clear()
+gc.collect()
+print("same" if pdf_render.render(other, RenderOptions()) == replayed else "differ")
+"""
+
+
+def test_replay_after_pango_let_the_fonts_go_gives_the_same_bytes():
+    import os
+
+    env = dict(os.environ, MALLOC_PERTURB_="165")
+    run = subprocess.run([sys.executable, "-c", _CHURN], check=False, cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["same"]
+
+
+def test_dropped_recordings_render_again_the_same(doc, fast):
+    """Recordings and skeletons dropped and collected: the next render lays out, records
+    and draws again, byte for byte as before."""
+    other = with_figure(example("township-zero-requests-2024.yaml"), "table3.new.natural", "77")
+    replayed = pdf_render.render(other, RenderOptions())
+    table_skeleton.SKELETONS.clear()
+    gc.collect()
+    assert pdf_render.render(doc, RenderOptions()) == fast
+    gc.collect()
+    assert pdf_render.render(other, RenderOptions()) == replayed
+
+
+# ---- threads ---------------------------------------------------------------------------------
+def test_threads_queueing_for_pdf_renders_are_told(fresh_log, doc, fast):
+    """PDF renders of one process run one at a time (_STAMP_LOCK); a thread that has to
+    wait says so, once per process (a Dask worker with several threads)."""
+    out: list[bytes] = []
+    with pdf_render._STAMP_LOCK:            # another thread's render in progress
+        thread = threading.Thread(target=lambda: out.append(
+            pdf_render.render(doc, RenderOptions())))
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not records(fresh_log, "PDF renders wait") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not out                      # waiting, not rendering
+    thread.join()
+    assert out == [fast]
+    threads = [threading.Thread(target=lambda: out.append(
+        pdf_render.render(doc, RenderOptions()))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == [fast] * 3
+    (line,) = records(fresh_log, "PDF renders wait")
+    assert "--nthreads 1" in line.getMessage()
