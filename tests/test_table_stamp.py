@@ -69,7 +69,7 @@ def assert_same_pages(stamped: bytes, ordinary: bytes, folder: Path) -> None:
 
 # ---- same output as the ordinary render ---------------------------------------------------
 @pytest.mark.parametrize("name", [
-    "county-transport-2024.yaml",        # 三 split over two pages inside 三、本年度办理结果
+    "county-transport-2024.yaml",        # 三 moved whole to a page of its own
     "township-zero-requests-2024.yaml",  # 二 split between its blocks, header rows
     "zhumadian-housing-2020.yaml",       # the 2019 edition's tables
 ])
@@ -97,6 +97,28 @@ def test_long_figures_and_a_template_of_its_own(tmp_path):
     stamped = pdf_render.render(doc, options)
     assert_same_pages(stamped, pdf_render.render(doc, options, stamp_tables=False), tmp_path)
     assert "12345678" in raw_text(stamped, tmp_path)
+
+
+def test_split_cell_of_an_agency_template(tmp_path):
+    """An agency template with roomier cells in another face (padding 4pt 1pt, Noto Sans
+    CJK SC): 三 no longer fits a page and splits inside its 22-row “三、本年度办理结果”
+    cell.  WeasyPrint draws that label at the top of the cell's first part (it aligns a cell
+    vertically in the row where the cell ends, here on the next page) and leaves the cell
+    open at the page foot; the stamped tables once centred it and closed the cell."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.html").write_text(
+        '{% extends "_base.html" %}{% block head %}<style media="print">'
+        'th, td { padding: 4pt 1pt; font-family: "Noto Sans CJK SC" }</style>{% endblock %}',
+        encoding="utf-8")
+    options = RenderOptions(template_dirs=(templates,))
+    doc = example("county-transport-2024.yaml")
+    assert stamps(doc, options) == 3
+    stamped = pdf_render.render(doc, options)
+    pages_of = raw_text(stamped, tmp_path).split("\f")
+    first = next(i for i, p in enumerate(pages_of) if "（一）予以公开" in p)
+    assert "（七）总计" in pages_of[first + 1]          # the cell goes on to the next page
+    assert_same_pages(stamped, pdf_render.render(doc, options, stamp_tables=False), tmp_path)
 
 
 # ---- when a table cannot be stamped ----------------------------------------------------------

@@ -67,8 +67,12 @@ class SkeletonCell:
     align: float = 0.5               # 0 left, 0.5 centre, 1 right (the cell's text-align)
     content_x: float = 0.0           # left edge and width of the cell's content box
     content_w: float = 0.0
-    text_top: float = 0.0            # extent of the label's lines
+    text_top: float = 0.0            # extent of the label's lines (of the "0")
     text_bottom: float = 0.0
+    # how far vertical alignment moved the content down (done in the row where the cell
+    # ends: a cell split by a page break has its content at the top of its first part);
+    # None when not known (the cell then must not be split)
+    top_shift: float | None = 0.0
     recordings: dict = field(default_factory=dict)   # text_replay: label index / figure
 
 
@@ -143,6 +147,20 @@ def _only_text(cell: Any, boxes: Any) -> bool:
     return True
 
 
+def _top_shift(cell: Any) -> float | None:
+    """How far WeasyPrint moved the cell's content down for ``vertical-align: middle`` or
+    ``bottom`` (extra top padding, and a shift when the cell has a height of its own):
+    the content's top less where it was laid out, the content box's top with the padding
+    the style gives.  Top and baseline alignment are done in the cell's first row: 0."""
+    if not cell.children or cell.style["vertical_align"] not in ("middle", "bottom"):
+        return 0.0
+    padding = cell.style["padding_top"]
+    if getattr(padding, "unit", None) != "px":
+        return None
+    laid_out = cell.content_box_y() - (cell.padding_top - padding.value)
+    return cell.children[0].position_y - laid_out
+
+
 def _align(style: Any) -> float:
     value = style["text_align_all"]
     return {"center": 0.5, "right": 1.0, "end": 1.0}.get(value, 0.0)
@@ -169,11 +187,14 @@ def _extract(table: Any, boxes: Any) -> Skeleton | None:
             texts = [b for b in cell.descendants() if isinstance(b, boxes.TextBox)]
             sc = SkeletonCell(row_of[id(row)], cell.rowspan, [],
                               align=_align(cell.style),
-                              content_x=cell.content_box_x() - left, content_w=cell.width)
+                              content_x=cell.content_box_x() - left, content_w=cell.width,
+                              top_shift=_top_shift(cell))
             if cell.element is not None and cell.element.get("class") == "num":
                 if len(texts) != 1 or texts[0].text != ZERO:
                     return None
                 sc.value, sc.zero = value, moved(texts[0], -left, -top)
+                sc.text_top = sc.zero.position_y
+                sc.text_bottom = sc.zero.position_y + sc.zero.height
                 value += 1
             else:
                 sc.texts = [moved(t, -left, -top) for t in texts]

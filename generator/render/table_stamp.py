@@ -6,8 +6,8 @@ placeholder draws its fragment of the table at the moments WeasyPrint would draw
 table's own parts: the collapsed borders with the table's borders (as
 ``draw_collapsed_borders`` makes them), and each row's text with the placeholder row's
 content, so text keeps the reading order it has in an ordinarily drawn table.  A cell
-split by a page break is closed at the break, and its label is drawn in the part that
-holds most of its rows.  Figures are laid out by WeasyPrint's own text layout and aligned
+split by a page break is closed at the break and, as WeasyPrint draws it, its text is at
+the top of its first part (WeasyPrint aligns a cell vertically in the row where it ends).  Figures are laid out by WeasyPrint's own text layout and aligned
 as the skeleton's "0" was; everything is drawn with WeasyPrint's drawing functions into its
 page streams, so fonts are embedded and subset as for any other text.
 """
@@ -83,64 +83,83 @@ def _fragments(document: Any, prepared: Prepared) -> list[list[tuple[Any, _Fragm
     return pages
 
 
-def _label_pages(pages: list[list[_Fragment]], prepared: Prepared) -> dict[tuple[int, int], int]:
-    """For each body cell split by a page break: the page holding most of its rows (the
-    first of equals) — where its label is drawn."""
-    counts: dict[tuple[int, int], dict[int, int]] = {}
-    for number, fragments in enumerate(pages):
+def _split_cells_fit(pages: list[list[_Fragment]], prepared: Prepared) -> bool:
+    """True when every body cell split by a page break can be drawn as WeasyPrint draws
+    it: its content at the top of its first part (vertical alignment is done in the row
+    where a cell ends, which is on a later page), within that part."""
+    for fragments in pages:
         for fragment in fragments:
             skeleton = prepared.stamps[fragment.stamp].skeleton
-            for c, cell in enumerate(skeleton.cells):
-                if cell.rowspan < 2 or cell.row < skeleton.header_rows:
+            for cell in skeleton.cells:
+                if (cell.rowspan < 2 or cell.row < skeleton.header_rows
+                        or cell.row not in fragment.tops
+                        or cell.row + cell.rowspan - 1 in fragment.tops):
                     continue
-                n = sum(cell.row <= r < cell.row + cell.rowspan for r in fragment.tops)
-                if n:
-                    counts.setdefault((fragment.stamp, c), {})[number] = n
-    return {key: max(per_page, key=lambda p: (per_page[p], -p))
-            for key, per_page in counts.items()}
-
-
-def _half(grid: list[list[Any]], pairs: list[tuple[int, int]]) -> float:
-    widths = [grid[y][x][1][1] for y, x in pairs
-              if 0 <= y < len(grid) and 0 <= x < len(grid[y])]
-    return max(widths, default=0) / 2
+                if cell.top_shift is None:
+                    return False
+                last = max(r for r in fragment.tops if r < cell.row + cell.rowspan)
+                bottom = fragment.tops[last] + skeleton.row_heights[last]
+                dy = fragment.tops[cell.row] - skeleton.row_tops[cell.row] - cell.top_shift
+                if cell.text_bottom + dy > bottom + 1e-6:
+                    return False
+    return True
 
 
 def _border_segments(skeleton: Skeleton, fragment: _Fragment) -> list[tuple]:
     """The collapsed border segments of a fragment, as WeasyPrint's
-    draw_collapsed_borders makes them; a fragment's first and last rows are closed with
-    the table's outer border where a spanning cell has none (a split cell is closed)."""
+    ``draw_collapsed_borders`` makes them for the table's rows on this page: the grid of
+    the rows drawn here (repeated header rows, then the body rows), each line and half
+    width looked up in the whole table's grid as WeasyPrint maps them (a header's lines as
+    they are, body lines shifted by the rows skipped).  So a cell split by a page break is
+    open where WeasyPrint leaves it open: at the page foot, and at the top of its next part
+    when no header row is repeated there."""
     rows = sorted(fragment.tops)
     v, h, cols = skeleton.vborders, skeleton.hborders, skeleton.columns
-    ncols = len(cols) - 1
+    height, width = len(rows), len(cols) - 1
+    header = sum(r < skeleton.header_rows for r in rows)
+    offset = rows[header] - header if header < height else 0
+    tops = [fragment.tops[r] for r in rows]
+    tops.append(tops[-1] + skeleton.row_heights[rows[-1]])
     segments: list[tuple] = []
 
-    def horizontal(r: int, y: float, edge: bool, fallback: int) -> None:
-        for x in range(ncols):
-            score, (style, width, color) = h[r][x]
-            if edge and width == 0:
-                score, (style, width, color) = h[fallback][x]
-            if width == 0 or color.alpha == 0:
-                continue
-            x1 = cols[x] - _half(v, [(r - 1, x), (min(r, len(v) - 1), x)])
-            x2 = cols[x + 1] + _half(v, [(r - 1, x + 1), (min(r, len(v) - 1), x + 1)])
-            segments.append((score, style, width, color, "top",
-                             (fragment.x + x1, y, x2 - x1, 0)))
+    def line(y: int, horizontal: bool) -> int:
+        """The whole table's row (or horizontal line) of this page's row (or line) y."""
+        return y if header and y < header + int(horizontal) else y + offset
 
-    for k, r in enumerate(rows):
-        top, height = fragment.tops[r], skeleton.row_heights[r]
-        joined = k > 0 and rows[k - 1] == r - 1
-        horizontal(r, top, not joined, 0 if k == 0 else skeleton.header_rows)
-        for x in range(ncols + 1):
-            score, (style, width, color) = v[r][x]
-            if width == 0 or color.alpha == 0:
-                continue
-            y1 = top - _half(h, [(r, x - 1), (r, x)])
-            y2 = top + height + _half(h, [(r + 1, x - 1), (r + 1, x)])
-            segments.append((score, style, width, color, "left",
-                             (fragment.x + cols[x], y1, 0, y2 - y1)))
-        if k == len(rows) - 1 or rows[k + 1] != r + 1:
-            horizontal(r + 1, top + height, True, len(h) - 1)
+    def half(grid: list[list[Any]], pairs: list[tuple[int, int]], vertical: bool) -> float:
+        result = 0.0
+        for y, x in pairs:
+            inside = (0 <= y < height and 0 <= x <= width) if vertical else (
+                0 <= y <= height and 0 <= x < width)
+            if inside:
+                result = max(result, grid[line(y, not vertical)][x][1][1])
+        return result / 2
+
+    def add_vertical(x: int, y: int) -> None:
+        score, (style, size, color) = v[line(y, False)][x]
+        if size == 0 or color.alpha == 0:
+            return
+        y1 = tops[y] - half(h, [(y, x - 1), (y, x)], False)
+        y2 = tops[y + 1] + half(h, [(y + 1, x - 1), (y + 1, x)], False)
+        segments.append((score, style, size, color, "left",
+                         (fragment.x + cols[x], y1, 0, y2 - y1)))
+
+    def add_horizontal(x: int, y: int) -> None:
+        score, (style, size, color) = h[line(y, True)][x]
+        if size == 0 or color.alpha == 0:
+            return
+        x1 = cols[x] - half(v, [(y - 1, x), (y, x)], True)
+        x2 = cols[x + 1] + half(v, [(y - 1, x + 1), (y, x + 1)], True)
+        segments.append((score, style, size, color, "top",
+                         (fragment.x + x1, tops[y], x2 - x1, 0)))
+
+    for x in range(width):
+        add_horizontal(x, 0)
+    for y in range(height):
+        add_vertical(0, y)
+        for x in range(width):
+            add_vertical(x + 1, y)
+            add_horizontal(x, y + 1)
     segments.sort(key=lambda s: s[0])
     return segments
 
@@ -192,20 +211,13 @@ def _draw_cell(stream: Any, cell: SkeletonCell, stamp: Stamp, dx: float, dy: flo
                            - recording.x, cell.zero.position_y + dy - recording.y)
 
 
-def _cell_shift(cell: SkeletonCell, skeleton: Skeleton, fragment: _Fragment,
-                visible: list[int]) -> float:
-    """How far the cell's text moves down: with its row, or to the middle of the part of
-    a split cell on this page."""
-    if len(visible) == cell.rowspan:
-        return fragment.tops[cell.row] - skeleton.row_tops[cell.row]
-    top = fragment.tops[visible[0]]
-    bottom = fragment.tops[visible[-1]] + skeleton.row_heights[visible[-1]]
-    if cell.value is not None:
-        middle = skeleton.row_tops[cell.row] + sum(
-            skeleton.row_heights[cell.row:cell.row + cell.rowspan]) / 2
-    else:
-        middle = (cell.text_top + cell.text_bottom) / 2
-    return (top + bottom) / 2 - middle
+def _cell_shift(cell: SkeletonCell, skeleton: Skeleton, fragment: _Fragment) -> float:
+    """How far the cell's text moves down: with its first row, and up to the top of the
+    cell when the cell goes on to the next page (as WeasyPrint draws a split cell)."""
+    dy = fragment.tops[cell.row] - skeleton.row_tops[cell.row]
+    if cell.rowspan > 1 and cell.row + cell.rowspan - 1 not in fragment.tops:
+        dy -= cell.top_shift or 0.0
+    return dy
 
 
 def _solid_runs(segments: list[tuple]) -> list[tuple[Any, float, list[tuple]]]:
@@ -258,23 +270,18 @@ def paint_borders(stream: Any, fragment: _Fragment, prepared: Prepared) -> None:
             stream.stroke()
 
 
-def paint_row(stream: Any, row: int, fragment: _Fragment, prepared: Prepared,
-              label_pages: dict[tuple[int, int], int], number: int) -> None:
+def paint_row(stream: Any, row: int, fragment: _Fragment, prepared: Prepared) -> None:
     """Draw the text of the cells that start on this row of the fragment (when WeasyPrint
-    draws the placeholder row's cell, so text keeps the order it has in the table)."""
+    draws the placeholder row's cell, so text keeps the order it has in the table).  A
+    cell split by a page break is drawn where it starts, as WeasyPrint draws it; its part
+    on a later page is empty."""
     context = _HyphenContext()
     stamp = prepared.stamps[fragment.stamp]
     skeleton = stamp.skeleton
-    for c, cell in enumerate(skeleton.cells):
-        if not cell.row <= row < cell.row + cell.rowspan:
-            continue
-        visible = [r for r in range(cell.row, cell.row + cell.rowspan) if r in fragment.tops]
-        if visible[0] != row:
-            continue
-        if len(visible) < cell.rowspan and label_pages.get((fragment.stamp, c)) != number:
-            continue
-        _draw_cell(stream, cell, stamp, fragment.x, _cell_shift(cell, skeleton, fragment,
-                                                                visible), context)
+    for cell in skeleton.cells:
+        if cell.row == row:
+            _draw_cell(stream, cell, stamp, fragment.x, _cell_shift(cell, skeleton, fragment),
+                       context)
 
 
 def attach(document: Any, prepared: Prepared) -> bool:
@@ -283,17 +290,16 @@ def attach(document: Any, prepared: Prepared) -> bool:
     borders, each row's text with the placeholder row's content, in the reading order
     the table's own text has.  False when the placeholders do not match their skeletons."""
     pages = _fragments(document, prepared)
-    if pages is None:
+    if pages is None or not _split_cells_fit([[f for _, f, _ in here] for here in pages],
+                                             prepared):
         return False
-    label_pages = _label_pages([[f for _, f, _ in here] for here in pages], prepared)
-    for number, here in enumerate(pages):
+    for here in pages:
         for table, fragment, cells in here:
             table.nianbao_paint = partial(paint_borders, fragment=fragment,
                                           prepared=prepared)
             for row, cell in cells:
                 cell.nianbao_paint = partial(paint_row, row=row, fragment=fragment,
-                                             prepared=prepared, label_pages=label_pages,
-                                             number=number)
+                                             prepared=prepared)
     return True
 
 
