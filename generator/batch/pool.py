@@ -1,4 +1,4 @@
-"""A local process pool that survives the death of a worker.
+"""A local process pool that survives the death of a worker, or of the machinery under it.
 
 When a worker process dies (killed for memory, or a crash inside a C library), Python's
 ProcessPoolExecutor is broken for good: every report still running or queued fails with
@@ -7,11 +7,23 @@ BrokenProcessPool, and one bad input would take the rest of the batch down with 
 second run with the others; a report caught in two breaks runs once more alone, in a
 one-worker pool, one report at a time.  A report whose worker dies even then is the one
 that kills workers: only its future fails, with `WorkerDied`.
+
+The machinery can fail too, and not only with BrokenProcessPool: when the forkserver that
+starts the workers is killed (or runs out of memory), its workers' pool breaks, and starting
+the next pool's workers raises whatever the dead server's socket gives —
+ConnectionRefusedError, EOFError, an OSError from fork.  `submit` is where that surfaces;
+it runs inside a done-callback when a pool is replaced, where an exception would only be
+logged and the report's future never finish (the batch then waited for ever).  So any
+exception of a pool's `submit` counts as a break: the pool is renewed (within MAX_RESTARTS)
+and the report, which never started, is submitted again; and whatever goes wrong while
+settling a report fails that report rather than leaving it pending.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -23,6 +35,11 @@ from typing import Any
 MAX_RESTARTS = 8
 DIED = "处理该报告时工作进程意外退出（内存不足，或渲染库崩溃），单独重试仍然如此"
 GAVE_UP = f"工作进程反复意外退出（已重启 {MAX_RESTARTS} 次），不再重试；请检查内存和安装"
+INTERNAL = "工作进程池内部出错，未能处理该报告：{}"
+# Before submitting again after a pool failed to start workers: a killed forkserver is
+# reaped (and started afresh) only once it has fully exited, and until then every
+# connection to it is refused — retrying at once would spend every restart in that moment.
+PAUSE = 0.1
 
 
 class WorkerDied(Exception):
@@ -47,6 +64,15 @@ class _Job:
     def __init__(self, outer: _Outer, fn: Callable, args: tuple, kwargs: dict):
         self.outer, self.fn, self.args, self.kwargs = outer, fn, args, kwargs
         self.breaks = 0
+
+
+def _discard(pool: ProcessPoolExecutor | None) -> None:
+    """Shut a broken or replaced pool down without waiting; it may fail in any way."""
+    if pool is not None:
+        try:
+            pool.shutdown(wait=False, cancel_futures=True)
+        except Exception:  # noqa: BLE001,S110  (its machinery is what failed)
+            pass
 
 
 class RestartingPool(Executor):
@@ -83,71 +109,85 @@ class RestartingPool(Executor):
 
     # ---- running ----------------------------------------------------------------------
     def _run_shared(self, job: _Job) -> None:
-        generation = self._generation
-        try:
-            inner = self._pool.submit(job.fn, *job.args, **job.kwargs)
-        except BrokenProcessPool:   # broke before our callback saw it: same as a break
-            self._broken(job, generation)
-            return
+        while True:
+            generation = self._generation
+            try:
+                inner = self._pool.submit(job.fn, *job.args, **job.kwargs)
+                break
+            except Exception as exc:  # noqa: BLE001  (broken, or its machinery failed)
+                # the job never started: renew the pool and submit it again
+                if not self._renew(generation, pause=not isinstance(exc, BrokenProcessPool)):
+                    self._fail(job, GAVE_UP)
+                    return
         job.outer.inner = inner
-        inner.add_done_callback(lambda f: self._settle(job, f, generation))
+        inner.add_done_callback(functools.partial(self._settle, job, generation=generation))
 
     def _run_alone(self) -> None:
         """Start the next report waiting to run alone (one at a time: a death then can
         only be that report's)."""
-        if self._alone_busy or not self._alone_queue or self._closed:
-            return
-        job = self._alone_queue.popleft()
-        if job.outer.cancelled():
-            self._run_alone()
-            return
-        if self._alone is None:
-            self._alone = self._make(1)
-        self._alone_busy = True
-        try:
-            inner = self._alone.submit(job.fn, *job.args, **job.kwargs)
-        except BrokenProcessPool:
-            self._alone_busy = False
-            self._alone = None
-            self._fail(job)
-            self._run_alone()
-            return
-        job.outer.inner = inner
-        inner.add_done_callback(lambda f: self._settle(job, f, None))
+        while not self._alone_busy and self._alone_queue and not self._closed:
+            job = self._alone_queue.popleft()
+            if job.outer.cancelled():
+                continue
+            try:
+                if self._alone is None:
+                    self._alone = self._make(1)
+                inner = self._alone.submit(job.fn, *job.args, **job.kwargs)
+            except Exception:  # noqa: BLE001  (the one-worker pool cannot start: renew it)
+                _discard(self._alone)
+                self._alone = None
+                if self.restarts >= MAX_RESTARTS:
+                    self._fail(job, GAVE_UP)
+                else:
+                    self.restarts += 1
+                    time.sleep(PAUSE)
+                    self._alone_queue.appendleft(job)
+                continue
+            self._alone_busy = True
+            job.outer.inner = inner
+            inner.add_done_callback(functools.partial(self._settle, job, generation=None))
 
     def _settle(self, job: _Job, inner: Future, generation: int | None) -> None:
-        """A run ended: pass its outcome on, or run it again when its pool broke."""
+        """A run ended: pass its outcome on, or run it again when its pool broke.  (A
+        done-callback: an exception here would only be logged, the caller left waiting.)"""
         with self._lock:
-            if generation is None:   # it ran alone
-                self._alone_busy = False
-            if inner.cancelled():
-                job.outer.cancel()
-            elif isinstance(inner.exception(), BrokenProcessPool) and not self._closed:
-                if generation is None:
-                    self._alone = None   # that pool is broken too
-                    self._fail(job)
-                else:
-                    self._broken(job, generation)
-            elif not job.outer.set_running_or_notify_cancel():
-                pass   # cancelled meanwhile
-            elif inner.exception() is not None:
-                job.outer.set_exception(inner.exception())
-            else:
-                job.outer.set_result(inner.result())
+            try:
+                if generation is None:   # it ran alone
+                    self._alone_busy = False
+                self._pass_on(job, inner, generation)
+            except Exception as exc:  # noqa: BLE001
+                self._fail(job, INTERNAL.format(f"{type(exc).__name__}: {exc}"))
+            if job.outer.done():
+                # outer → inner → this callback → job → outer is a cycle: without this,
+                # each finished report's result (its rendered bytes) would wait for the
+                # garbage collector instead of going when the caller lets go of it
+                job.outer.inner = None
             if generation is None:
                 self._run_alone()
+
+    def _pass_on(self, job: _Job, inner: Future, generation: int | None) -> None:
+        if inner.cancelled():
+            job.outer.cancel()
+        elif isinstance(inner.exception(), BrokenProcessPool) and not self._closed:
+            if generation is None:
+                _discard(self._alone)   # that pool is broken too
+                self._alone = None
+                self._fail(job)
+            else:
+                self._broken(job, generation)
+        elif not job.outer.set_running_or_notify_cancel():
+            pass   # cancelled meanwhile
+        elif inner.exception() is not None:
+            job.outer.set_exception(inner.exception())
+        else:
+            job.outer.set_result(inner.result())
 
     def _broken(self, job: _Job, generation: int) -> None:
         """The shared pool broke under a job: renew it (once per break) and run the job
         again with the others, or alone after its second break."""
-        if generation == self._generation:
-            if self.restarts >= MAX_RESTARTS:
-                self._fail(job, GAVE_UP)
-                return
-            self.restarts += 1
-            self._generation += 1
-            old, self._pool = self._pool, self._make(self._workers)
-            old.shutdown(wait=False, cancel_futures=True)
+        if not self._renew(generation):
+            self._fail(job, GAVE_UP)
+            return
         job.breaks += 1
         if job.breaks >= 2:
             self._alone_queue.append(job)
@@ -155,6 +195,28 @@ class RestartingPool(Executor):
         else:
             self._run_shared(job)
 
+    def _renew(self, generation: int, pause: bool = False) -> bool:
+        """Replace the shared pool that broke at `generation`, once per break (the reports
+        caught in the same break find it replaced); False when restarts are used up."""
+        if generation != self._generation:
+            return True
+        if self.restarts >= MAX_RESTARTS:
+            return False
+        self.restarts += 1
+        self._generation += 1
+        if pause:
+            time.sleep(PAUSE)
+        old = self._pool
+        try:
+            self._pool = self._make(self._workers)
+        except Exception:  # noqa: BLE001  (kept: its next submit fails and renews again)
+            return True
+        _discard(old)
+        return True
+
     def _fail(self, job: _Job, message: str = DIED) -> None:
-        if job.outer.set_running_or_notify_cancel():
-            job.outer.set_exception(WorkerDied(message))
+        outer = job.outer
+        if outer.done():
+            return
+        if outer.running() or outer.set_running_or_notify_cancel():
+            outer.set_exception(WorkerDied(message))
