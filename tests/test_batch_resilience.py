@@ -1,14 +1,124 @@
-"""A batch outlives what can go wrong under it: a pool whose workers cannot be started
-(its forkserver was killed) is renewed."""
+"""A batch outlives what can go wrong under it, and leaves nothing behind: a pool whose
+forkserver is killed is renewed and the batch finishes, and the workers the dead server
+had started end too."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from conftest import COUNTY, ROOT
+from test_batch import write_report
 from test_batch_pool import FORK, die, square
 
 from generator.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
+
+LINUX = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+
+
+# ---- processes, through /proc ----------------------------------------------------------
+def _stat(pid: int) -> list[bytes] | None:
+    """/proc/PID/stat after the command name (state, ppid, …), or None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _identity(pid: int) -> tuple[int, bytes] | None:
+    """(pid, start time): a pid the system gave to another process later is not the same."""
+    stat = _stat(pid)
+    return (pid, stat[19]) if stat else None
+
+
+def _running(who: tuple[int, bytes]) -> bool:
+    stat = _stat(who[0])
+    return stat is not None and stat[19] == who[1] and stat[0] != b"Z"
+
+
+def _descendants(pid: int) -> set[tuple[int, bytes]]:
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                who = _identity(child)
+                if who and who not in found:
+                    found.add(who)
+                    todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _wait_gone(processes: set[tuple[int, bytes]], seconds: float) -> set[tuple[int, bytes]]:
+    """Poll until none of the processes runs (or the deadline); those still running."""
+    deadline = time.monotonic() + seconds
+    left = {p for p in processes if _running(p)}
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = {p for p in left if _running(p)}
+    return left
+
+
+@contextmanager
+def batch_process(src: Path, out: Path, *args: str) -> Iterator[tuple[subprocess.Popen, set]]:
+    """`nianbao batch src -o out …` started; yields it and a set the test fills with the
+    processes it saw below it, every one of which is killed at the end if still running
+    (a test that fails must not leave workers behind)."""
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "batch", str(src), "-o", str(out),
+                             *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "COLUMNS": "200"})
+    seen: set[tuple[int, bytes]] = set()
+    try:
+        yield proc, seen
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid, _ in {p for p in seen if _running(p)}:   # they hold its pipes too
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+
+
+def _wait_for(condition, seconds: float, watch: tuple[int, set] | None = None) -> None:
+    """Poll condition() until true (a failed assert after `seconds`); meanwhile note every
+    process below watch[0] into watch[1]."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        if watch is not None:
+            watch[1].update(_descendants(watch[0]))
+        time.sleep(0.02)
+
+
+def _reports(root: Path, n: int) -> Path:
+    for i in range(n):
+        write_report(root / f"机关{i:02d}" / "2024.yaml", COUNTY, f"机关{i:02d}", 2024)
+    return root
+
+
+def _finished(out: Path) -> int:
+    """Reports the driver took in: each has its findings written first."""
+    return len(list(out.glob("findings/*/*.json")))
 
 
 # ---- 9. the machinery under the pool fails --------------------------------------------------
@@ -59,3 +169,23 @@ def test_a_pool_that_never_starts_workers_gives_up():
             with pytest.raises(WorkerDied) as err:
                 future.result(timeout=60)
             assert str(err.value) == GAVE_UP
+
+
+@LINUX
+def test_a_batch_whose_forkserver_is_killed_finishes_and_leaves_no_worker(tmp_path: Path):
+    n = 40   # checked only (quick): the pool and its forkserver are the same
+    src, out = _reports(tmp_path / "DIR", n), tmp_path / "OUT"
+    with batch_process(src, out, "--jobs", "2", "--check-only") as (proc, seen):
+        _wait_for(lambda: _finished(out) >= 1, 120, (proc.pid, seen))
+        seen.update(_descendants(proc.pid))
+        servers = [pid for pid, _ in _descendants(proc.pid)
+                   if b"multiprocessing.forkserver" in _cmdline(pid)
+                   and _stat(pid) and int(_stat(pid)[1]) == proc.pid]
+        assert len(servers) == 1 and proc.poll() is None, "the batch ended too soon"
+        os.kill(servers[0], signal.SIGKILL)
+        _wait_for(lambda: proc.poll() is not None, 120, (proc.pid, seen))
+        assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+        rows = json.loads((out / "summary.json").read_text(encoding="utf-8"))["reports"]
+        assert len(rows) == n and {r["status"] for r in rows} == {"已校验"}
+        # the killed server's workers (parted from their pool) and the new pool's end too
+        assert not _wait_gone(seen, 30)

@@ -6,6 +6,13 @@ makes.  Local workers start through the "forkserver" method (where the platform 
 inherit a held lock.  Each worker ignores Ctrl-C (the driver stops the batch cleanly) and
 warms the renderers once.
 
+Local workers end with the driver (`tie_to_driver`).  Left alone they would not: a worker
+waits on its task queue, whose pipe it holds both ends of, so it never sees the driver go;
+the forkserver stays up while any worker holds its "alive" pipe; and a worker whose
+forkserver was killed is beyond its pool's reach (the pool reads the dead server's pipe for
+its exit code and never signals it).  After a kill -9 of the driver, or a forkserver killed
+during a batch, such workers (~150 MB each) would run until the next reboot.
+
 With ``--scheduler tcp://HOST:8786`` the batch runs on a Dask distributed cluster through
 ``Client.get_executor()``.  The workers need nianbao installed (the same version, with
 its fonts) — nothing else: each task carries the input file's bytes, last year's bytes and
@@ -19,6 +26,8 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -73,12 +82,89 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def local_pool(workers: int, formats: tuple[str, ...]) -> RestartingPool:
-    """A process pool whose workers ignore Ctrl-C and keep warm renderers, replaced when a
-    worker dies (see `pool`: only the report that kills workers fails)."""
+    """A process pool whose workers ignore Ctrl-C, keep warm renderers and end with this
+    process, replaced when a worker dies (see `pool`: only the report that kills workers
+    fails)."""
+    driver = os.getpid()
+
     def make(count: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=count, mp_context=_context(),
-                                   initializer=jobs.init_worker, initargs=(tuple(formats),))
+                                   initializer=init_local_worker,
+                                   initargs=(tuple(formats), driver))
     return RestartingPool(make, max(1, workers))
+
+
+def init_local_worker(formats: tuple[str, ...], driver: int) -> None:
+    """Initializer of a local pool's workers: tied to the driver first, then warmed."""
+    tie_to_driver(driver)
+    jobs.init_worker(formats)
+
+
+# ---- workers end with the driver ----------------------------------------------------------
+# After its forkserver dies, a worker lives this long before it exits: its pool's manager
+# thread sees the server's pipes close and gives the pool up, and only then stops reading
+# results.  A worker killed at once (PR_SET_PDEATHSIG) could die halfway through writing its
+# result, and that thread would wait for the rest for ever (the batch hung, 1 run in 14).
+ORPHAN_GRACE = 5.0
+_POLL = 1.0   # seconds between looks at the driver where it cannot be waited on (no pidfd)
+
+
+def tie_to_driver(driver: int) -> None:
+    """End this worker process when the driver process `driver` ends (at once: nothing
+    reads its results any more) or when the process that forked it — the forkserver, when
+    that is not the driver — ends (after ORPHAN_GRACE).  POSIX only; without polling where
+    Linux has pidfds (5.3+)."""
+    if os.name != "posix":
+        return
+    threading.Thread(target=_watch, args=(driver, os.getppid()), name="nianbao-driver-watch",
+                     daemon=True).start()
+
+
+def _watch(driver: int, parent: int) -> None:
+    import select
+
+    try:
+        fds = [os.pidfd_open(driver)] + ([os.pidfd_open(parent)] if parent != driver else [])
+    except ProcessLookupError:   # gone already
+        os._exit(1)
+    except (AttributeError, OSError):   # no pidfds here
+        fds = []
+    if os.getppid() != parent or not _descends_from(driver, parent):
+        os._exit(1)   # died before the pidfds were open: those numbers may be another's
+    if fds:
+        ready, _, _ = select.select(fds, [], [])
+        if fds[0] not in ready:   # the forkserver went, the driver is still there
+            time.sleep(ORPHAN_GRACE)
+        os._exit(1)
+    while _alive(driver):
+        if os.getppid() != parent:
+            time.sleep(ORPHAN_GRACE)
+            break
+        time.sleep(_POLL)
+    os._exit(1)
+
+
+def _descends_from(driver: int, parent: int) -> bool:
+    """The driver is this worker's parent or grandparent (through the forkserver); true
+    when that cannot be read (no /proc)."""
+    if parent == driver:
+        return True
+    try:
+        with open(f"/proc/{parent}/stat", "rb") as f:
+            stat = f.read()
+        return int(stat.rsplit(b")", 1)[1].split()[1]) == driver
+    except (OSError, ValueError, IndexError):
+        return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager
