@@ -189,8 +189,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Preview reports in a browser, live; runs until Ctrl-C (generator.serve)."""
+    from generator.render import template_dir_problem
     from generator.serve import ServeOptions, serve
 
+    if args.templates is not None and (problem := template_dir_problem(args.templates)):
+        console.warn(problem)
+        return EXIT_UNREADABLE
     options = ServeOptions(ReadOptions(blank_as_zero=args.blank_as_zero),
                            (args.templates,) if args.templates else ())
     return serve(args.path, args.host, args.port, args.open, options, args.token)

@@ -170,3 +170,12 @@ def test_build_refuses_a_templates_folder_that_cannot_serve(tmp_path: Path, case
     assert result.returncode == 2
     assert result.stderr.strip() == message.format(t=folder)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TEMPLATE_DIRS))
+def test_serve_refuses_a_templates_folder_that_cannot_serve(tmp_path: Path, case: str) -> None:
+    make, message = BAD_TEMPLATE_DIRS[case]
+    folder = make(tmp_path)
+    result = run_cli("serve", COUNTY, "--port", "0", "--templates", folder)
+    assert result.returncode == 2
+    assert result.stderr.strip() == message.format(t=folder)
