@@ -143,6 +143,8 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
     batch.add_argument("--force", action="store_true", help="全部重新生成；有错误的报告也生成")
     batch.add_argument("--blank-as-zero", action="store_true",
                        help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
+    batch.add_argument("--templates", type=Path, metavar="模板目录",
+                       help="所有报告共用的模板目录（在各机关目录下的 templates 之后、内置模板之前）")
     batch.add_argument("--scheduler", metavar="tcp://主机:8786",
                        help="在 Dask 集群上运行（需安装 nianbao[dask]）")
 

@@ -179,3 +179,42 @@ def test_serve_refuses_a_templates_folder_that_cannot_serve(tmp_path: Path, case
     result = run_cli("serve", COUNTY, "--port", "0", "--templates", folder)
     assert result.returncode == 2
     assert result.stderr.strip() == message.format(t=folder)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TEMPLATE_DIRS))
+def test_batch_refuses_a_templates_folder_that_cannot_serve(tmp_path: Path, case: str) -> None:
+    make, message = BAD_TEMPLATE_DIRS[case]
+    folder = make(tmp_path)
+    (tmp_path / "DIR" / "甲局").mkdir(parents=True)
+    (tmp_path / "DIR" / "甲局" / "2024.yaml").write_bytes(COUNTY.read_bytes())
+    out = tmp_path / "OUT"
+    result = run_cli("batch", tmp_path / "DIR", "-o", out, "--templates", folder)
+    assert result.returncode == 2
+    assert result.stderr.strip() == message.format(t=folder)
+    assert not out.exists()
+
+
+def test_batch_common_templates_come_after_the_agencies_own(tmp_path: Path) -> None:
+    """`batch --templates` applies to every report, after the tree's own templates/ folders;
+    a templates/ folder of the tree that holds nothing is said, not silently passed over."""
+    from test_batch import _template, write_report
+
+    root = tmp_path / "DIR"
+    write_report(root / "甲局" / "2024.yaml", COUNTY, "甲局", 2024)
+    write_report(root / "乙局" / "2024.yaml", COUNTY, "乙局", 2024)
+    (root / "甲局" / "templates").mkdir()
+    (root / "甲局" / "templates" / "report.html").write_text(_template("甲局抬头"), "utf-8")
+    (root / "乙局" / "templates").mkdir()
+    (root / "乙局" / "templates" / "备注.txt").write_text("x", "utf-8")
+    common = tmp_path / "共用模板"
+    common.mkdir()
+    (common / "report.html").write_text(_template("全市统一页眉"), "utf-8")
+    out = tmp_path / "OUT"
+    result = run_cli("batch", root, "-o", out, "--format", "html", "--templates", common)
+    assert result.returncode == 0, result.stderr
+    jia = next((out / "甲局").glob("*.html")).read_text(encoding="utf-8")
+    yi = next((out / "乙局").glob("*.html")).read_text(encoding="utf-8")
+    assert "甲局抬头" in jia and "全市统一页眉" not in jia
+    assert "全市统一页眉" in yi
+    assert (f"{root / '乙局' / 'templates'} 中没有模板文件（.html、.css 或 reference.docx），"
+            "其下的报告按上一级或内置模板生成") in result.stderr

@@ -41,6 +41,22 @@ def _not_a_folder(path: Path) -> str:
             f"请用 --manifest {path}；一份报告请用 nianbao build {path}")
 
 
+def _with_templates(entries: list[Entry], common: Path | None) -> list[Entry]:
+    """Add the common --templates folder after each report's own; say which ``templates/``
+    folders of the tree hold no template (they would change nothing, silently)."""
+    from dataclasses import replace
+
+    from generator.render import template_dir_problem
+
+    empty = sorted({str(d) for e in entries for d in e.templates if template_dir_problem(d)})
+    for folder in empty:
+        console.warn(f"{folder} 中没有模板文件（.html、.css 或 reference.docx），"
+                     "其下的报告按上一级或内置模板生成")
+    if common is None:
+        return entries
+    return [replace(e, templates=(*e.templates, common)) for e in entries]
+
+
 def _formats(text: str) -> tuple[str, ...] | None:
     from generator.render import FORMATS
 
@@ -56,11 +72,18 @@ def batch_command(args: argparse.Namespace) -> int:
     """Check and render every input of a folder or manifest into OUT, with a summary."""
     from generator.batch.driver import BatchOptions, run_batch
     from generator.batch.executors import SchedulerError, default_jobs, executor_for
+    from generator.render import template_dir_problem
     from generator.write import ensure_dir
 
     # --check-only: no renderer is loaded or run; findings and the summary only
     formats = () if args.check_only else _formats(args.format)
+    problem = template_dir_problem(args.templates) if args.templates is not None else None
+    if problem:
+        console.warn(problem)
+        return EXIT_UNREADABLE
     entries = _entries(args, (args.output,)) if formats is not None else None
+    if entries:
+        entries = _with_templates(entries, None if args.check_only else args.templates)
     if entries:
         ensure_dir(args.output)   # before any worker starts (WriteError: said by the CLI)
     if formats is None or entries is None:
