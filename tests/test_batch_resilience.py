@@ -1,6 +1,7 @@
 """A batch outlives what can go wrong under it, and leaves nothing behind: a pool whose
-forkserver is killed is renewed and the batch finishes, and the workers the dead server
-had started end too."""
+forkserver is killed is renewed and the batch finishes; workers and forkserver end with the
+driver, even after a kill -9; a killed batch is resumed where it stopped (the cache
+journal)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,9 +21,12 @@ from conftest import COUNTY, ROOT
 from test_batch import write_report
 from test_batch_pool import FORK, die, square
 
+from generator.batch import BatchOptions, discover, run_batch
+from generator.batch.cache import CACHE_FILE, JOURNAL_FILE, Journal, load_cache
 from generator.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
 
 LINUX = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+CHECK = BatchOptions(())   # --check-only
 
 
 # ---- processes, through /proc ----------------------------------------------------------
@@ -189,3 +193,56 @@ def test_a_batch_whose_forkserver_is_killed_finishes_and_leaves_no_worker(tmp_pa
         assert len(rows) == n and {r["status"] for r in rows} == {"已校验"}
         # the killed server's workers (parted from their pool) and the new pool's end too
         assert not _wait_gone(seen, 30)
+
+
+# ---- 10. the driver is killed ------------------------------------------------------------
+@LINUX
+def test_workers_and_forkserver_end_with_a_killed_driver_and_the_rerun_resumes(tmp_path: Path):
+    n = 16
+    src, out = _reports(tmp_path / "DIR", n), tmp_path / "OUT"
+    with batch_process(src, out, "--jobs", "2", "--check-only") as (proc, seen):
+        _wait_for(lambda: _finished(out) >= 3, 120, (proc.pid, seen))
+        seen.update(_descendants(proc.pid))
+        assert any(b"multiprocessing.forkserver" in _cmdline(p) for p, _ in seen)
+        proc.kill()
+        proc.wait(timeout=60)
+        assert not _wait_gone(seen, 30), "workers, forkserver or resource tracker outlived it"
+    # 11. the re-run skips every report the killed batch finished (files are written
+    # before the journal line: at most the last one is done again)
+    written = _finished(out)
+    assert written >= 3 and (out / JOURNAL_FILE).is_file()
+    with ThreadPoolExecutor(1) as executor:
+        result = run_batch(discover(src), executor, out, CHECK)
+    skipped = sum(r["skipped"] for r in result.rows)
+    assert result.exit_code == 0 and len(result.rows) == n
+    assert written - 1 <= skipped < n
+    assert not (out / JOURNAL_FILE).exists()   # folded into the cache at the end
+    with ThreadPoolExecutor(1) as executor:
+        again = run_batch(discover(src), executor, out, CHECK)
+    assert all(r["skipped"] for r in again.rows)
+
+
+# ---- 11. the journal ------------------------------------------------------------------------
+def test_the_journal_is_read_up_to_a_line_cut_short_and_folded_once(tmp_path: Path):
+    out = tmp_path
+    journal = Journal(out)
+    journal.record("a.yaml", {"key": "1"})
+    journal.record("b.yaml", {"key": "2"})
+    journal.record("a.yaml", None)   # a later duplicate: no entry any more
+    journal.record("c.yaml", {"key": "3"})
+    journal.close()
+    with (out / JOURNAL_FILE).open("ab") as f:
+        f.write(b'{"run": "' + journal.run.encode() + b'", "file": "d.yaml", "ent')   # killed
+    assert load_cache(out) == {"b.yaml": {"key": "2"}, "c.yaml": {"key": "3"}}
+    # the next run folds it into the cache before it starts a journal of its own
+    nxt = Journal(out)
+    assert nxt.previous == {"b.yaml": {"key": "2"}, "c.yaml": {"key": "3"}}
+    assert (out / CACHE_FILE).is_file() and (out / JOURNAL_FILE).read_bytes() == b""
+    nxt.record("e.yaml", {"key": "5"})
+    nxt.fold({"e.yaml": {"key": "5"}})   # the batch's final entries
+    assert not (out / JOURNAL_FILE).exists()
+    assert load_cache(out) == {"e.yaml": {"key": "5"}}
+    # killed between writing the cache and removing the journal: its lines are not replayed
+    (out / JOURNAL_FILE).write_text(json.dumps(
+        {"run": nxt.run, "file": "b.yaml", "entry": {"key": "2"}}) + "\n", encoding="utf-8")
+    assert load_cache(out) == {"e.yaml": {"key": "5"}}

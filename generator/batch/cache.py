@@ -4,6 +4,12 @@ A report is skipped when its key is unchanged and the files it wrote are still i
 The key is a sha256 over: the input's bytes, last year's input's bytes, every file of its
 template folders, the tool (version plus a digest of the code, schemas and built-in
 templates, so an upgrade or a local edit rebuilds) and the options that change outputs.
+
+Each report is recorded as it finishes, not only when the batch ends: a line of JSON
+appended to ``OUT/.nianbao-cache.journal`` and flushed to disk (O(1) a report), so a batch
+killed midway (kill -9, a power cut, an OOM kill of the driver) is resumed by the next run,
+which skips what was done.  The journal is folded into the cache file when a batch ends,
+or when the next batch starts after one that did not end.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import uuid
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -18,6 +26,7 @@ from generator.batch.jobs import Task
 from generator.write import write_atomic
 
 CACHE_FILE = ".nianbao-cache.json"
+JOURNAL_FILE = ".nianbao-cache.journal"
 CACHE_VERSION = 1
 _CODE_SUFFIXES = (".py", ".html", ".css", ".json", ".docx", ".xml", ".md", ".j2")
 
@@ -52,22 +61,82 @@ def task_key(task: Task) -> str:
 
 
 def load_cache(out: Path) -> dict[str, dict[str, Any]]:
-    """The entries of the last run, by input (relative path); empty when none or unreadable."""
+    """The entries of the last run, by input (relative path), with the reports an unfinished
+    run recorded in the journal; empty when none or unreadable."""
+    return _read(out)[0]
+
+
+def _read(out: Path) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """The cache's entries with the journal applied, and the run the cache has folded in
+    (its journal lines, if still there, are in the entries already)."""
     try:
         doc = json.loads((out / CACHE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    if not isinstance(doc, dict) or doc.get("version") != CACHE_VERSION:
-        return {}
-    reports = doc.get("reports")
-    return reports if isinstance(reports, dict) else {}
+        doc = None
+    ok = isinstance(doc, dict) and doc.get("version") == CACHE_VERSION
+    reports = doc.get("reports") if ok else None
+    entries: dict[str, dict[str, Any]] = reports if isinstance(reports, dict) else {}
+    folded = doc.get("folded") if ok else None
+    try:
+        lines = (out / JOURNAL_FILE).read_bytes().splitlines()
+    except OSError:
+        return entries, folded
+    for line in lines:
+        try:
+            rec = json.loads(line)
+            run, rel, value = rec["run"], rec["file"], rec["entry"]
+        except (ValueError, TypeError, KeyError):   # a line cut short by the kill
+            continue
+        if run == folded or not isinstance(rel, str):
+            continue
+        if isinstance(value, dict):
+            entries[rel] = value
+        else:
+            entries.pop(rel, None)
+    return entries, folded
 
 
-def save_cache(out: Path, entries: dict[str, dict[str, Any]]) -> None:
-    """Write the entries atomically, in a stable order."""
-    doc = {"version": CACHE_VERSION, "tool": tool_fingerprint(), "reports": entries}
+def save_cache(out: Path, entries: dict[str, dict[str, Any]], folded: str | None = None) -> None:
+    """Write the entries atomically, in a stable order (folded: the run whose journal
+    they include, so that its lines are not applied again)."""
+    doc = {"version": CACHE_VERSION, "tool": tool_fingerprint(), "reports": entries,
+           "folded": folded}
     text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True)
     write_atomic(out / CACHE_FILE, text.encode("utf-8"))
+
+
+class Journal:
+    """This run's record of finished reports: one JSON line per change of a report's
+    cache entry ({"run", "file", "entry"}, entry null when it has none), each written with
+    one write() and flushed to disk before the next report is taken."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / JOURNAL_FILE
+        self.previous, folded = _read(out)   # what earlier runs left: cache and journal
+        if self.path.exists():   # left by a run that did not end: fold it in first
+            save_cache(out, self.previous, folded)
+            self.path.unlink()
+        self.run = uuid.uuid4().hex
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def record(self, rel: str, value: dict[str, Any] | None) -> None:
+        """Say (durably) what the cache holds for input `rel` now."""
+        line = json.dumps({"run": self.run, "file": rel, "entry": value},
+                          ensure_ascii=False, sort_keys=True) + "\n"
+        os.write(self._fd, line.encode("utf-8"))
+        getattr(os, "fdatasync", os.fsync)(self._fd)
+
+    def fold(self, entries: dict[str, dict[str, Any]]) -> None:
+        """The batch ended: write the cache with every entry, then drop the journal."""
+        self.close()
+        save_cache(self.path.parent, entries, self.run)
+        self.path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Stop recording (the journal stays for the next run to fold in)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 def entry(key: str, row: dict[str, Any], out: Path) -> dict[str, Any]:

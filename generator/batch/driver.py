@@ -3,7 +3,8 @@
 Workers only compute; this process alone writes into OUT, each file atomically and only
 after its report fully rendered, so an interrupted batch never leaves a partial file.
 Ctrl-C cancels the reports not yet started, lets the running ones finish, and writes the
-summary of everything that finished.
+summary of everything that finished.  Each finished report is journaled at once (see
+`cache`): even a killed batch is resumed where it stopped.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class _Run:
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     keys: dict[int, str] = field(default_factory=dict)
     claims: dict[str, int] = field(default_factory=dict)
+    journal: cache.Journal | None = None
     _folders: dict[Path, jobs.TemplateFolder] = field(default_factory=dict)
 
     # ---- preparing the tasks ------------------------------------------------------------
@@ -127,7 +129,16 @@ class _Run:
 
     # ---- taking results ---------------------------------------------------------------
     def accept(self, result: Result) -> None:
-        """Write one report's findings and outputs, and record its summary row."""
+        """Write one report's findings and outputs, record its summary row, and journal
+        its cache entry."""
+        self._take(result)
+        self._journal(self.entries[result.index].rel)
+
+    def _journal(self, rel: str) -> None:
+        if self.journal is not None:
+            self.journal.record(rel, self.new.get(rel))
+
+    def _take(self, result: Result) -> None:
         e = self.entries[result.index]
         findings = self._findings_path(e)
         write_atomic(self.out / findings, result.findings_json.encode("utf-8"))
@@ -171,7 +182,8 @@ class _Run:
         done = "" if self.options.check_only else "，未生成"
         row.update(state=DUPLICATE, outputs={}, skipped=False,
                    status=f"重复：与 {self.entries[winner].rel} 为同一机关、同一年度{done}")
-        self.new.pop(self.entries[index].rel, None)
+        if self.new.pop(self.entries[index].rel, None) is not None:
+            self._journal(self.entries[index].rel)
 
     def _demote(self, loser: int, winner: int) -> None:
         """An earlier input claims the name a later one took: the later one is the duplicate
@@ -335,15 +347,19 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
     from generator.batch.summary import write_summary
 
     ensure_dir(out)
-    run = _Run(entries, out, options, old=cache.load_cache(out))
-    tasks = run.prepare()
-    bar = progress_display.start(len(tasks), len(entries) - len(tasks),
-                                 checking=options.check_only) if progress else None
+    journal = cache.Journal(out)
     try:
-        interrupted, not_run = _execute(run, executor, tasks, bar) if tasks else (False, 0)
+        run = _Run(entries, out, options, old=journal.previous, journal=journal)
+        tasks = run.prepare()
+        bar = progress_display.start(len(tasks), len(entries) - len(tasks),
+                                     checking=options.check_only) if progress else None
+        try:
+            interrupted, not_run = _execute(run, executor, tasks, bar) if tasks else (False, 0)
+        finally:
+            if bar is not None:
+                bar.close()
     finally:
-        if bar is not None:
-            bar.close()
+        journal.close()
     if interrupted:  # keep what the unfinished reports had last time
         finished = {r["file"] for r in run.rows.values()}
         for e in entries:
@@ -352,5 +368,5 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
     run.write_pages()
     result = BatchResult(run.result_rows(), interrupted, not_run, run.keep_vanished())
     write_summary(out, result, options)
-    cache.save_cache(out, run.new)
+    journal.fold(run.new)
     return result
