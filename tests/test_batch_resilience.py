@@ -1,18 +1,21 @@
 """A batch outlives what can go wrong under it, and leaves nothing behind: a pool whose
 forkserver is killed is renewed and the batch finishes; workers and forkserver end with the
 driver, even after a kill -9; a killed batch is resumed where it stopped (the cache
-journal)."""
+journal); and the driver keeps no rendered bytes once they are written."""
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,11 +24,12 @@ from conftest import COUNTY, ROOT
 from test_batch import write_report
 from test_batch_pool import FORK, die, square
 
-from generator.batch import BatchOptions, discover, run_batch
+from generator.batch import BatchOptions, discover, driver, jobs, run_batch
 from generator.batch.cache import CACHE_FILE, JOURNAL_FILE, Journal, load_cache
 from generator.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
 
 LINUX = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+HTML = ("html",)
 CHECK = BatchOptions(())   # --check-only
 
 
@@ -246,3 +250,64 @@ def test_the_journal_is_read_up_to_a_line_cut_short_and_folded_once(tmp_path: Pa
     (out / JOURNAL_FILE).write_text(json.dumps(
         {"run": nxt.run, "file": "b.yaml", "entry": {"key": "2"}}) + "\n", encoding="utf-8")
     assert load_cache(out) == {"e.yaml": {"key": "5"}}
+
+
+# ---- 12. the driver's memory ---------------------------------------------------------------
+RENDERED = 400_000   # bytes of each fake report
+
+
+def check_and_pretend_to_render(task: jobs.Task) -> jobs.Result:
+    """The real check of a task, with large outputs in place of rendering."""
+    result = jobs.run_task(dataclasses.replace(task, formats=()))
+    result.outputs = {"html": b"<html>" + os.urandom(RENDERED)}
+    return result
+
+
+class Watched(Executor):
+    """run_batch's executor over a RestartingPool: tasks are checked and fake-rendered,
+    each result is watched through a weak reference, and the most reports handed out and
+    not yet taken in by the driver (`accepted`, which the test counts) is noted."""
+
+    def __init__(self, inner: Executor, accepted: list):
+        self.inner, self.accepted, self.results = inner, accepted, []
+        self.submitted = self.most = 0
+
+    def submit(self, fn, /, task, *args, **kwargs) -> Future:
+        self.submitted += 1
+        self.most = max(self.most, self.submitted - len(self.accepted))
+        future = self.inner.submit(check_and_pretend_to_render, task)
+        future.add_done_callback(lambda f: self.results.append(weakref.ref(f.result())))
+        return future
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def test_the_driver_keeps_no_rendered_bytes(tmp_path: Path, monkeypatch):
+    n = 12
+    src, out = _reports(tmp_path / "DIR", n), tmp_path / "OUT"
+    accepted: list[weakref.ref] = []
+    held: list[int] = []
+    take = driver._Run.accept
+
+    def accept(self, result):
+        take(self, result)
+        accepted.append(weakref.ref(result))
+        held.append(sum(len(data) for ref in accepted if (r := ref()) is not None
+                        for data in r.outputs.values()))
+    monkeypatch.setattr(driver._Run, "accept", accept)
+    monkeypatch.setattr(driver, "WINDOW", 3)   # inputs are read as their turn comes
+    gc.collect()
+    gc.disable()   # what is kept alive only by a reference cycle stays: it must be none
+    try:
+        with RestartingPool(lambda count: ProcessPoolExecutor(count, mp_context=FORK), 2) as pool:
+            watched = Watched(pool, accepted)
+            result = run_batch(discover(src), watched, out, BatchOptions(HTML))
+            assert result.exit_code == 0
+            assert all(len(p.read_bytes()) > RENDERED for p in out.glob("*/*.html"))
+            assert len(watched.results) == n and held == [0] * n
+            assert watched.most == 3
+            alive = [ref() for ref in watched.results if ref() is not None]
+            assert not alive, f"{len(alive)} results of {n} still referenced after the batch"
+    finally:
+        gc.enable()

@@ -4,7 +4,9 @@ Workers only compute; this process alone writes into OUT, each file atomically a
 after its report fully rendered, so an interrupted batch never leaves a partial file.
 Ctrl-C cancels the reports not yet started, lets the running ones finish, and writes the
 summary of everything that finished.  Each finished report is journaled at once (see
-`cache`): even a killed batch is resumed where it stopped.
+`cache`): even a killed batch is resumed where it stopped.  Memory does not grow with the
+batch: inputs are read as reports are handed out (WINDOW ahead of the results), rendered
+bytes let go once written; what stays of a report is its summary row and cache entry.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,9 @@ FORMATS = ("html", "pdf", "docx")
 DUPLICATE = "duplicate"
 FINDINGS_DIR = "findings"
 _POLL = 0.2  # seconds between looks at Ctrl-C while waiting for workers
+# Reports handed to the executor ahead of the results: enough to keep any local pool or a
+# modest cluster busy; the inputs of the rest are read only when their turn comes.
+WINDOW = 256
 
 
 @dataclass(frozen=True)
@@ -80,23 +86,34 @@ class _Run:
     _folders: dict[Path, jobs.TemplateFolder] = field(default_factory=dict)
 
     # ---- preparing the tasks ------------------------------------------------------------
-    def prepare(self) -> list[Task]:
-        """Read every input (and its previous year and templates); skip the unchanged."""
-        tasks = []
+    def prepare(self) -> list[int]:
+        """The entries to run: every input (with its previous year and templates) is read
+        for its key, and the unchanged are skipped; the bytes are not kept."""
+        todo = []
         for index, e in enumerate(self.entries):
-            try:
-                task = self._task(index, e)
-            except OSError as exc:
-                err = NianbaoError([Problem(e.name, f"{os_reason(exc)}，请检查路径")])
-                self.accept(jobs.unreadable(index, e.name, err))
+            task = self.task(index)
+            if task is None:
                 continue
-            key = self.keys[index] = cache.task_key(task)
             cached = self.old.get(e.rel)
-            if cache.still_valid(cached, key, self.out, self.options.force):
+            if cache.still_valid(cached, self.keys[index], self.out, self.options.force):
                 self._skip(index, cached)
             else:
-                tasks.append(task)
-        return tasks
+                todo.append(index)
+        return todo
+
+    def task(self, index: int) -> Task | None:
+        """The task of an entry, read now, and its key; None (and an unreadable row) when
+        the input cannot be read."""
+        e = self.entries[index]
+        try:
+            task = self._task(index, e)
+        except OSError as exc:
+            err = NianbaoError([Problem(e.name, f"{os_reason(exc)}，请检查路径")])
+            self.keys.pop(index, None)
+            self.accept(jobs.unreadable(index, e.name, err))
+            return None
+        self.keys[index] = cache.task_key(task)
+        return task
 
     def _task(self, index: int, e: Entry) -> Task:
         previous = None
@@ -130,8 +147,12 @@ class _Run:
     # ---- taking results ---------------------------------------------------------------
     def accept(self, result: Result) -> None:
         """Write one report's findings and outputs, record its summary row, and journal
-        its cache entry."""
-        self._take(result)
+        its cache entry.  The result's bytes are dropped: the future or whatever else
+        still holds the result keeps no rendered report."""
+        try:
+            self._take(result)
+        finally:
+            result.outputs, result.findings_json = {}, ""
         self._journal(self.entries[result.index].rel)
 
     def _journal(self, rel: str) -> None:
@@ -312,32 +333,44 @@ def _collect(run: _Run, future: Future, task: Task, progress: Any) -> None:
         progress.advance()
 
 
-def _execute(run: _Run, executor: Executor, tasks: list[Task], progress: Any
+def _execute(run: _Run, executor: Executor, todo: list[int], progress: Any
              ) -> tuple[bool, int]:
-    """Run the tasks; returns (interrupted, number of reports not run)."""
-    futures = {executor.submit(jobs.run_task, t): t for t in tasks}
-    pending = set(futures)
+    """Run the entries, WINDOW at a time; returns (interrupted, number of reports not run)."""
+    queue = deque(todo)
+    futures: dict[Future, Task] = {}
+
+    def hand_out() -> None:
+        while queue and len(futures) < WINDOW:
+            task = run.task(queue.popleft())   # None: unreadable now, accepted as such
+            if task is not None:
+                futures[executor.submit(jobs.run_task, task)] = task
+            elif progress is not None:
+                progress.advance()
+
     with _CtrlC() as ctrl_c:
         try:
-            while pending and not ctrl_c.requested:
-                done, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+            hand_out()
+            while futures and not ctrl_c.requested:
+                done, _ = wait(futures, timeout=_POLL, return_when=FIRST_COMPLETED)
                 for f in sorted(done, key=lambda f: futures[f].index):
                     _collect(run, f, futures.pop(f), progress)
-            if not pending:
+                del done
+                if not ctrl_c.requested:
+                    hand_out()
+            if not futures and not queue:
                 return False, 0
-            cancelled = {f for f in pending if f.cancel()}
-            running = pending - cancelled
+            cancelled = {f for f in futures if f.cancel()}
+            running = set(futures) - cancelled
             if progress is not None:
                 progress.stopping(len(running))
             done, _ = wait(running)
             for f in sorted(done, key=lambda f: futures[f].index):
                 _collect(run, f, futures.pop(f), progress)
-            return True, len(cancelled)
+            return True, len(cancelled) + len(queue)
         except KeyboardInterrupt:  # the second Ctrl-C: stop waiting for the running ones
-            left = [f for f in pending if f in futures]  # not collected
-            for f in left:
+            for f in futures:  # not collected
                 f.cancel()
-            return True, len(left)
+            return True, len(futures) + len(queue)
 
 
 def run_batch(entries: list[Entry], executor: Executor, out: Path,
@@ -350,11 +383,11 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
     journal = cache.Journal(out)
     try:
         run = _Run(entries, out, options, old=journal.previous, journal=journal)
-        tasks = run.prepare()
-        bar = progress_display.start(len(tasks), len(entries) - len(tasks),
+        todo = run.prepare()
+        bar = progress_display.start(len(todo), len(entries) - len(todo),
                                      checking=options.check_only) if progress else None
         try:
-            interrupted, not_run = _execute(run, executor, tasks, bar) if tasks else (False, 0)
+            interrupted, not_run = _execute(run, executor, todo, bar) if todo else (False, 0)
         finally:
             if bar is not None:
                 bar.close()
