@@ -252,6 +252,18 @@ def test_the_journal_is_read_up_to_a_line_cut_short_and_folded_once(tmp_path: Pa
     assert load_cache(out) == {"e.yaml": {"key": "5"}}
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_journal_that_cannot_be_written_is_given_up_not_the_batch(tmp_path: Path, caplog):
+    journal = Journal(tmp_path)
+    os.close(journal._fd)
+    journal._fd = os.open("/dev/full", os.O_WRONLY)   # every write: no space left on device
+    journal.record("a.yaml", {"key": "1"})
+    journal.record("b.yaml", {"key": "2"})
+    assert caplog.text.count("无法写入") == 1
+    journal.fold({"a.yaml": {"key": "1"}, "b.yaml": {"key": "2"}})   # the cache, at the end
+    assert load_cache(tmp_path) == {"a.yaml": {"key": "1"}, "b.yaml": {"key": "2"}}
+
+
 # ---- 12. the driver's memory ---------------------------------------------------------------
 RENDERED = 400_000   # bytes of each fake report
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any, TypeGuard
 from generator.batch.jobs import Task
 from generator.write import write_atomic
 
+log = logging.getLogger(__name__)
 CACHE_FILE = ".nianbao-cache.json"
 JOURNAL_FILE = ".nianbao-cache.journal"
 CACHE_VERSION = 1
@@ -117,14 +119,24 @@ class Journal:
             save_cache(out, self.previous, folded)
             self.path.unlink()
         self.run = uuid.uuid4().hex
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        write_atomic(self.path, b"")   # an OUT that cannot take it is said now, as WriteError
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
 
     def record(self, rel: str, value: dict[str, Any] | None) -> None:
-        """Say (durably) what the cache holds for input `rel` now."""
+        """Say (durably) what the cache holds for input `rel` now.  A journal that cannot
+        be written (a full disk) is given up, not the batch: the cache is still written
+        at its end."""
+        if self._fd < 0:
+            return
         line = json.dumps({"run": self.run, "file": rel, "entry": value},
                           ensure_ascii=False, sort_keys=True) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
-        getattr(os, "fdatasync", os.fsync)(self._fd)
+        try:
+            os.write(self._fd, line.encode("utf-8"))
+            getattr(os, "fdatasync", os.fsync)(self._fd)
+        except OSError as exc:
+            log.warning("缓存日志 %s 无法写入（%s）：此后完成的报告到批处理结束时才记入缓存",
+                        self.path, exc)
+            self.close()
 
     def fold(self, entries: dict[str, dict[str, Any]]) -> None:
         """The batch ended: write the cache with every entry, then drop the journal."""

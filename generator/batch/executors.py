@@ -132,8 +132,10 @@ def _watch(driver: int, parent: int) -> None:
     if os.getppid() != parent or not _descends_from(driver, parent):
         os._exit(1)   # died before the pidfds were open: those numbers may be another's
     if fds:
-        ready, _, _ = select.select(fds, [], [])
-        if fds[0] not in ready:   # the forkserver went, the driver is still there
+        poller = select.poll()
+        for fd in fds:
+            poller.register(fd, select.POLLIN)
+        if fds[0] not in [fd for fd, _ in poller.poll()]:   # the forkserver went, not the driver
             time.sleep(ORPHAN_GRACE)
         os._exit(1)
     while _alive(driver):
