@@ -222,8 +222,9 @@ def test_replayed_text_gives_the_same_bytes():
     other = with_figure(example("township-zero-requests-2024.yaml"), "table3.new.natural", "77")
     pdf_render.render(doc, RenderOptions())       # records the labels and figures
     replayed = pdf_render.render(other, RenderOptions())
-    recorded = [r for s in table_skeleton.SKELETONS.values() if s for r in s.recordings.values()]
-    assert recorded and all(r is not None for r in recorded)
+    recorded = [r for s in table_skeleton.SKELETONS.values() if s
+                for rs in [s.recordings] + [c.recordings for c in s.cells] for r in rs.values()]
+    assert len(recorded) > 100 and all(r is not None for r in recorded)   # labels, figures
     table_skeleton.SKELETONS.clear()
     assert pdf_render.render(other, RenderOptions()) == replayed   # drawn afresh
 

@@ -12,8 +12,8 @@ held here with a reference of our own:
   Pango made for it (``pango_font_get_hb_font``; WeasyPrint's ``Font`` keeps that pointer
   without a reference of its own);
 - both released by ``ffi.gc`` (``g_object_unref``, ``hb_font_destroy``) when the `OwnedFont`
-  is freed, i.e. when the last recording naming it is dropped (a skeleton leaving the cache,
-  a recording over the cap is never made).
+  is freed, i.e. with the recording that holds it (its skeleton leaving the cache, a
+  drawing found not replayable, a fast render that failed and dropped the skeletons).
 
 Who owns what: a `text_replay.Recording` owns its `OwnedFont`s; a `table_skeleton.Skeleton`
 owns its recordings; ``table_skeleton.SKELETONS`` (at most 16) owns the skeletons.  Nothing

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import MethodType
 from typing import Any
 
 from generator.render.font_refs import OwnedFont
@@ -61,8 +62,11 @@ class _Recorder:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._stream, name)
-        if not callable(attr):
-            return attr                                     # ink_rect, logical_rect
+        if not isinstance(attr, MethodType):
+            # ink_rect, logical_rect: PangoRectangle buffers draw_text lends Pango to
+            # measure a glyph new to the font (cffi pointers, which callable() calls
+            # callable: taken for stream calls, they made such drawings unrecordable)
+            return attr
         if name not in _REPLAYABLE:
             self.replayable = False
             return attr
