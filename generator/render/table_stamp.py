@@ -126,30 +126,30 @@ def _border_segments(skeleton: Skeleton, fragment: _Fragment) -> list[tuple]:
         """The whole table's row (or horizontal line) of this page's row (or line) y."""
         return y if header and y < header + int(horizontal) else y + offset
 
-    def half(grid: list[list[Any]], pairs: list[tuple[int, int]], vertical: bool) -> float:
-        result = 0.0
-        for y, x in pairs:
-            inside = (0 <= y < height and 0 <= x <= width) if vertical else (
-                0 <= y <= height and 0 <= x < width)
-            if inside:
-                result = max(result, grid[line(y, not vertical)][x][1][1])
-        return result / 2
+    # this page's grid: its rows' vertical borders, its lines' horizontal ones
+    vrows = [v[line(y, False)] for y in range(height)]
+    hrows = [h[line(y, True)] for y in range(height + 1)]
+    # WeasyPrint's half_max_width: half the widest border met at a joint, within the grid
+    vhalf = [[max((vrows[yy][x][1][1] for yy in (y - 1, y) if 0 <= yy < height), default=0) / 2
+              for x in range(width + 1)] for y in range(height + 1)]
+    hhalf = [[max((hrows[y][xx][1][1] for xx in (x - 1, x) if 0 <= xx < width), default=0) / 2
+              for x in range(width + 1)] for y in range(height + 1)]
 
     def add_vertical(x: int, y: int) -> None:
-        score, (style, size, color) = v[line(y, False)][x]
+        score, (style, size, color) = vrows[y][x]
         if size == 0 or color.alpha == 0:
             return
-        y1 = tops[y] - half(h, [(y, x - 1), (y, x)], False)
-        y2 = tops[y + 1] + half(h, [(y + 1, x - 1), (y + 1, x)], False)
+        y1 = tops[y] - hhalf[y][x]
+        y2 = tops[y + 1] + hhalf[y + 1][x]
         segments.append((score, style, size, color, "left",
                          (fragment.x + cols[x], y1, 0, y2 - y1)))
 
     def add_horizontal(x: int, y: int) -> None:
-        score, (style, size, color) = h[line(y, True)][x]
+        score, (style, size, color) = hrows[y][x]
         if size == 0 or color.alpha == 0:
             return
-        x1 = cols[x] - half(v, [(y - 1, x), (y, x)], True)
-        x2 = cols[x + 1] + half(v, [(y - 1, x + 1), (y, x + 1)], True)
+        x1 = cols[x] - vhalf[y][x]
+        x2 = cols[x + 1] + vhalf[y][x + 1]
         segments.append((score, style, size, color, "top",
                          (fragment.x + x1, tops[y], x2 - x1, 0)))
 
