@@ -188,9 +188,9 @@ def make_fetcher(roots: tuple[str, ...], fonts: tuple[str, ...] = ()):
 def _one_at_a_time() -> Iterator[None]:
     """Hold `_STAMP_LOCK`; the first wait for another thread's render is logged."""
     if not _STAMP_LOCK.acquire(blocking=False):
-        fastpath.warn_once("threads", "PDF renders wait for each other: this process renders "
-                       "PDFs from several threads, and runs one at a time (a Dask worker "
-                       "with more than one thread? start workers with --nthreads 1)")
+        fastpath.warn_once("threads", "PDF renders wait for each other: this process "
+                           "renders PDFs from several threads, one at a time (a Dask worker "
+                           "with more than one thread? start workers with --nthreads 1)")
         _STAMP_LOCK.acquire()
     try:
         yield
