@@ -133,3 +133,20 @@ def test_default_jobs_is_the_usable_cores_capped_by_the_quota(monkeypatch):
     assert executors.default_jobs() == 2
     monkeypatch.setattr(executors, "cgroup_cpus", lambda: None)
     assert executors.default_jobs() == 32
+
+
+def test_dask_workers_with_several_threads_are_told_to_use_one() -> None:
+    """Issue 17 §8: a process renders one PDF at a time, so a Dask worker's extra threads
+    only queue; the batch says so instead of running one PDF at a time silently."""
+    from generator.batch.executors import crowded_warning, crowded_workers
+
+    info = {"workers": {"tcp://10.0.0.6:4001": {"nthreads": 4},
+                        "tcp://10.0.0.5:4001": {"nthreads": 1},
+                        "tcp://10.0.0.7:4001": {"nthreads": 2}}}
+    crowded = crowded_workers(info)
+    assert crowded == ["tcp://10.0.0.6:4001", "tcp://10.0.0.7:4001"]
+    assert crowded_workers({"workers": {"tcp://a:1": {"nthreads": 1}}}) == []
+    assert crowded_warning(crowded, "tcp://10.0.0.5:8786") == (
+        "Dask 工作进程 tcp://10.0.0.6:4001、tcp://10.0.0.7:4001 有多个线程：一个进程同一时间只生成一个"
+        " PDF，多余的线程只会排队。请每个进程只用一个线程启动工作进程：dask worker tcp://10.0.0.5:8786"
+        " --nworkers N --nthreads 1")

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
+from generator import console
 from generator.batch import jobs
 from generator.batch.pool import RestartingPool
 
@@ -182,10 +183,26 @@ def dask_executor(address: str, formats: tuple[str, ...]) -> Iterator[Executor]:
     except (OSError, TimeoutError) as exc:
         raise SchedulerError(f"无法连接 Dask 调度器 {address}：{exc}") from None
     try:
+        if "pdf" in formats and (crowded := crowded_workers(client.scheduler_info())):
+            console.warn(crowded_warning(crowded, address))
         client.run(jobs.warm, tuple(formats))
         yield client.get_executor(pure=False)
     finally:
         client.close()
+
+
+def crowded_workers(info: dict) -> list[str]:
+    """Dask workers running several threads, from ``Client.scheduler_info()``."""
+    workers = info.get("workers") or {}
+    return sorted(a for a, w in workers.items() if (w or {}).get("nthreads", 1) > 1)
+
+
+def crowded_warning(crowded: list[str], address: str) -> str:
+    """Why several threads per Dask worker do not help PDFs: a process renders one PDF at a
+    time (pdf_render's stamp lock guards WeasyPrint's patched drawing), extra threads queue."""
+    shown = "、".join(crowded[:3]) + ("等" if len(crowded) > 3 else "")
+    return (f"Dask 工作进程 {shown} 有多个线程：一个进程同一时间只生成一个 PDF，多余的线程只会排队。"
+            f"请每个进程只用一个线程启动工作进程：dask worker {address} --nworkers N --nthreads 1")
 
 
 @contextmanager
