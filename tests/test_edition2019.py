@@ -178,7 +178,7 @@ def test_rules_that_apply_to_2019() -> None:
     ids = {r.id for r in rules_for("2019") if not r.needs_previous}
     assert ids == {"T3-BALANCE", "T3-ROWSUM", "T3-OUTCOMES", "T4-SUM", "VAL-NONNEG", "BLANK",
                    "LABELS", "SECTIONS", "TEXT-NUMBERS", "TEXT-YEAR", "DEADLINE",
-                   "EDITION-YEAR", "T2-2019"}
+                   "EDITION-YEAR", "T2-2019", "TEXT-CONTROL"}
     assert "T2-2019" not in {r.id for r in rules_for("2021")}
     listed = run_cli("rules", "--edition", "2019", "--format", "json")
     assert "T2-2019" in {r["id"] for r in json.loads(listed.stdout)}
