@@ -38,12 +38,12 @@ test: sysdeps-test $(STAMP)
 # SUBSET=0 with the full faces
 SUBSET ?= 1
 bench: sysdeps-test $(STAMP)
-	NIANBAO_FONT_SUBSET=$(SUBSET) $(BIN)/python -m generator.bench --n $(N) --jobs $(JOBS)
+	NIANBAO_FONT_SUBSET=$(SUBSET) $(BIN)/python -m nianbao.bench --n $(N) --jobs $(JOBS)
 
 # ruff and mypy on the code (the pinned versions from the lock; also run by the test suite)
 lint: $(STAMP)
 	$(BIN)/python -m ruff check generator schemas
-	$(BIN)/python -m mypy
+	$(BIN)/python tests/typecheck.py
 
 sysdeps-demo:
 	@sh .ci/sysdeps demo
@@ -61,7 +61,7 @@ $(STAMP): requirements.lock pyproject.toml
 # maintenance: regenerate the committed JSON Schemas and the lock file
 schemas: $(STAMP)
 	for e in 2008 2019 2021; do \
-	  $(BIN)/python -m generator schema --edition $$e > schemas/report-$$e.schema.json; \
+	  $(BIN)/python -m nianbao schema --edition $$e > schemas/report-$$e.schema.json; \
 	done
 
 lock:

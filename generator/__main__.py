@@ -1,5 +1,5 @@
-"""`python -m generator` runs the command line."""
+"""`python -m nianbao` (installed) and `python -m generator` (in the checkout) run the command line."""
 
-from generator.cli import main
+from nianbao.cli import main
 
 raise SystemExit(main())

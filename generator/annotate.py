@@ -11,10 +11,10 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-from generator.checks import Finding
-from generator.checks.engine import SEVERITIES, SEVERITY_ZH
-from generator.provenance import Source
-from generator.write import write_atomic
+from nianbao.checks import Finding
+from nianbao.checks.engine import SEVERITIES, SEVERITY_ZH
+from nianbao.provenance import Source
+from nianbao.write import write_atomic
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}  # Excel's own good/bad tints
 AUTHOR = "nianbao"

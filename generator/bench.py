@@ -1,4 +1,4 @@
-"""`make bench` / ``python -m generator.bench --n 60 --jobs 2``: batch throughput.
+"""`make bench` / ``python -m nianbao.bench --n 60 --jobs 2``: batch throughput.
 
 1. Synthesizes N agencies of the 2021 edition (names, kinds and figures vary; about 85 %
    consistent, the rest with one 勾稽 error; some narratives carry rare characters outside
@@ -34,9 +34,9 @@ import time
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
-from generator.batch.executors import default_jobs
-from generator.bench_pdf import EngineTimes, chromium_pdf, weasyprint_pdf
-from generator.render import TEMPLATES_DIR  # noqa: F401  (package import check)
+from nianbao.batch.executors import default_jobs
+from nianbao.bench_pdf import EngineTimes, chromium_pdf, weasyprint_pdf
+from nianbao.render import TEMPLATES_DIR  # noqa: F401  (package import check)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "county-transport-2024.yaml"
@@ -189,8 +189,8 @@ _PATCHED = False
 def _timed_task(task):
     """jobs.run_task, with every render call timed by format (runs in the worker)."""
     global _PATCHED
-    import generator.render as render_pkg
-    from generator.batch import jobs
+    import nianbao.render as render_pkg
+    from nianbao.batch import jobs
 
     if not _PATCHED:
         original = render_pkg.render
@@ -291,8 +291,8 @@ def _warm_pool(pool: Executor, jobs: int) -> float:
 
 def run(n: int, jobs: int, seed: int, error_share: float, chromium_n: int,
         keep: Path | None) -> int:
-    from generator.batch import BatchOptions, discover, run_batch
-    from generator.batch.executors import local_pool
+    from nianbao.batch import BatchOptions, discover, run_batch
+    from nianbao.batch.executors import local_pool
 
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     try:
@@ -359,7 +359,7 @@ def run(n: int, jobs: int, seed: int, error_share: float, chromium_n: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generator.bench", description=__doc__.split(
+    parser = argparse.ArgumentParser(prog="python -m nianbao.bench", description=__doc__.split(
         "\n")[0])
     parser.add_argument("--n", type=int, default=60, help="synthetic agencies (default 60)")
     parser.add_argument("--jobs", type=int, default=None,

@@ -101,9 +101,9 @@ def chromium_pdf(html_files: list[Path], warmup: int = 2) -> EngineTimes | str:
 
 def weasyprint_pdf(inputs: list[Path], warmup: int = 2) -> EngineTimes:
     """nianbao's PDF renderer on the same reports, in this one process after the batch."""
-    from generator.compose import compose
-    from generator.pipeline import read
-    from generator.render import RenderOptions, pdf_render
+    from nianbao.compose import compose
+    from nianbao.pipeline import read
+    from nianbao.render import RenderOptions, pdf_render
 
     docs = [compose(read(path)) for path in inputs]
     for doc in docs[:warmup]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from generator import __version__
-from generator.cli_zh import TEXTS, ArgumentParser, chinese, number
+from nianbao import __version__
+from nianbao.cli_zh import TEXTS, ArgumentParser, chinese, number
 
 YEAR = number("年份")
 SINGLE_FILE = ("check", "build")   # commands taking one data file
@@ -160,11 +160,11 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `nianbao` console script and `python -m generator`."""
-    from generator import commands
+    from nianbao import commands
 
     args = _parse(argv)
-    from generator import console
-    from generator.errors import NianbaoError, os_reason
+    from nianbao import console
+    from nianbao.errors import NianbaoError, os_reason
 
     try:
         return getattr(commands, f"cmd_{args.command}")(args)
@@ -192,7 +192,7 @@ def internal_error(args: argparse.Namespace, exc: BaseException) -> int:
     import os
     import traceback
 
-    from generator import console
+    from nianbao import console
 
     given = next((getattr(args, a) for a in _INPUT_ARGS if getattr(args, a, None)), None)
     what = f"{type(exc).__name__}: {str(exc)[:200]}".rstrip(": ")

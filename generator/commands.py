@@ -7,9 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator import console
-from generator.errors import NianbaoError
-from generator.pipeline import Checked, ReadOptions
+from nianbao import console
+from nianbao.errors import NianbaoError
+from nianbao.pipeline import Checked, ReadOptions
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -41,20 +41,20 @@ def _data_suffix(path: Path) -> str | None:
 
 def write_data_file(path: Path, edition, values: dict) -> None:
     """Write report values as a workbook or a YAML file, chosen by the extension."""
-    from generator.write import write_atomic
+    from nianbao.write import write_atomic
 
     if path.suffix.lower() in XLSX_SUFFIXES:
-        from generator.xlsx_writer import workbook_bytes
+        from nianbao.xlsx_writer import workbook_bytes
         write_atomic(path, workbook_bytes(edition, values))
     else:
-        from generator.yaml_writer import yaml_document
+        from nianbao.yaml_writer import yaml_document
         write_atomic(path, yaml_document(edition, values, target=path).encode("utf-8"))
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Write a fill-in input file (workbook or YAML) for one agency and year."""
-    import schemas
-    from schemas.common import AgencyKind
+    from nianbao import schemas
+    from nianbao.schemas.common import AgencyKind
 
     if _refuse_overwrite(args.output, args.force) or _data_suffix(args.output) is None:
         return EXIT_UNREADABLE
@@ -71,7 +71,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def _checked(file: Path, options: ReadOptions, as_json: bool = False,
              previous: Path | None = None) -> Checked | None:
-    from generator.pipeline import check_file
+    from nianbao.pipeline import check_file
 
     try:
         return check_file(file, options, previous)
@@ -96,7 +96,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         console.print_findings(checked)
     if args.annotate:
-        from generator.annotate import annotate
+        from nianbao.annotate import annotate
         marked = annotate(args.file, args.annotate, checked.findings)
         (console.warn if args.format == "json" else console.say)(
             f"已生成 {args.annotate}：{marked} 个单元格加了批注")
@@ -105,9 +105,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Check, then render and write the asked formats (refuses on errors unless --force)."""
-    from generator.pipeline import build
-    from generator.render import FORMATS, RenderOptions, template_dir_problem
-    from generator.render.contract import TemplateContractError
+    from nianbao.pipeline import build
+    from nianbao.render import FORMATS, RenderOptions, template_dir_problem
+    from nianbao.render.contract import TemplateContractError
 
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -143,7 +143,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_convert(args: argparse.Namespace) -> int:
     """Convert between .xlsx and .yaml without losing anything the schema holds."""
-    from generator.pipeline import read
+    from nianbao.pipeline import read
 
     if _data_suffix(args.source) is None or _data_suffix(args.target) is None:
         return EXIT_UNREADABLE
@@ -164,7 +164,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_templates(args: argparse.Namespace) -> int:
     """`templates export DIR`: copy the built-in templates with a Chinese README."""
-    from generator.template_export import export
+    from nianbao.template_export import export
 
     if args.dir.exists() and not args.dir.is_dir():
         console.warn(f"{args.dir} 是一个文件，不是目录：请给出要导出到的目录名")
@@ -181,7 +181,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_rules(args: argparse.Namespace) -> int:
     """List the rules (all, or those of one edition)."""
-    from generator.checks import rules_for
+    from nianbao.checks import rules_for
 
     console.print_rules(rules_for(args.edition), args.format == "json")
     return EXIT_OK
@@ -189,8 +189,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Preview reports in a browser, live; runs until Ctrl-C (generator.serve)."""
-    from generator.render import template_dir_problem
-    from generator.serve import ServeOptions, serve
+    from nianbao.render import template_dir_problem
+    from nianbao.serve import ServeOptions, serve
 
     if args.templates is not None and (problem := template_dir_problem(args.templates)):
         console.warn(problem)
@@ -202,21 +202,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Check and render a folder (or manifest) of many agencies' reports (generator.batch)."""
-    from generator.batch.command import batch_command
+    from nianbao.batch.command import batch_command
 
     return batch_command(args)
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
     """Sum tables 二/三/四 over a year's agencies and check the sum (generator.batch)."""
-    from generator.batch.command import aggregate_command
+    from nianbao.batch.command import aggregate_command
 
     return aggregate_command(args)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of an edition's input file."""
-    import schemas
+    from nianbao import schemas
 
     sys.stdout.write(schemas.json_schema(schemas.EDITIONS[args.edition]))
     return EXIT_OK

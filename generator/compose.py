@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from generator import sentences
-from generator.document import Block, Document, GridCell, Heading, Para, Section, Signature, Table
-from generator.fmt import cn_date, format_value
-from generator.provenance import key_path
-from generator.validate import Validated
-from schemas.common import INFO_FEE, OVERVIEW_PARTS
-from schemas.layout import LayoutCell, TableLayout
+from nianbao import sentences
+from nianbao.document import Block, Document, GridCell, Heading, Para, Section, Signature, Table
+from nianbao.fmt import cn_date, format_value
+from nianbao.provenance import key_path
+from nianbao.schemas.common import INFO_FEE, OVERVIEW_PARTS
+from nianbao.schemas.layout import LayoutCell, TableLayout
+from nianbao.validate import Validated
 
 
 def paragraphs(text: str | None) -> list[Para]:
@@ -92,7 +92,7 @@ def compose(checked: Validated) -> Document:
     report = checked.report
     date = report.signature.date or report.published
     if checked.edition.family == "items":  # 2008: the 2007 条例's six narrative items
-        from generator.compose_items import items_preamble, items_sections
+        from nianbao.compose_items import items_preamble, items_sections
         preamble, sections = items_preamble(checked), items_sections(checked)
     else:
         preamble, sections = tuple(sentences.preamble(checked)), _tabular_sections(checked)

@@ -20,11 +20,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.document import Block, Heading, Para, Section
-from generator.fmt import format_value
-from generator.sentences import NOTHING_ELSE
-from generator.validate import Validated
-from schemas import edition2008 as e08
+from nianbao.document import Block, Heading, Para, Section
+from nianbao.fmt import format_value
+from nianbao.schemas import edition2008 as e08
+from nianbao.sentences import NOTHING_ELSE
+from nianbao.validate import Validated
 
 SUBHEAD = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]")
 SUBHEAD_MAX = 30

@@ -6,10 +6,10 @@ import json
 import sys
 from typing import Any
 
-from generator.checks import Finding, Rule
-from generator.checks.engine import SEVERITY_ZH
-from generator.errors import NianbaoError
-from generator.pipeline import Checked
+from nianbao.checks import Finding, Rule
+from nianbao.checks.engine import SEVERITY_ZH
+from nianbao.errors import NianbaoError
+from nianbao.pipeline import Checked
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 

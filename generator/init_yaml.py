@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import schemas
-from schemas.common import AgencyKind
+from nianbao import schemas
+from nianbao.schemas.common import AgencyKind
 
 
 def init_values(edition: schemas.Edition, year: int, agency: str) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def init_values(edition: schemas.Edition, year: int, agency: str) -> dict[str, A
 def yaml_template(year: int, agency: str, edition_id: str | None = None,
                   target: Path | None = None) -> str:
     """The text of a fill-in YAML file for one agency and year."""
-    from generator.yaml_writer import yaml_document
+    from nianbao.yaml_writer import yaml_document
 
     edition = schemas.EDITIONS[edition_id or schemas.edition_for_year(year)]
     return yaml_document(edition, init_values(edition, year, agency), target)

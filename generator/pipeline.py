@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.checks import Finding, run_checks
-from generator.checks.engine import summary
-from generator.errors import LoadError, Problem
-from generator.load import load
-from generator.validate import Validated, validate
-from generator.write import safe_name, write_atomic
+from nianbao.checks import Finding, run_checks
+from nianbao.checks.engine import summary
+from nianbao.errors import LoadError, Problem
+from nianbao.load import load
+from nianbao.validate import Validated, validate
+from nianbao.write import safe_name, write_atomic
 
 
 @dataclass
@@ -82,8 +82,8 @@ def output_stem(validated: Validated) -> str:
 
 def render_all(validated: Validated, formats: list[str], options=None) -> dict[str, bytes]:
     """Render every asked format in memory (nothing is written if one fails)."""
-    from generator.compose import compose
-    from generator.render import html_render, render
+    from nianbao.compose import compose
+    from nianbao.render import html_render, render
 
     doc = compose(validated)
     with html_render.same_page():

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.document import Para
-from generator.fmt import format_value
-from generator.validate import Validated
+from nianbao.document import Para
+from nianbao.fmt import format_value
+from nianbao.validate import Validated
 
 NOTHING_ELSE = "本年度无其他需要报告的事项。"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import schemas
-from generator.render import TEMPLATES_DIR
+from nianbao import schemas
+from nianbao.render import TEMPLATES_DIR
 
 FILES = {
     "report.html": "入口模板。内置的只有一行 {% extends \"_base.html\" %}；本机关的 report.html "
@@ -65,8 +65,8 @@ def base_blocks() -> list[str]:
 
 def readme_text() -> str:
     """The Chinese README written beside exported templates."""
-    from generator.render import REFERENCE_DOCX
-    from generator.render.html_render import CONTEXT_VARIABLES, MACROS
+    from nianbao.render import REFERENCE_DOCX
+    from nianbao.render.html_render import CONTEXT_VARIABLES, MACROS
 
     lines = ["# 年报模板说明", "",
              ("本目录是 nianbao 内置模板的副本。生成报告时加 `--templates 本目录`：本目录中有的文件"

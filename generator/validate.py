@@ -7,14 +7,13 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from nianbao import schemas
+from nianbao.errors import Problem, SchemaError
+from nianbao.load import RawReport
+from nianbao.provenance import Sources, key_path
+from nianbao.schemas.common import AgencyKind
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-
-import schemas
-from generator.errors import Problem, SchemaError
-from generator.load import RawReport
-from generator.provenance import Sources, key_path
-from schemas.common import AgencyKind
 
 
 @dataclass

@@ -11,8 +11,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from generator.errors import Problem, WriteError, os_reason
-from schemas.types import CONTROL_CHARS
+from nianbao.errors import Problem, WriteError, os_reason
+from nianbao.schemas.types import CONTROL_CHARS
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),

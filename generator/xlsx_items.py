@@ -18,8 +18,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import schemas
-from generator.xlsx_sheets import (
+from nianbao import schemas
+from nianbao.schemas import edition2008 as e08
+from nianbao.schemas.fields import (
+    FIGURES_HEAD,
+    SECTIONS_HEAD,
+    SHEET_FIGURES,
+    SHEET_TEXT,
+    figure_fields,
+)
+from nianbao.xlsx_sheets import (
     BODY_FONT,
     BORDER,
     CENTRE,
@@ -38,8 +46,6 @@ from generator.xlsx_sheets import (
     text_width,
     value_at,
 )
-from schemas import edition2008 as e08
-from schemas.fields import FIGURES_HEAD, SECTIONS_HEAD, SHEET_FIGURES, SHEET_TEXT, figure_fields
 
 SECTION_WIDTHS = (30.0, 30.0, 80.0)
 FIGURE_WIDTHS = (40.0, 16.0)

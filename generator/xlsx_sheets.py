@@ -15,14 +15,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from nianbao.schemas.layout import LayoutCell, TableLayout, place
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
-
-from schemas.layout import LayoutCell, TableLayout, place
 
 GRID_TOP = 3  # first worksheet row of a table's grid (row 1 heading, row 2 empty)
 FONT = "宋体"

@@ -14,9 +14,22 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import schemas
-from generator.write import write_atomic
-from generator.xlsx_sheets import (
+from nianbao import schemas
+from nianbao.schemas.fields import (
+    INFO_HEAD,
+    NO,
+    SHEET_INFO,
+    SHEET_TEXT,
+    TABLE_SHEET_PREFIX,
+    TEXT_HEAD,
+    YES,
+    FieldSpec,
+    agency_kinds,
+    info_fields,
+    narrative_fields,
+)
+from nianbao.write import write_atomic
+from nianbao.xlsx_sheets import (
     BODY_FONT,
     BORDER,
     CENTRE,
@@ -34,19 +47,6 @@ from generator.xlsx_sheets import (
     table_sheet,
     text_width,
     value_at,
-)
-from schemas.fields import (
-    INFO_HEAD,
-    NO,
-    SHEET_INFO,
-    SHEET_TEXT,
-    TABLE_SHEET_PREFIX,
-    TEXT_HEAD,
-    YES,
-    FieldSpec,
-    agency_kinds,
-    info_fields,
-    narrative_fields,
 )
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed ZipInfo.date_time: no clock in the output
@@ -154,7 +154,7 @@ def build(edition: schemas.Edition, values: dict[str, Any] | None) -> Any:
     info.title = SHEET_INFO
     info_sheet(info, edition, values)
     if edition.family == "items":  # 2008: 正文 lists the sections, 关键数据 the figures
-        from generator.xlsx_items import items_sheets
+        from nianbao.xlsx_items import items_sheets
         items_sheets(wb, edition, values)
     else:
         text_sheet(wb.create_sheet(SHEET_TEXT), edition, values)

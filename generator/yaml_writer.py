@@ -23,10 +23,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from nianbao import schemas
+from nianbao.schemas.common import AgencyKind
 from pydantic import BaseModel
-
-import schemas
-from schemas.common import AgencyKind
 
 HEADER = """\
 # {title} — 数据文件（{edition}年格式：{edition_name}）

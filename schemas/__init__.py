@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from nianbao.schemas import edition2008, edition2019, edition2021
+from nianbao.schemas.layout import TableLayout, ValueSlot
 from pydantic import BaseModel
-
-from schemas import edition2008, edition2019, edition2021
-from schemas.layout import TableLayout, ValueSlot
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 

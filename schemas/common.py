@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
+from nianbao.schemas.types import Amount, Count, Name, Strict, Text
 from pydantic import Field
-
-from schemas.types import Amount, Count, Name, Strict, Text
 
 TITLE_SUFFIX = "年政府信息公开工作年度报告"
 

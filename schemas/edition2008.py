@@ -33,11 +33,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from nianbao.schemas.common import ReportBase
+from nianbao.schemas.types import Amount, Count, Strict, Text
 from pydantic import AfterValidator, Field, create_model
 from pydantic_core import PydanticCustomError
-
-from schemas.common import ReportBase
-from schemas.types import Amount, Count, Strict, Text
 
 EDITION_ID = "2008"
 FAMILY = "items"

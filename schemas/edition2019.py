@@ -28,14 +28,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
+from nianbao.schemas import edition2021 as e21
+from nianbao.schemas.common import ReportBase, section_headings
+from nianbao.schemas.layout import TableLayout, ValueKind, banner, build_table, head, label, value
+from nianbao.schemas.numbers import decimal_from_number, decimal_from_text, number_text
+from nianbao.schemas.types import Count, Strict, to_count
 from pydantic import BeforeValidator, Field, GetCoreSchemaHandler, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError, core_schema
-
-from schemas import edition2021 as e21
-from schemas.common import ReportBase, section_headings
-from schemas.layout import TableLayout, ValueKind, banner, build_table, head, label, value
-from schemas.numbers import decimal_from_number, decimal_from_text, number_text
-from schemas.types import Count, Strict, to_count
 
 EDITION_ID = "2019"
 EDITION_NAME = "《中华人民共和国政府信息公开工作年度报告格式（试行）》（国办公开办函〔2019〕60号）"

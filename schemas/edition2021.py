@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from nianbao.schemas.common import ReportBase, section_headings
+from nianbao.schemas.layout import banner, build_table, head, label, value
+from nianbao.schemas.types import Amount, Count, Strict
 from pydantic import Field, create_model
-
-from schemas.common import ReportBase, section_headings
-from schemas.layout import banner, build_table, head, label, value
-from schemas.types import Amount, Count, Strict
 
 EDITION_ID = "2021"
 EDITION_NAME = "《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）"

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from nianbao.schemas.common import AgencyKind
 from pydantic import BaseModel
-
-from schemas.common import AgencyKind
 
 SHEET_INFO = "基本信息"
 SHEET_TEXT = "正文"

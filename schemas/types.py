@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
+from nianbao.schemas.numbers import normalise_number_text, to_amount, to_count
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
-
-from schemas.numbers import normalise_number_text, to_amount, to_count
 
 __all__ = ["BIDI_CHARS", "CONTROL_CHARS", "MAX_TEXT", "Amount", "Count", "Name", "Strict", "Text",
            "clean_text", "normalise_number_text", "to_amount", "to_count"]

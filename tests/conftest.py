@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from generator.checks import Finding, run_checks
-from generator.load import RawReport, load
-from generator.validate import Validated, validate
+from nianbao.checks import Finding, run_checks
+from nianbao.load import RawReport, load
+from nianbao.validate import Validated, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -62,7 +62,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
             ) -> subprocess.CompletedProcess[str]:
     """Run `python -m generator …` as a user would; capture output as text."""
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "nianbao", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd or ROOT, env=full_env,
                           timeout=300)
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from conftest import COUNTY, EXAMPLES, ROOT, TOWNSHIP, run_cli
 
-from generator.batch import BatchOptions, discover, run_batch
-from generator.batch.executors import local_pool
-from generator.pipeline import read
-from generator.xlsx_writer import workbook_bytes
-from generator.yaml_writer import yaml_document
+from nianbao.batch import BatchOptions, discover, run_batch
+from nianbao.batch.executors import local_pool
+from nianbao.pipeline import read
+from nianbao.xlsx_writer import workbook_bytes
+from nianbao.yaml_writer import yaml_document
 
 TITLE = "{}{}年政府信息公开工作年度报告"
 JIA_LINE = "甲局专用抬头"  # DIR/甲局/templates/report.html
@@ -500,7 +500,7 @@ def test_aggregate_sums_the_year_and_lists_missing_and_errors(tree: Path, tmp_pa
 
 
 def test_aggregate_runs_the_rules_on_the_sum(tmp_path: Path) -> None:
-    from generator.batch.aggregate import aggregate
+    from nianbao.batch.aggregate import aggregate
 
     src = tmp_path / "DIR"
     write_report(src / "甲" / "2024.yaml", COUNTY, "甲", 2024)
@@ -568,7 +568,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
         write_report(src / f"机关{n:02d}" / "2024.yaml", COUNTY, f"机关{n:02d}", 2024)
     out = tmp_path / "OUT"
     env = {**os.environ, "COLUMNS": "200"}
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "batch", str(src), "-o", str(out),
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao", "batch", str(src), "-o", str(out),
                              "--jobs", "1", "--format", "html,pdf"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120

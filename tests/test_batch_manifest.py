@@ -11,8 +11,8 @@ import pytest
 from conftest import COUNTY, run_cli
 from test_batch import write_report
 
-from generator.batch.discover import discover, read_manifest
-from generator.errors import LoadError, os_reason
+from nianbao.batch.discover import discover, read_manifest
+from nianbao.errors import LoadError, os_reason
 
 HEADER = "文件,机关,年度\r\n"   # Excel ends CSV lines with CRLF
 

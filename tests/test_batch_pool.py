@@ -15,9 +15,9 @@ import pytest
 from conftest import COUNTY, TOWNSHIP
 from test_batch import TITLE, write_report
 
-from generator.batch import BatchOptions, discover, run_batch
-from generator.batch.executors import cgroup_cpus, local_pool
-from generator.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
+from nianbao.batch import BatchOptions, discover, run_batch
+from nianbao.batch.executors import cgroup_cpus, local_pool
+from nianbao.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
 
 FORK = multiprocessing.get_context("fork")
 
@@ -126,7 +126,7 @@ def test_cgroup_cpu_quota(tmp_path, files, cpus):
 
 
 def test_default_jobs_is_the_usable_cores_capped_by_the_quota(monkeypatch):
-    from generator.batch import executors
+    from nianbao.batch import executors
 
     monkeypatch.setattr(executors.os, "sched_getaffinity", lambda pid: set(range(32)))
     monkeypatch.setattr(executors, "cgroup_cpus", lambda: 2)
@@ -138,7 +138,7 @@ def test_default_jobs_is_the_usable_cores_capped_by_the_quota(monkeypatch):
 def test_dask_workers_with_several_threads_are_told_to_use_one() -> None:
     """Issue 17 §8: a process renders one PDF at a time, so a Dask worker's extra threads
     only queue; the batch says so instead of running one PDF at a time silently."""
-    from generator.batch.executors import crowded_warning, crowded_workers
+    from nianbao.batch.executors import crowded_warning, crowded_workers
 
     info = {"workers": {"tcp://10.0.0.6:4001": {"nthreads": 4},
                         "tcp://10.0.0.5:4001": {"nthreads": 1},

@@ -12,7 +12,7 @@ from pathlib import Path
 from conftest import COUNTY, ROOT, run_cli
 from test_batch import write_report
 
-from generator.batch.progress import LogLines, duration
+from nianbao.batch.progress import LogLines, duration
 
 
 class Clock:
@@ -65,7 +65,7 @@ def test_in_a_terminal_the_batch_shows_a_bar(tmp_path: Path) -> None:
     main, child = os.openpty()
     env = {**os.environ, "TERM": "xterm", "COLUMNS": "120"}
     env.pop("CI", None)   # rich draws no live bar where CI is set
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "batch", str(tmp_path / "DIR"),
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao", "batch", str(tmp_path / "DIR"),
                              "-o", str(tmp_path / "OUT"), "--format", "html", "--check-only"],
                             stdin=child, stdout=child, stderr=child, cwd=ROOT, env=env)
     os.close(child)

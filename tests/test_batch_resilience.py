@@ -24,9 +24,9 @@ from conftest import COUNTY, ROOT
 from test_batch import write_report
 from test_batch_pool import FORK, die, square
 
-from generator.batch import BatchOptions, discover, driver, jobs, run_batch
-from generator.batch.cache import CACHE_FILE, JOURNAL_FILE, Journal, load_cache
-from generator.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
+from nianbao.batch import BatchOptions, discover, driver, jobs, run_batch
+from nianbao.batch.cache import CACHE_FILE, JOURNAL_FILE, Journal, load_cache
+from nianbao.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
 
 LINUX = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
 HTML = ("html",)
@@ -93,7 +93,7 @@ def batch_process(src: Path, out: Path, *args: str) -> Iterator[tuple[subprocess
     """`nianbao batch src -o out …` started; yields it and a set the test fills with the
     processes it saw below it, every one of which is killed at the end if still running
     (a test that fails must not leave workers behind)."""
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "batch", str(src), "-o", str(out),
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao", "batch", str(src), "-o", str(out),
                              *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "COLUMNS": "200"})
     seen: set[tuple[int, bytes]] = set()

@@ -11,7 +11,7 @@ from conftest import ROOT
 
 
 def test_bench_prints_every_measure():
-    out = subprocess.run([sys.executable, "-m", "generator.bench", "--n", "4", "--jobs", "2",
+    out = subprocess.run([sys.executable, "-m", "nianbao.bench", "--n", "4", "--jobs", "2",
                           "--chromium", "2", "--errors", "0.5", "--seed", "7"],
                          capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -36,8 +36,8 @@ def test_both_engines_are_timed_on_the_reports_themselves(tmp_path):
     findings/ pages OUT also holds."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from generator.batch import BatchOptions, discover, run_batch
-    from generator.bench import report_pairs, write_inputs
+    from nianbao.batch import BatchOptions, discover, run_batch
+    from nianbao.bench import report_pairs, write_inputs
 
     inputs, out = tmp_path / "in", tmp_path / "out"
     write_inputs(inputs, 3, seed=7, error_share=0.0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from conftest import COUNTY, ROOT, run_cli
-from generator.checks import rules_for
+from nianbao.checks import rules_for
 
 INVALID = ROOT / "examples" / "invalid"
 # each invalid example → the findings it must produce: (rule, cell key paths), any order

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import COUNTY, run_cli
-from generator.cli import main
+from nianbao.cli import main
 
 
 def _columns(text: str) -> int:

@@ -19,11 +19,11 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
 from conftest import soffice_convert
-from generator.compose import compose
-from generator.errors import RenderError
-from generator.load import load
-from generator.render import RenderOptions, docx_reference, docx_render, render
-from generator.validate import validate
+from nianbao.compose import compose
+from nianbao.errors import RenderError
+from nianbao.load import load
+from nianbao.render import RenderOptions, docx_reference, docx_render, render
+from nianbao.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "county-transport-2024.yaml"
@@ -455,8 +455,8 @@ def test_given_reference_docx_wins_over_the_folder_one(doc, tmp_path, reference)
 
 
 def test_batch_agency_folder_reference_docx(tmp_path):
-    from generator.batch import BatchOptions, discover, run_batch
-    from generator.batch.executors import local_pool
+    from nianbao.batch import BatchOptions, discover, run_batch
+    from nianbao.batch.executors import local_pool
 
     root = tmp_path / "DIR"
     (root / "甲局" / "templates").mkdir(parents=True)

@@ -14,13 +14,13 @@ from conftest import EXAMPLES, run_cli
 from openpyxl import load_workbook
 from test_formats_agree import assert_in_order, docx_text, html_text, normalised, pdf_text
 
-import schemas
-from generator.checks import run_checks
-from generator.compose import compose
-from generator.document import Heading, Para
-from generator.load import RawReport, load
-from generator.validate import validate
-from schemas import edition2008 as e08
+from nianbao import schemas
+from nianbao.checks import run_checks
+from nianbao.compose import compose
+from nianbao.document import Heading, Para
+from nianbao.load import RawReport, load
+from nianbao.validate import validate
+from nianbao.schemas import edition2008 as e08
 
 CITY = EXAMPLES / "city-construction-2011.yaml"  # seed 000: 市建委 2011
 SUIFENHE = EXAMPLES / "suifenhe-2012.yaml"  # seed 001: 绥芬河市 2012
@@ -29,7 +29,7 @@ ALL = [CITY, SUIFENHE, MINGGUANG]
 
 
 def _raw(data: dict) -> RawReport:
-    from generator.provenance import Sources
+    from nianbao.provenance import Sources
 
     return RawReport(data, Sources("t.yaml", {}), "t.yaml")
 

@@ -14,15 +14,15 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-import schemas
+from nianbao import schemas
 from conftest import EXAMPLES, ROOT, mutated, run_cli
-from generator.checks import rules_for, run_checks
-from generator.compose import compose
-from generator.errors import SchemaError
-from generator.load import RawReport, load
-from generator.sentences import PROACTIVE
-from generator.validate import choose_edition, validate
-from schemas import edition2019 as e19
+from nianbao.checks import rules_for, run_checks
+from nianbao.compose import compose
+from nianbao.errors import SchemaError
+from nianbao.load import RawReport, load
+from nianbao.sentences import PROACTIVE
+from nianbao.validate import choose_edition, validate
+from nianbao.schemas import edition2019 as e19
 from test_formats_agree import (assert_in_order, docx_text, expected_items, html_text,
                                 normalised, pdf_text)
 

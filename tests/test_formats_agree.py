@@ -12,10 +12,10 @@ import pytest
 from lxml import etree, html
 
 from conftest import COUNTY, TOWNSHIP, run_cli
-from generator.compose import compose
-from generator.document import Document, Heading, Para, Table
-from generator.load import load
-from generator.validate import validate
+from nianbao.compose import compose
+from nianbao.document import Document, Heading, Para, Table
+from nianbao.load import load
+from nianbao.validate import validate
 
 NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

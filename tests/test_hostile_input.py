@@ -154,7 +154,7 @@ def test_hostile_input(tmp_path: Path, name: str, filename: str, build, code: in
                        message: str) -> None:
     path = tmp_path / filename
     path.write_bytes(build(tmp_path))
-    result = subprocess.run([sys.executable, "-m", "generator", "check", str(path)],
+    result = subprocess.run([sys.executable, "-m", "nianbao", "check", str(path)],
                             capture_output=True, text=True, cwd=ROOT, timeout=120,
                             env={**os.environ, "COLUMNS": "200"}, preexec_fn=_limited)
     assert "Traceback" not in result.stderr + result.stdout
@@ -164,8 +164,8 @@ def test_hostile_input(tmp_path: Path, name: str, filename: str, build, code: in
 
 def test_the_package_guard_is_quick_on_a_merge_bomb(tmp_path: Path) -> None:
     """The guard itself, in process: the bomb is refused after one streamed pass."""
-    from generator.errors import LoadError
-    from generator.load.xlsx_book import check_container
+    from nianbao.errors import LoadError
+    from nianbao.load.xlsx_book import check_container
 
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(_part("xl/worksheets/sheet3.xml", _merge_bomb)(tmp_path))
@@ -185,10 +185,10 @@ def test_an_amount_in_bounds_still_builds(tmp_path: Path) -> None:
     assert "123456789012345.1234" in next((tmp_path / "out").glob("*.html")).read_text("utf-8")
 
 
-CRASH = ("import sys, generator.commands as c\n"
+CRASH = ("import sys, nianbao.commands as c\n"
          "def boom(args): raise ZeroDivisionError('boom')\n"
          "c.cmd_check = boom\n"
-         "from generator.cli import main\n"
+         "from nianbao.cli import main\n"
          "raise SystemExit(main(sys.argv[1:]))\n")
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import COUNTY, run_cli
-from generator.errors import LoadError, SchemaError
-from generator.load import load
-from generator.validate import validate
+from nianbao.errors import LoadError, SchemaError
+from nianbao.load import load
+from nianbao.validate import validate
 
 
 def _problems(tmp_path: Path, text: str) -> list[str]:

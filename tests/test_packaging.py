@@ -72,3 +72,15 @@ def test_weasyprint_range_excludes_the_versions_that_fail() -> None:
                if t.startswith("weasyprint"))
     assert not req.specifier.contains("62.3") and not req.specifier.contains("66.0")
     assert req.specifier.contains(md.version("weasyprint"))
+
+
+def test_every_subpackage_is_in_the_wheel() -> None:
+    """pyproject.toml lists the packages by their installed names (the folders are mapped):
+    a new folder of code must be listed, or the wheel would lack it."""
+    listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    folders = {"nianbao" + "".join(f".{p}" for p in init.parent.relative_to(ROOT / "generator").parts)
+               for init in (ROOT / "generator").rglob("__init__.py")}
+    assert folders | {"nianbao.schemas", "nianbao.templates"} == listed
+    mapping = PYPROJECT["tool"]["setuptools"]["package-dir"]
+    assert mapping == {"nianbao": "generator", "nianbao.schemas": "schemas",
+                       "nianbao.templates": "templates"}

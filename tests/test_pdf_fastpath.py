@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from test_table_stamp import assert_same_pages, example, with_figure
 
-from generator.render import (
+from nianbao.render import (
     RenderOptions,
     fastpath,
     font_refs,
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def fresh_log(monkeypatch, caplog):
     """Logged-once notes start afresh; warnings of the fast path captured."""
     monkeypatch.setattr(fastpath, "_LOGGED", set())
-    caplog.set_level(logging.WARNING, logger="generator.render")
+    caplog.set_level(logging.WARNING, logger="nianbao.render")
     return caplog
 
 
@@ -216,7 +216,7 @@ import gc, sys
 sys.path.insert(0, "tests")
 import weasyprint
 from test_table_stamp import example, with_figure
-from generator.render import RenderOptions, pdf_render, table_skeleton
+from nianbao.render import RenderOptions, pdf_render, table_skeleton
 
 def churn():
     paras = "".join(f'<p style="font: {s / 4}pt {f}">年报 0123</p>' for s in range(20, 170)

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from generator.compose import compose
-from generator.document import Para
-from generator.load import load
-from generator.render import RenderOptions, pdf_fonts, pdf_render
-from generator.validate import validate
+from nianbao.compose import compose
+from nianbao.document import Para
+from nianbao.load import load
+from nianbao.render import RenderOptions, pdf_fonts, pdf_render
+from nianbao.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "township-zero-requests-2024.yaml"

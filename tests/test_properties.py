@@ -11,13 +11,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import schemas
+from nianbao import schemas
 from conftest import COUNTY
-from generator.checks import run_checks
-from generator.errors import NianbaoError
-from generator.load import RawReport, load
-from generator.pipeline import check_file
-from generator.validate import validate
+from nianbao.checks import run_checks
+from nianbao.errors import NianbaoError
+from nianbao.load import RawReport, load
+from nianbao.pipeline import check_file
+from nianbao.validate import validate
 
 EDITION = schemas.EDITIONS["2021"]
 BASE = load(COUNTY)

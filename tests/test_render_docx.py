@@ -19,13 +19,13 @@ from docx.shared import Mm
 from lxml import etree
 
 from conftest import soffice_convert
-from generator.compose import compose
-from generator.document import GridCell, Table
-from generator.load import load
-from generator.render import render
-from generator.render.docx_tables import column_widths, table_element
-from schemas.layout import place
-from generator.validate import validate
+from nianbao.compose import compose
+from nianbao.document import GridCell, Table
+from nianbao.load import load
+from nianbao.render import render
+from nianbao.render.docx_tables import column_widths, table_element
+from nianbao.schemas.layout import place
+from nianbao.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "county-transport-2024.yaml"

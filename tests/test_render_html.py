@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.compose import compose
-from generator.document import Para, Table
-from generator.errors import RenderError
-from generator.load import load
-from generator.render import RenderOptions, html_render
-from generator.validate import validate
+from nianbao.compose import compose
+from nianbao.document import Para, Table
+from nianbao.errors import RenderError
+from nianbao.load import load
+from nianbao.render import RenderOptions, html_render
+from nianbao.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "county-transport-2024.yaml"
@@ -454,7 +454,7 @@ def test_row_groups_marked_to_stay_together(tree):
 def test_one_document_s_formats_run_the_templates_once(monkeypatch, tmp_path):
     """render_all (build, batch) makes the page once for HTML, PDF and DOCX; outside it
     every render makes it afresh (a preview sees an edited template at once)."""
-    from generator.pipeline import render_all
+    from nianbao.pipeline import render_all
 
     calls = []
     original = html_render._template_text

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.compose import compose
-from generator.document import Para, Table
-from generator.errors import RenderError
-from generator.load import load
-from generator.render import TEMPLATES_DIR, RenderOptions, pdf_fonts, pdf_render
-from generator.validate import validate
+from nianbao.compose import compose
+from nianbao.document import Para, Table
+from nianbao.errors import RenderError
+from nianbao.load import load
+from nianbao.render import TEMPLATES_DIR, RenderOptions, pdf_fonts, pdf_render
+from nianbao.validate import validate
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -294,7 +294,7 @@ def test_parse_cache_hits_and_parses_the_same_tree(doc):
     import tinyhtml5
     from tinyhtml5 import inputstream
 
-    from generator.render import fastpath, html_render, parse_cache
+    from nianbao.render import fastpath, html_render, parse_cache
 
     html = pdf_fonts.use_subsets(html_render.render_text(doc, RenderOptions()))
     shipped = inputstream.characters_until_regex
@@ -331,7 +331,7 @@ def test_streams_deflated_at_zlib_default_level(pdf_file):
 
     import pydyf
 
-    from generator.render import fastpath
+    from nianbao.render import fastpath
 
     assert pdf_file.exists()   # a render has been made
     data = "".join(f"{i * 7919 % 104729} 0 Td ({i:x}) Tj\n" for i in range(4000)).encode()

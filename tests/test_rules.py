@@ -11,9 +11,9 @@ import pytest
 from dataclasses import replace
 
 from conftest import DELETE, findings_of, mutated
-from generator.checks import run_checks
-from generator.checks import RULES, rules_for
-from generator.checks.textscan import cn_number, stated_figures, wrong_years
+from nianbao.checks import run_checks
+from nianbao.checks import RULES, rules_for
+from nianbao.checks.textscan import cn_number, stated_figures, wrong_years
 
 Z = {"natural": 0, "commercial": 0, "research": 0, "nonprofit": 0, "legal": 0, "other": 0,
      "total": 0}
@@ -61,8 +61,8 @@ def test_every_2021_rule_has_a_broken_case() -> None:
 
 
 def test_labels_rule_both_ways(county_raw) -> None:
-    from generator.load import LabelNote
-    from generator.provenance import Source
+    from nianbao.load import LabelNote
+    from nianbao.provenance import Source
 
     path = ("table2", "regulations", "in_force")
     typo = LabelNote("现行有效件数", "现行有效件", Source("a.xlsx", sheet="表二", cell="D4"),
@@ -162,7 +162,7 @@ def test_wrong_years() -> None:
 
 
 def test_blank_as_zero_gives_one_info_listing_the_cells(county_raw) -> None:
-    from generator.validate import validate
+    from nianbao.validate import validate
 
     raw = replace(county_raw, data=copy.deepcopy(county_raw.data),
                   zero_spellings={("table2", "coercion", "decisions"): "—"})

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-import schemas
-from schemas import edition2021 as e21
-from schemas.layout import place
+from nianbao import schemas
+from nianbao.schemas import edition2021 as e21
+from nianbao.schemas.layout import place
 
 ROOT = Path(__file__).resolve().parents[1]
 # a verbatim copy of shared/spec/formats.md, so CI on a bare clone can compare labels
@@ -77,8 +77,8 @@ def test_labels_are_copied_from_the_spec() -> None:
 
 def test_example_yaml_files_reference_the_schema() -> None:
     """Each example points at the committed schema of the edition it is written in."""
-    from generator.load import load
-    from generator.validate import choose_edition
+    from nianbao.load import load
+    from nianbao.validate import choose_edition
 
     for path in sorted((ROOT / "examples").rglob("*.yaml")):
         first = path.read_text(encoding="utf-8").splitlines()[0]
@@ -89,7 +89,7 @@ def test_example_yaml_files_reference_the_schema() -> None:
 
 
 def test_readme_documents_every_rule() -> None:
-    from generator.checks import RULES
+    from nianbao.checks import RULES
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert [r for r in RULES if f"| {r} |" not in readme] == []

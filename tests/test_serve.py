@@ -16,11 +16,11 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from conftest import COUNTY, EXAMPLES
-from generator.cli import parser
-from generator.serve import guard, start
-from generator.serve.server import Handler
-from generator.serve.state import Site
-from generator.serve.watcher import Debouncer, Watcher
+from nianbao.cli import parser
+from nianbao.serve import guard, start
+from nianbao.serve.server import Handler
+from nianbao.serve.state import Site
+from nianbao.serve.watcher import Debouncer, Watcher
 
 BALANCE = EXAMPLES / "invalid" / "t3-balance.yaml"
 
@@ -117,10 +117,10 @@ def test_report_page_state_preview_and_static(server):
 
 
 def test_preview_is_the_pipeline_render(server, folder):
-    from generator.compose import compose
-    from generator.pipeline import check_file
-    from generator.render import RenderOptions, render
-    from generator.serve.jobs import cell_flags
+    from nianbao.compose import compose
+    from nianbao.pipeline import check_file
+    from nianbao.render import RenderOptions, render
+    from nianbao.serve.jobs import cell_flags
 
     path = folder / "invalid" / "t3-balance.yaml"
     checked = check_file(path)
@@ -429,7 +429,7 @@ def test_serve_verb_prints_the_url_and_stops_cleanly_on_ctrl_c(folder):
     import sys
 
     env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", str(folder),
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao", "serve", str(folder),
                              "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     try:
@@ -487,7 +487,7 @@ def test_head_of_the_event_stream_does_not_hang(server):
 
 
 def test_template_edits_rebuild_the_preview_and_the_downloads(folder, tmp_path):
-    from generator.serve.state import ServeOptions
+    from nianbao.serve.state import ServeOptions
 
     templates = tmp_path / "我局模板"
     templates.mkdir()

@@ -28,7 +28,7 @@ UPLOAD_AGENCY = "某某县上传测试局"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from generator.serve import start
+    from nianbao.serve import start
 
     root = tmp_path_factory.mktemp("reports")
     (root / "invalid").mkdir()
@@ -65,8 +65,8 @@ def page(browser_context):
 
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory) -> Path:
-    from generator.pipeline import read
-    from generator.xlsx_writer import workbook_bytes
+    from nianbao.pipeline import read
+    from nianbao.xlsx_writer import workbook_bytes
 
     validated = read(COUNTY)
     values = validated.report.model_dump(mode="python")
@@ -211,7 +211,7 @@ def test_drop_a_yaml_file_and_refuse_other_types(served, page):
 def test_with_a_token_the_cookie_carries_every_request(page, tmp_path):
     """Token mode: after opening the link once, the page's own requests (the live-reload
     stream, the state, the preview frame, a download) pass by the cookie alone."""
-    from generator.serve import start
+    from nianbao.serve import start
 
     shutil.copy(COUNTY, tmp_path / "county.yaml")
     running = start(tmp_path, port=0, token="browser-test-token")

@@ -29,8 +29,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 from conftest import COUNTY, ROOT
 
-from generator.serve import guard, start
-from generator.serve.server import PreviewServer
+from nianbao.serve import guard, start
+from nianbao.serve.server import PreviewServer
 
 SLOW_MARK = "# 测试：读取很慢"
 HUGE_MARK = "# 测试：读取很占内存"
@@ -41,7 +41,7 @@ def marked_readers() -> None:
     """Limits.setup of these tests, run in each worker: a file with SLOW_MARK takes
     forever to read, one with HUGE_MARK allocates without end, the download of a report of
     SLOW_AGENCY never ends; other files are read and rendered as usual."""
-    from generator import pipeline
+    from nianbao import pipeline
 
     real = pipeline.read
 
@@ -210,7 +210,7 @@ def test_tokens_are_compared_in_constant_time(monkeypatch):
 
 def _serve(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
     env = {**os.environ, "COLUMNS": "300", "PYTHONUNBUFFERED": "1", **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "generator", "serve", *args],
+    return subprocess.Popen([sys.executable, "-m", "nianbao", "serve", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=ROOT)
 
@@ -234,7 +234,7 @@ def test_serve_verb_prints_the_link_with_its_token(folder):
     finally:
         proc.kill()
     assert "带令牌链接" in err and "预览已停止" in out
-    result = subprocess.run([sys.executable, "-m", "generator", "serve", str(folder),
+    result = subprocess.run([sys.executable, "-m", "nianbao", "serve", str(folder),
                              "--token", "a b"], capture_output=True, text=True, cwd=ROOT,
                             timeout=60, check=False)
     assert result.returncode == 2 and "--token 只能由" in result.stderr
@@ -254,7 +254,7 @@ def _problems(running, id: str) -> str:
 
 
 def test_a_slow_file_times_out_alone_and_recovers(folder, monkeypatch):
-    from generator.serve import Limits, ServeOptions, state
+    from nianbao.serve import Limits, ServeOptions, state
 
     monkeypatch.setattr(state, "INDEX_WAIT", 0.5)
     bad = _marked(folder, "slow.yaml", SLOW_MARK)
@@ -285,7 +285,7 @@ def test_a_slow_file_times_out_alone_and_recovers(folder, monkeypatch):
 
 
 def test_a_file_that_needs_too_much_memory_fails_alone(folder):
-    from generator.serve import Limits, ServeOptions
+    from nianbao.serve import Limits, ServeOptions
 
     limits = Limits(build_seconds=60, memory_bytes=1 << 30, setup=marked_readers)
     running = start(folder, port=0, options=ServeOptions(limits=limits))
@@ -304,7 +304,7 @@ def test_a_file_that_needs_too_much_memory_fails_alone(folder):
 
 
 def test_a_download_that_takes_too_long_is_stopped(folder):
-    from generator.serve import Limits, ServeOptions
+    from nianbao.serve import Limits, ServeOptions
 
     text = COUNTY.read_text(encoding="utf-8").replace("某某县交通运输局", SLOW_AGENCY)
     (folder / "slow-download.yaml").write_text(text, encoding="utf-8")
@@ -391,7 +391,7 @@ import sys, time
 sys.path.insert(0, {tests!r})
 from pathlib import Path
 from test_serve_hardening import marked_readers
-from generator.serve import Limits, ServeOptions, start
+from nianbao.serve import Limits, ServeOptions, start
 running = start(Path({folder!r}), port=0,
                 options=ServeOptions(limits=Limits(build_seconds=600, setup=marked_readers)))
 print(running.url, flush=True)
@@ -417,8 +417,8 @@ def test_workers_do_not_outlive_a_killed_server(folder):
 
 
 def test_the_listen_backlog_takes_a_burst_of_connections(folder):
-    from generator.serve.downloads import Downloads
-    from generator.serve.state import Site
+    from nianbao.serve.downloads import Downloads
+    from nianbao.serve.state import Site
 
     site = Site(folder)
     server = PreviewServer(("127.0.0.1", 0), site, Downloads(), None)

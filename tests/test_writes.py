@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from conftest import COUNTY, ROOT, TOWNSHIP, run_cli
-from generator.write import safe_name, write_atomic
+from nianbao.write import safe_name, write_atomic
 
 
 def test_safe_names() -> None:
@@ -54,7 +54,7 @@ def test_interrupted_build_leaves_previous_outputs_untouched(tmp_path: Path) -> 
     changed = tmp_path / "county.yaml"
     changed.write_text(COUNTY.read_text(encoding="utf-8").replace("1286", "1287"),
                        encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "build", str(changed), "-o",
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao", "build", str(changed), "-o",
                              str(out)], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)  # inside rendering: the whole build takes about 2.7 s here

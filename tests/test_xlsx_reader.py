@@ -26,12 +26,12 @@ from xlsx_builders import (
     writer_style,
 )
 
-from generator.checks import run_checks
-from generator.errors import LoadError, SchemaError
-from generator.load import LabelNote, RawReport, load
-from generator.provenance import Source
-from generator.validate import validate
-from schemas import edition2021 as e21
+from nianbao.checks import run_checks
+from nianbao.errors import LoadError, SchemaError
+from nianbao.load import LabelNote, RawReport, load
+from nianbao.provenance import Source
+from nianbao.validate import validate
+from nianbao.schemas import edition2021 as e21
 
 SAVE_AS = "请在 Excel/WPS 中打开后“另存为” .xlsx 格式再试"
 NOTE_PATHS_IN_FORCE = (("table2", "regulations", "in_force"),

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 
 from conftest import COUNTY, EXAMPLES, run_cli, soffice_convert
-from generator.load import load
-from generator.validate import validate
+from nianbao.load import load
+from nianbao.validate import validate
 
 VALID = sorted(EXAMPLES.glob("*.yaml"))
 INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))

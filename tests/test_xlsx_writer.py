@@ -21,14 +21,14 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
-import schemas
-from generator.init_yaml import init_values
-from generator.load import load
-from generator.validate import validate
-from generator.xlsx_sheets import GRID_TOP, amount_format, rectangles
-from generator.xlsx_writer import workbook_bytes, write_workbook
-from schemas import edition2021
-from schemas.fields import (
+from nianbao import schemas
+from nianbao.init_yaml import init_values
+from nianbao.load import load
+from nianbao.validate import validate
+from nianbao.xlsx_sheets import GRID_TOP, amount_format, rectangles
+from nianbao.xlsx_writer import workbook_bytes, write_workbook
+from nianbao.schemas import edition2021
+from nianbao.schemas.fields import (
     INFO_HEAD,
     SHEET_INFO,
     SHEET_TEXT,
@@ -38,7 +38,7 @@ from schemas.fields import (
     info_fields,
     narrative_fields,
 )
-from schemas.layout import TableLayout, place
+from nianbao.schemas.layout import TableLayout, place
 
 EDITION = schemas.EDITIONS["2021"]
 SHEETS = [SHEET_INFO, SHEET_TEXT] + [TABLE_SHEET_PREFIX + t.table_id for t in EDITION.tables]

@@ -13,11 +13,11 @@ import yaml
 from conftest import COUNTY, TOWNSHIP
 from pydantic import BaseModel
 
-import schemas
-from generator.init_yaml import yaml_template
-from generator.load import load
-from generator.validate import Validated, validate
-from generator.yaml_writer import quote, scalar, yaml_document
+from nianbao import schemas
+from nianbao.init_yaml import yaml_template
+from nianbao.load import load
+from nianbao.validate import Validated, validate
+from nianbao.yaml_writer import quote, scalar, yaml_document
 
 EDITION = schemas.EDITIONS["2021"]
 

@@ -14,10 +14,10 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-import schemas
-from generator.load import load
-from schemas.common import TITLE_SUFFIX
-from schemas.fields import (
+from nianbao import schemas
+from nianbao.load import load
+from nianbao.schemas.common import TITLE_SUFFIX
+from nianbao.schemas.fields import (
     INFO_HEAD,
     NO,
     SHEET_INFO,
@@ -28,7 +28,7 @@ from schemas.fields import (
     info_fields,
     narrative_fields,
 )
-from schemas.layout import Path, TableLayout, place
+from nianbao.schemas.layout import Path, TableLayout, place
 
 ROOT = FilePath(__file__).resolve().parents[1]
 COUNTY = ROOT / "examples" / "county-transport-2024.yaml"

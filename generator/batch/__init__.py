@@ -13,7 +13,7 @@ A driver of the same pipeline as `nianbao build`, not a second implementation:
 - aggregate.py — `nianbao aggregate`: tables 二/三/四 summed over a year's agencies.
 """
 
-from generator.batch.discover import Entry, discover, read_manifest
-from generator.batch.driver import BatchOptions, BatchResult, run_batch
+from nianbao.batch.discover import Entry, discover, read_manifest
+from nianbao.batch.driver import BatchOptions, BatchResult, run_batch
 
 __all__ = ["BatchOptions", "BatchResult", "Entry", "discover", "read_manifest", "run_batch"]

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import schemas
-from generator.batch.discover import Entry
-from generator.errors import NianbaoError
-from generator.pipeline import Checked, ReadOptions, check_file
+from nianbao import schemas
+from nianbao.batch.discover import Entry
+from nianbao.errors import NianbaoError
+from nianbao.pipeline import Checked, ReadOptions, check_file
 
 TABLE_IDS = ("二", "三", "四")
 INCLUDED, ERRORS, UNREADABLE, OTHER_EDITION, DUPLICATE = (
@@ -164,10 +164,10 @@ def summed_values(edition: schemas.Edition, year: int, reports: list[Any],
 def _check_sum(edition: schemas.Edition, year: int, reports: list[Any],
                notes: list[str]) -> Checked:
     """Validate the sum like any report and keep the findings about its tables."""
-    from generator.checks import run_checks
-    from generator.load import RawReport
-    from generator.provenance import Sources
-    from generator.validate import validate
+    from nianbao.checks import run_checks
+    from nianbao.load import RawReport
+    from nianbao.provenance import Sources
+    from nianbao.validate import validate
 
     name = f"{year}年度汇总"
     values = summed_values(edition, year, reports, notes)
@@ -181,9 +181,9 @@ def _check_sum(edition: schemas.Edition, year: int, reports: list[Any],
 def aggregate_xlsx(agg: Aggregate) -> bytes:
     """The summed tables (the fill-in workbook's sheets, so `nianbao check` reads it too),
     then 汇总范围 (who is in, who is not and why) and 校验结果 (findings on the sum)."""
-    from generator.batch.summary import header, xlsx_bytes
-    from generator.checks.engine import SEVERITY_ZH
-    from generator.xlsx_writer import build
+    from nianbao.batch.summary import header, xlsx_bytes
+    from nianbao.checks.engine import SEVERITY_ZH
+    from nianbao.xlsx_writer import build
 
     assert agg.checked is not None
     v = agg.checked.validated

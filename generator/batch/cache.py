@@ -23,8 +23,8 @@ import uuid
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from generator.batch.jobs import Task
-from generator.write import write_atomic
+from nianbao.batch.jobs import Task
+from nianbao.write import write_atomic
 
 log = logging.getLogger(__name__)
 CACHE_FILE = ".nianbao-cache.json"
@@ -36,17 +36,17 @@ _CODE_SUFFIXES = (".py", ".html", ".css", ".json", ".docx", ".xml", ".md", ".j2"
 @functools.cache
 def tool_fingerprint() -> str:
     """``0.1.0+<digest>``: the version and a digest of every file that shapes outputs."""
-    import generator
-    import schemas
-    from generator.render import TEMPLATES_DIR
+    import nianbao
+    from nianbao import schemas
+    from nianbao.render import TEMPLATES_DIR
 
     h = hashlib.sha256()
-    for root in (Path(generator.__file__).parent, Path(schemas.__file__).parent, TEMPLATES_DIR):
+    for root in (Path(nianbao.__file__).parent, Path(schemas.__file__).parent, TEMPLATES_DIR):
         for path in sorted(root.rglob("*")):
             if path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts:
                 h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
                 h.update(hashlib.sha256(path.read_bytes()).digest())
-    return f"{generator.__version__}+{h.hexdigest()[:16]}"
+    return f"{nianbao.__version__}+{h.hexdigest()[:16]}"
 
 
 def task_key(task: Task) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from generator import console
-from generator.batch.discover import Entry, discover, read_manifest
-from generator.errors import NianbaoError
+from nianbao import console
+from nianbao.batch.discover import Entry, discover, read_manifest
+from nianbao.errors import NianbaoError
 
 EXIT_UNREADABLE = 2
 MAX_LISTED = 30  # problem rows printed at the end; the rest are in summary.html
@@ -46,7 +46,7 @@ def _with_templates(entries: list[Entry], common: Path | None) -> list[Entry]:
     folders of the tree hold no template (they would change nothing, silently)."""
     from dataclasses import replace
 
-    from generator.render import template_dir_problem
+    from nianbao.render import template_dir_problem
 
     empty = sorted({str(d) for e in entries for d in e.templates if template_dir_problem(d)})
     for folder in empty:
@@ -58,7 +58,7 @@ def _with_templates(entries: list[Entry], common: Path | None) -> list[Entry]:
 
 
 def _formats(text: str) -> tuple[str, ...] | None:
-    from generator.render import FORMATS
+    from nianbao.render import FORMATS
 
     formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
     bad = [f for f in formats if f not in FORMATS]
@@ -70,10 +70,10 @@ def _formats(text: str) -> tuple[str, ...] | None:
 
 def batch_command(args: argparse.Namespace) -> int:
     """Check and render every input of a folder or manifest into OUT, with a summary."""
-    from generator.batch.driver import BatchOptions, run_batch
-    from generator.batch.executors import SchedulerError, default_jobs, executor_for
-    from generator.render import template_dir_problem
-    from generator.write import ensure_dir
+    from nianbao.batch.driver import BatchOptions, run_batch
+    from nianbao.batch.executors import SchedulerError, default_jobs, executor_for
+    from nianbao.render import template_dir_problem
+    from nianbao.write import ensure_dir
 
     # --check-only: no renderer is loaded or run; findings and the summary only
     formats = () if args.check_only else _formats(args.format)
@@ -103,7 +103,7 @@ def batch_command(args: argparse.Namespace) -> int:
 
 
 def _report(result, out: Path, checking: bool = False) -> None:
-    from generator.batch.summary import totals
+    from nianbao.batch.summary import totals
 
     bad = [r for r in result.rows if r["errors"] or r["state"] != "built"]
     for r in bad[:MAX_LISTED]:
@@ -130,9 +130,9 @@ def _report(result, out: Path, checking: bool = False) -> None:
 
 def aggregate_command(args: argparse.Namespace) -> int:
     """Sum tables 二/三/四 over the year's reports; write 汇总.xlsx; list who is missing."""
-    from generator.batch.aggregate import INCLUDED, aggregate, aggregate_xlsx
-    from generator.pipeline import ReadOptions
-    from generator.write import write_atomic
+    from nianbao.batch.aggregate import INCLUDED, aggregate, aggregate_xlsx
+    from nianbao.pipeline import ReadOptions
+    from nianbao.write import write_atomic
 
     entries = _entries(args)
     if entries is None:

@@ -27,8 +27,8 @@ import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.errors import LoadError, Problem, os_reason
-from generator.load.xlsx_guard import ZIP_ERRORS
+from nianbao.errors import LoadError, Problem, os_reason
+from nianbao.load.xlsx_guard import ZIP_ERRORS
 
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".yaml", ".yml",
                   ".xls", ".et")  # old formats are listed so the summary says why they fail

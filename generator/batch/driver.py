@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from generator.batch import cache, findings_page, jobs
-from generator.batch import progress as progress_display
-from generator.batch.discover import Entry
-from generator.batch.jobs import Blob, Result, Task
-from generator.batch.pool import WorkerDied
-from generator.errors import NianbaoError, Problem, os_reason
-from generator.write import ensure_dir, safe_name, write_atomic
+from nianbao.batch import cache, findings_page, jobs
+from nianbao.batch import progress as progress_display
+from nianbao.batch.discover import Entry
+from nianbao.batch.jobs import Blob, Result, Task
+from nianbao.batch.pool import WorkerDied
+from nianbao.errors import NianbaoError, Problem, os_reason
+from nianbao.write import ensure_dir, safe_name, write_atomic
 
 FORMATS = ("html", "pdf", "docx")
 DUPLICATE = "duplicate"
@@ -377,7 +377,7 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
               options: BatchOptions = BatchOptions(), progress: bool = False) -> BatchResult:
     """Check and render every entry with any concurrent.futures.Executor; write the outputs,
     the findings, the summary (html, xlsx, json) and the cache into OUT."""
-    from generator.batch.summary import write_summary
+    from nianbao.batch.summary import write_summary
 
     ensure_dir(out)
     journal = cache.Journal(out)

@@ -32,9 +32,9 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from generator import console
-from generator.batch import jobs
-from generator.batch.pool import RestartingPool
+from nianbao import console
+from nianbao.batch import jobs
+from nianbao.batch.pool import RestartingPool
 
 
 class SchedulerError(Exception):
@@ -77,7 +77,7 @@ def cgroup_cpus(root: str = "/sys/fs/cgroup") -> int | None:
 def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["generator.batch.jobs", "generator.pipeline"])
+        ctx.set_forkserver_preload(["nianbao.batch.jobs", "nianbao.pipeline"])
         return ctx
     return multiprocessing.get_context("spawn")
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from generator.batch.jobs import FAILED
-from generator.batch.summary import FORMAT_LABELS, page_environment
-from generator.checks.engine import SEVERITY_ZH, Finding
-from generator.console import verdict
+from nianbao.batch.jobs import FAILED
+from nianbao.batch.summary import FORMAT_LABELS, page_environment
+from nianbao.checks.engine import SEVERITY_ZH, Finding
+from nianbao.console import verdict
 
 PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">

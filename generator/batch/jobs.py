@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.errors import NianbaoError, Problem
+from nianbao.errors import NianbaoError, Problem
 
 if TYPE_CHECKING:
-    from generator.pipeline import Checked, ReadOptions
-    from generator.validate import Validated
+    from nianbao.pipeline import Checked, ReadOptions
+    from nianbao.validate import Validated
 
 # what a report ended as (the summary's status is said in Chinese from these)
 BUILT, ERRORS, UNREADABLE, RENDER_FAILED, FAILED = (
@@ -106,7 +106,7 @@ class Result:
 
 def _first(checked: Checked, severity: str) -> str:
     """The first finding of a severity, and how many more (“…（另有 2 个警告）”); "" if none."""
-    from generator.checks.engine import SEVERITY_ZH
+    from nianbao.checks.engine import SEVERITY_ZH
 
     messages = [f.message for f in checked.findings if f.severity == severity]
     if not messages:
@@ -117,7 +117,7 @@ def _first(checked: Checked, severity: str) -> str:
 
 def unreadable(index: int, name: str, err: NianbaoError, state: str = UNREADABLE) -> Result:
     """The result of a file that could not be read (the driver uses it too)."""
-    from generator import console
+    from nianbao import console
 
     doc = console.problems_json(name, err)
     return Result(index, state, doc, summary={"errors": len(err.problems), "warnings": 0,
@@ -129,19 +129,19 @@ def warm(formats: tuple[str, ...] = ("html", "pdf", "docx")) -> None:
     """Import the renderers and fill their process-wide caches before the first task."""
     import importlib
 
-    import generator.checks  # noqa: F401  (registers the rules)
-    from generator.render import RenderOptions, html_render
+    import nianbao.checks  # noqa: F401  (registers the rules)
+    from nianbao.render import RenderOptions, html_render
 
     html_render.environment(html_render.search_path(RenderOptions()))
     for fmt in formats:
-        importlib.import_module(f"generator.render.{fmt}_render")
+        importlib.import_module(f"nianbao.render.{fmt}_render")
     if "pdf" in formats:
-        from generator.render import pdf_fonts, pdf_render
+        from nianbao.render import pdf_fonts, pdf_render
         pdf_render.font_config()
         pdf_fonts.subset_font_faces()  # GB2312 subsets: made once per machine, then cached
         _warm_tables()
     if "docx" in formats:
-        from generator.render import docx_render
+        from nianbao.render import docx_render
         template = getattr(docx_render, "_template", None)  # the cached template package
         if template is not None:
             template()
@@ -155,10 +155,10 @@ def _warm_tables() -> None:
     properly reported, in the first task that meets it."""
     from datetime import date
 
-    from generator.compose import compose
-    from generator.init_yaml import yaml_template
-    from generator.pipeline import ReadOptions, read
-    from generator.render import RenderOptions, pdf_render
+    from nianbao.compose import compose
+    from nianbao.init_yaml import yaml_template
+    from nianbao.pipeline import ReadOptions, read
+    from nianbao.render import RenderOptions, pdf_render
 
     try:
         with tempfile.TemporaryDirectory(prefix="nianbao-warm-") as folder:
@@ -225,7 +225,7 @@ def _renamed(err: NianbaoError, places: dict[str, str]) -> NianbaoError:
 def _read(blob: Blob, options: ReadOptions) -> Validated:
     """Read a shipped input through the pipeline (the readers want a file: a temporary
     copy with the same extension, named in every message by its batch name)."""
-    from generator.pipeline import read
+    from nianbao.pipeline import read
 
     with tempfile.TemporaryDirectory(prefix="nianbao-input-") as folder:
         path = Path(folder) / f"input{blob.suffix}"
@@ -246,9 +246,9 @@ def run_task(task: Task) -> Result:
 
 
 def _run(task: Task) -> Result:
-    from generator import console
-    from generator.checks import run_checks
-    from generator.pipeline import Checked, ReadOptions, output_stem
+    from nianbao import console
+    from nianbao.checks import run_checks
+    from nianbao.pipeline import Checked, ReadOptions, output_stem
 
     options = ReadOptions(blank_as_zero=task.blank_as_zero)
     try:
@@ -276,7 +276,7 @@ def _run(task: Task) -> Result:
 
 def _previous(task: Task, validated: Validated, notes: list[str]) -> Validated | None:
     """Last year's report for the XYEAR rules, or None (with a note saying why not)."""
-    from generator.pipeline import ReadOptions
+    from nianbao.pipeline import ReadOptions
 
     if task.previous is None:
         return None
@@ -293,8 +293,8 @@ def _previous(task: Task, validated: Validated, notes: list[str]) -> Validated |
 
 
 def _render(task: Task, validated: Validated) -> dict[str, bytes]:
-    from generator.pipeline import render_all
-    from generator.render import RenderOptions
+    from nianbao.pipeline import render_all
+    from nianbao.render import RenderOptions
 
     places = {}
     dirs = []

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from generator.write import write_atomic
+from nianbao.write import write_atomic
 
 ROW_KEYS = ("file", "agency", "year", "edition", "errors", "warnings", "infos", "status",
             "state", "skipped", "note", "first_error", "first_warning", "outputs", "findings",
@@ -31,7 +31,7 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, int]:
 def explain(row: dict[str, Any]) -> str:
     """The 说明 column: the first error (and how many more) — or, when there is none, the
     first warning so marked — then the batch's notes (last year's report unusable, …)."""
-    from generator.checks.engine import SEVERITY_ZH
+    from nianbao.checks.engine import SEVERITY_ZH
 
     first = row.get("first_error") or (f"{SEVERITY_ZH['warning']}：{row['first_warning']}"
                                        if row.get("first_warning") else "")
@@ -40,7 +40,7 @@ def explain(row: dict[str, Any]) -> str:
 
 def write_summary(out: Path, result: Any, options: Any) -> None:
     """summary.json, summary.html and summary.xlsx into OUT (each atomically)."""
-    from generator import __version__
+    from nianbao import __version__
 
     rows = [{k: r.get(k) for k in ROW_KEYS} for r in result.rows]
     doc = {"tool": f"nianbao {__version__}", "formats": list(options.formats),
@@ -187,10 +187,9 @@ def xlsx_bytes(wb: Any) -> bytes:
     """A workbook's bytes with no clock in them (as generator.xlsx_writer writes its own)."""
     import io
 
+    from nianbao.batch.discover import OWN_WORKBOOK_CATEGORY
+    from nianbao.xlsx_writer import DEFAULT_STAMP, _fixed_zip
     from openpyxl.xml.functions import tostring
-
-    from generator.batch.discover import OWN_WORKBOOK_CATEGORY
-    from generator.xlsx_writer import DEFAULT_STAMP, _fixed_zip
 
     wb.properties.creator, wb.properties.lastModifiedBy = "nianbao", None
     wb.properties.category = OWN_WORKBOOK_CATEGORY   # never read back as a batch input

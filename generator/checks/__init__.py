@@ -6,7 +6,7 @@ formula.  `run_checks` returns structured findings; it renders nothing and print
 
 from __future__ import annotations
 
-from generator.checks import rules_2019, rules_tables, rules_text, rules_xyear  # noqa: F401  (registers the rules)
-from generator.checks.engine import RULES, SEVERITIES, CellRef, Finding, Rule, rules_for, run_checks
+from nianbao.checks import rules_2019, rules_tables, rules_text, rules_xyear  # noqa: F401  (registers the rules)
+from nianbao.checks.engine import RULES, SEVERITIES, CellRef, Finding, Rule, rules_for, run_checks
 
 __all__ = ["RULES", "SEVERITIES", "CellRef", "Finding", "Rule", "rules_for", "run_checks"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator.checks.engine import Context, Finding, rule
+from nianbao.checks.engine import Context, Finding, rule
 
 DOC_ROWS = ("regulations", "normative_documents")  # 规章, 规范性文件
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from generator.checks.engine import Context, Finding
-from schemas import edition2008 as e08
+from nianbao.checks.engine import Context, Finding
+from nianbao.schemas import edition2008 as e08
 
 RULE = "SECTIONS"
 _ART = f"条例{e08.ARTICLE}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from generator.checks.engine import Context, Finding, Path, rule
+from nianbao.checks.engine import Context, Finding, Path, rule
 
 RULE_BASIS_NOTE = "官方：表三表头注“本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和”"
 

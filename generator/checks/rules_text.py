@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-import schemas
-from generator.checks.engine import Context, Finding, rule
-from generator.checks.textscan import stated_figures, wrong_years
-from generator.fmt import cn_date
-from schemas.common import (
+from nianbao import schemas
+from nianbao.checks.engine import Context, Finding, rule
+from nianbao.checks.textscan import stated_figures, wrong_years
+from nianbao.fmt import cn_date
+from nianbao.schemas.common import (
     FIGURE_PARTS,
     INFO_FEE,
     OVERVIEW_PARTS,
@@ -18,7 +18,7 @@ from schemas.common import (
     AgencyKind,
     InfoFees,
 )
-from schemas.types import BIDI_CHARS, CONTROL_CHARS
+from nianbao.schemas.types import BIDI_CHARS, CONTROL_CHARS
 
 Y = "年"
 
@@ -30,7 +30,7 @@ def _blank(text: str | None) -> bool:
 def narrative_texts(ctx: Context) -> Iterator[tuple[tuple[str, ...], str, str]]:
     """(model path, section title, text) of every narrative part the agency wrote."""
     if ctx.checked.edition.family == "items":  # 2008: the intro and the sections' texts
-        from generator.checks.rules_items import items_texts
+        from nianbao.checks.rules_items import items_texts
         yield from items_texts(ctx)
         return
     narrative = ctx.report.narrative
@@ -49,7 +49,7 @@ def narrative_texts(ctx: Context) -> Iterator[tuple[tuple[str, ...], str, str]]:
       editions=("2008", "2019", "2021"))
 def sections(ctx: Context) -> Iterator[Finding]:
     if ctx.checked.edition.family == "items":  # 2008: the six items of 2007 条例第三十二条
-        from generator.checks.rules_items import items_sections
+        from nianbao.checks.rules_items import items_sections
         yield from items_sections(ctx)
         return
     overview = ctx.report.narrative.overview

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator.checks.engine import CellRef, Context, Finding, Path, rule, value_at
-from generator.validate import Validated
+from nianbao.checks.engine import CellRef, Context, Finding, Path, rule, value_at
+from nianbao.validate import Validated
 
 JUMP_FACTOR = 5      # rules.md: more than ×5 or below ×0.2 …
 JUMP_FLOOR = 10      # … when both years are at least 10

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.errors import LoadError, Problem
-from generator.provenance import Sources
+from nianbao.errors import LoadError, Problem
+from nianbao.provenance import Sources
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a report input is kilobytes; refuse anything absurd
 
@@ -68,10 +68,10 @@ def load(path: str | Path, agency: str | None = None, year: int | None = None,
                                        "不像是年报数据文件")])
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        from generator.load.yaml_reader import read_yaml
+        from nianbao.load.yaml_reader import read_yaml
         raw = read_yaml(path, name)
     elif suffix in (".xlsx", ".xlsm"):
-        from generator.load.xlsx_reader import read_xlsx
+        from nianbao.load.xlsx_reader import read_xlsx
         raw = read_xlsx(path, name)
     elif suffix in (".xls", ".et"):
         raise LoadError([Problem(name, "这是旧版 Excel（.xls）或 WPS 表格格式：请在 Excel/WPS 中"
@@ -84,7 +84,7 @@ def load(path: str | Path, agency: str | None = None, year: int | None = None,
 
 def override(raw: RawReport, agency: str | None, year: int | None) -> RawReport:
     """Apply --agency/--year: they win over what the file says."""
-    from generator.provenance import Source
+    from nianbao.provenance import Source
 
     if agency is not None:
         raw.data.setdefault("agency", {})

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.errors import LoadError, Problem
-from generator.load.xlsx_guard import MAX_MERGED_CELLS, ZIP_ERRORS, check_package
-from generator.load.xlsx_labels import LABEL_MAX, normalise
+from nianbao.errors import LoadError, Problem
+from nianbao.load.xlsx_guard import MAX_MERGED_CELLS, ZIP_ERRORS, check_package
+from nianbao.load.xlsx_labels import LABEL_MAX, normalise
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # compound document: .xls, .doc, encrypted .xlsx
 SAVE_AS = "请在 Excel/WPS 中打开后“另存为” .xlsx 格式再试"

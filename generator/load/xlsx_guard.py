@@ -23,7 +23,7 @@ from typing import IO
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from generator.errors import LoadError, Problem
+from nianbao.errors import LoadError, Problem
 
 # Resource limits (README "Limits"): a report workbook is tens of kilobytes unpacked and a
 # few hundred cells.

@@ -21,16 +21,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import schemas
-from generator.errors import Problem
-from generator.load.xlsx_labels import normalise, without_note
-from generator.load.xlsx_values import as_text
-from schemas import edition2008 as e08
-from schemas.fields import SECTIONS_HEAD, SHEET_FIGURES, SHEET_TEXT, figure_fields
+from nianbao import schemas
+from nianbao.errors import Problem
+from nianbao.load.xlsx_labels import normalise, without_note
+from nianbao.load.xlsx_values import as_text
+from nianbao.schemas import edition2008 as e08
+from nianbao.schemas.fields import SECTIONS_HEAD, SHEET_FIGURES, SHEET_TEXT, figure_fields
 
 if TYPE_CHECKING:
-    from generator.load.xlsx_book import Pos, Sheet
-    from generator.load.xlsx_reader import _Reader
+    from nianbao.load.xlsx_book import Pos, Sheet
+    from nianbao.load.xlsx_reader import _Reader
 
 INTRO_TITLE = e08.Narrative2008.model_fields["intro"].title or "导语"
 

@@ -19,12 +19,12 @@ from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
-import schemas
-from generator.errors import LoadError, Problem
-from generator.load.xlsx_book import Book, Pos, Sheet
-from generator.load.xlsx_labels import normalise, title_line, without_note
-from generator.load.xlsx_tables import Located, copies, locate
-from generator.load.xlsx_values import (
+from nianbao import schemas
+from nianbao.errors import LoadError, Problem
+from nianbao.load.xlsx_book import Book, Pos, Sheet
+from nianbao.load.xlsx_labels import normalise, title_line, without_note
+from nianbao.load.xlsx_tables import Located, copies, locate
+from nianbao.load.xlsx_values import (
     Evaluator,
     FormulaError,
     as_amount,
@@ -36,12 +36,12 @@ from generator.load.xlsx_values import (
     as_year,
     zero_spelling,
 )
-from generator.provenance import Source, Sources
-from schemas.fields import SHEET_INFO, SHEET_TEXT, FieldSpec, info_fields, narrative_fields
-from schemas.layout import Path, TableLayout, ValueSlot
+from nianbao.provenance import Source, Sources
+from nianbao.schemas.fields import SHEET_INFO, SHEET_TEXT, FieldSpec, info_fields, narrative_fields
+from nianbao.schemas.layout import Path, TableLayout, ValueSlot
 
 if TYPE_CHECKING:
-    from generator.load import LabelNote, RawReport
+    from nianbao.load import LabelNote, RawReport
 
 # short titles clerks write for a field (besides the title without its bracketed note)
 ALIASES = {"年度": ("year",), "落款": ("signature", "name")}
@@ -53,7 +53,7 @@ CONVERT: dict[str, Callable[[Any], Any]] = {
 
 def read_xlsx(path: FilePath, name: str) -> RawReport:
     """Read a workbook into plain values with sheet/cell provenance (raises LoadError)."""
-    from generator.load import RawReport
+    from nianbao.load import RawReport
 
     reader = _Reader(Book(path, name), name)
     reader.read_fields()
@@ -63,7 +63,7 @@ def read_xlsx(path: FilePath, name: str) -> RawReport:
     for layout in edition.tables:
         reader.read_table(layout)
     if edition.family == "items":  # 2008: no tables; sections on 正文, figures on 关键数据
-        from generator.load.xlsx_items import read_items
+        from nianbao.load.xlsx_items import read_items
         read_items(reader, edition)
     if reader.problems:
         unique = {(p.where, p.message): p for p in reader.problems}
@@ -241,7 +241,7 @@ class _Reader:
 
     def _label_notes(self, loc: Located, corner: Source) -> None:
         """LABELS notes: labels read with a typo, and governing labels not found at all."""
-        from generator.load import LabelNote
+        from nianbao.load import LabelNote
 
         for lab in loc.spec.labels:
             key = (lab.row, lab.col)
@@ -260,7 +260,7 @@ class _Reader:
 
     def _uncovered(self, loc: Located, corner: Source) -> None:
         """Unlocated values no note explains yet get one naming their row (or column)."""
-        from generator.load import LabelNote
+        from nianbao.load import LabelNote
 
         noted = {p for n in self.notes if n.found is None for p in n.paths}
         missing: dict[str, list[Path]] = {}
@@ -294,7 +294,7 @@ def _title_cell(sheet: Sheet, spec: FieldSpec) -> Pos | None:
 
 def _missing(layout: TableLayout) -> str:
     """找不到表三（收到和处理政府信息公开申请情况）：在各工作表中查找了“…”“…”等标签…"""
-    from generator.load.xlsx_tables import table_spec
+    from nianbao.load.xlsx_tables import table_spec
 
     subject = layout.heading.split("、", 1)[-1]
     looked = "".join(f"“{t}”" for t in table_spec(layout).looked_for)

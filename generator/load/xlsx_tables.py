@@ -25,9 +25,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from generator.load.xlsx_book import Pos, Sheet
-from generator.load.xlsx_labels import FUZZY, normalise, similarity
-from schemas.layout import Path, TableLayout, place
+from nianbao.load.xlsx_book import Pos, Sheet
+from nianbao.load.xlsx_labels import FUZZY, normalise, similarity
+from nianbao.schemas.layout import Path, TableLayout, place
 
 STEP = 1000  # chain score of one matched row; each sheet row skipped or squeezed costs 1
 GAP = 5  # blank or extra rows tolerated where a row must be guessed

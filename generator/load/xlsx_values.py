@@ -18,8 +18,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from generator.load.xlsx_book import Book, Pos, Sheet
-from schemas.numbers import (
+from nianbao.load.xlsx_book import Book, Pos, Sheet
+from nianbao.schemas.numbers import (
     MAX_COUNT_DIGITS,
     MAX_NUMBER_TEXT,
     in_amount_range,

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-
-from generator.errors import LoadError, Problem
-from generator.provenance import Source, Sources, key_path
-from schemas.numbers import MAX_NUMBER_TEXT
-from schemas.types import CONTROL_CHARS
+from nianbao.errors import LoadError, Problem
+from nianbao.provenance import Source, Sources, key_path
+from nianbao.schemas.numbers import MAX_NUMBER_TEXT
+from nianbao.schemas.types import CONTROL_CHARS
 
 if TYPE_CHECKING:
-    from generator.load import RawReport
+    from nianbao.load import RawReport
 
 MAX_NODES = 100_000  # bounds alias expansion ("billion laughs") long before memory suffers
 MAX_DEPTH = 50       # a report is 5 levels deep; libyaml allows 1,000, Python's stack less
@@ -100,7 +99,7 @@ class _Walker:
 
 def read_yaml(path: Path, name: str) -> RawReport:
     """Parse a YAML report file; syntax errors carry line and column."""
-    from generator.load import RawReport
+    from nianbao.load import RawReport
 
     data = path.read_bytes()
     try:

@@ -11,13 +11,24 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.document import Document
+from nianbao.document import Document
 
 FORMATS = ("html", "pdf", "docx")
 # A Word file of this name in a template folder styles that folder's DOCX (like
 # --reference-docx), so an agency's templates/ carries its letterhead into Word too.
 REFERENCE_DOCX = "reference.docx"
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+
+def _templates_dir() -> Path:
+    """The built-in templates: ``nianbao/templates`` when installed from the wheel, the
+    checkout's top-level ``templates/`` otherwise (pyproject.toml maps one onto the other)."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "templates"
+    return installed if (installed / "report.html").is_file() else package.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
 
 
 @dataclass(frozen=True)
@@ -73,5 +84,5 @@ def render(doc: Document, fmt: str, options: RenderOptions | None = None) -> byt
     """Render a document to the bytes of one format (html, pdf or docx)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    module = importlib.import_module(f"generator.render.{fmt}_render")
+    module = importlib.import_module(f"nianbao.render.{fmt}_render")
     return module.render(doc, options or RenderOptions())

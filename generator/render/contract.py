@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from lxml import html as lxml_html
-
-from generator.document import Document
-from generator.errors import Problem, RenderError
+from nianbao.document import Document
+from nianbao.errors import Problem, RenderError
 
 BlockKind = Literal["title", "heading", "para", "table", "signature"]
 HEADING_LEVEL = {"h2": 1, "h3": 2, "h4": 3, "h5": 4, "h6": 4}

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
-
-from generator.errors import Problem, RenderError, os_reason
+from nianbao.errors import Problem, RenderError, os_reason
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

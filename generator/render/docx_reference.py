@@ -43,8 +43,7 @@ import re
 from pathlib import Path
 
 from lxml import etree
-
-from generator.render.docx_package import (
+from nianbao.render.docx_package import (
     CT_FOOTER,
     CT_NS,
     R_ID,
@@ -60,7 +59,7 @@ from generator.render.docx_package import (
     wtag,
     xml_bytes,
 )
-from generator.render.docx_styles import BasePackage, el, q
+from nianbao.render.docx_styles import BasePackage, el, q
 
 NUMBERED_IN_TEXT = ("Title", "Heading1", "Heading2", "Heading3", "Heading4")
 STYLE_REFS = ("w:basedOn", "w:next", "w:link")

@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
-
-from generator.document import Document, Table
-from generator.render import RenderOptions, contract
-from generator.render.docx_package import reference_key
-from generator.render.docx_reference import load_reference
-from generator.render.docx_styles import SIGNATURE, BasePackage, add_text, build_base, el, q
-from generator.render.docx_tables import is_table, table_element
+from nianbao.document import Document, Table
+from nianbao.render import RenderOptions, contract
+from nianbao.render.docx_package import reference_key
+from nianbao.render.docx_reference import load_reference
+from nianbao.render.docx_styles import SIGNATURE, BasePackage, add_text, build_base, el, q
+from nianbao.render.docx_tables import is_table, table_element
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed ZipInfo.date_time: no clock in the output
 NO_DATE = "2000-01-01"            # core-property dates when the report has no date
@@ -118,7 +117,7 @@ def body_elements(doc: Document, options: RenderOptions | None = None) -> list[e
     contact details in the 落款 — reaches the DOCX too); the statutory tables are built
     from the document model, never from the page, so no template can alter them.
     """
-    from generator.render import html_render
+    from nianbao.render import html_render
 
     _, body = html_render.render_page(doc, options or RenderOptions())
     tables = {b.table_id: b for s in doc.sections for b in s.blocks if isinstance(b, Table)}

@@ -12,9 +12,8 @@ import copy
 import functools
 
 from lxml import etree
-
-from generator.document import GridCell, Table
-from generator.render.docx_styles import (
+from nianbao.document import GridCell, Table
+from nianbao.render.docx_styles import (
     SZ_TABLE,
     SZ_TABLE_SMALL,
     TABLE_TEXT,
@@ -24,7 +23,7 @@ from generator.render.docx_styles import (
     el,
     q,
 )
-from schemas.layout import place
+from nianbao.schemas.layout import place
 
 # Anchor of the cell covering a grid position: (cell, row, column where it starts).
 Slot = tuple[GridCell, int, int]

@@ -103,7 +103,7 @@ def supported() -> bool:
         warn_once("version", "PDF fast path off: %s; reports are rendered the ordinary way "
               "(same pages, slower)", other)
         return False
-    from generator.render import font_refs
+    from nianbao.render import font_refs
 
     missing = _missing_internals()
     if missing or not font_refs.available():
@@ -126,7 +126,7 @@ def active() -> bool:
 
 
 def _patches() -> list[tuple[Any, str, Any]]:
-    from generator.render import parse_cache, pdf_deflate, table_stamp
+    from nianbao.render import parse_cache, pdf_deflate, table_stamp
 
     return table_stamp.patches() + pdf_deflate.patches() + parse_cache.patches()
 

@@ -19,10 +19,9 @@ from typing import Any, cast
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-
-from generator.document import Document, Heading, Para, Table
-from generator.errors import Problem, RenderError
-from generator.render import TEMPLATES_DIR, RenderOptions, contract
+from nianbao.document import Document, Heading, Para, Table
+from nianbao.errors import Problem, RenderError
+from nianbao.render import TEMPLATES_DIR, RenderOptions, contract
 
 ENTRY_TEMPLATE = "report.html"
 

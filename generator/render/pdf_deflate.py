@@ -31,7 +31,7 @@ class _Deflate:
 
     @staticmethod
     def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
-        from generator.render import fastpath
+        from nianbao.render import fastpath
 
         return zlib.compressobj(LEVEL if fastpath.active() else level, *args, **kwargs)
 

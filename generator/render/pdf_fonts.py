@@ -26,7 +26,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from generator.errors import Problem, RenderError
+from nianbao.errors import Problem, RenderError
 
 # Characters the print CSS itself puts on the page (page numbers "— 12 —").
 PAGE_NUMBER_CHARS = "—0123456789"

@@ -30,16 +30,16 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from generator.document import Document, Table
-from generator.errors import Problem, RenderError
-from generator.render import (
+from nianbao.document import Document, Table
+from nianbao.errors import Problem, RenderError
+from nianbao.render import (
     RenderOptions,
     fastpath,
     html_render,
     table_skeleton,
     table_stamp,
 )
-from generator.render.pdf_fonts import (
+from nianbao.render.pdf_fonts import (
     PAGE_NUMBER_CHARS,
     Charset,
     drawable,

@@ -19,8 +19,8 @@ from functools import partial
 from math import inf
 from typing import Any
 
-from generator.render import text_replay
-from generator.render.table_skeleton import (
+from nianbao.render import text_replay
+from nianbao.render.table_skeleton import (
     ROW_ATTR,
     Prepared,
     Skeleton,
@@ -308,9 +308,8 @@ def patches() -> list[tuple[Any, str, Any]]:
     so that, in the thread of a nianbao render (`fastpath.active`), a box's
     ``nianbao_paint`` is called when WeasyPrint draws it; anywhere else, and for boxes
     without it, they are WeasyPrint's own."""
+    from nianbao.render.fastpath import active
     from weasyprint import draw
-
-    from generator.render.fastpath import active
 
     draw_table, draw_block_level = draw.draw_table, draw.draw_block_level
 

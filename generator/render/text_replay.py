@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from types import MethodType
 from typing import Any
 
-from generator.render.font_refs import OwnedFont
+from nianbao.render.font_refs import OwnedFont
 
 # What draw_text calls on the stream for a plain text box (weasyprint/draw/text.py).
 _REPLAYABLE = frozenset({"set_color", "begin_text", "end_text", "set_text_matrix",

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import os_reason
-from generator.serve.downloads import Downloads
-from generator.serve.guard import token_problem
-from generator.serve.server import PreviewServer
-from generator.serve.state import ServeOptions, Site
-from generator.serve.watcher import Watcher
-from generator.serve.workers import Limits
+from nianbao.errors import os_reason
+from nianbao.serve.downloads import Downloads
+from nianbao.serve.guard import token_problem
+from nianbao.serve.server import PreviewServer
+from nianbao.serve.state import ServeOptions, Site
+from nianbao.serve.watcher import Watcher
+from nianbao.serve.workers import Limits
 
 __all__ = ["Limits", "Running", "ServeOptions", "serve", "start"]
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def _stop_signals(handler: Any) -> dict[int, Any]:
 
 
 def _announce(running: Running, host: str | None) -> None:
-    from generator import console
+    from nianbao import console
 
     console.say(f"预览地址：{running.link}　（{running.site.target}；按 Ctrl-C 停止）")
     if not running.server.access.loopback_only:
@@ -135,7 +135,7 @@ def serve(target: Path, host: str | None = None, port: int = 8000, open_browser:
           options: ServeOptions | None = None, token: str | None = None) -> int:
     """The `serve` verb: run until Ctrl-C or SIGTERM; exit code 0, or 2 when it cannot
     start."""
-    from generator import console
+    from nianbao import console
 
     if not Path(target).exists():
         console.warn(f"{target} 不存在：请给出年报文件或其所在的文件夹")

@@ -15,10 +15,10 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from generator.errors import Problem
-from generator.serve.jobs import DownloadJob
-from generator.serve.state import ServeOptions, Snapshot
-from generator.serve.workers import Overrun, WorkerPool
+from nianbao.errors import Problem
+from nianbao.serve.jobs import DownloadJob
+from nianbao.serve.state import ServeOptions, Snapshot
+from nianbao.serve.workers import Overrun, WorkerPool
 
 DOWNLOAD_FORMATS = {
     "pdf": "application/pdf",

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import NianbaoError, Problem
-from generator.pipeline import ReadOptions
+from nianbao.errors import NianbaoError, Problem
+from nianbao.pipeline import ReadOptions
 
 SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
 
@@ -46,7 +46,7 @@ class Built:
 
 def cell_flags(findings: list[Any]) -> dict[str, str]:
     """{cell key: worst severity} for the preview's marks (error over warning over info)."""
-    from generator.provenance import key_path
+    from nianbao.provenance import key_path
 
     flags: dict[str, str] = {}
     for f in findings:
@@ -59,8 +59,8 @@ def cell_flags(findings: list[Any]) -> dict[str, str]:
 
 def finding_view(f: Any, relabel: Any) -> dict[str, Any]:
     """One finding for the panel: the JSON of `check --format json` plus the cell keys."""
-    from generator.checks.engine import SEVERITY_ZH
-    from generator.provenance import key_path
+    from nianbao.checks.engine import SEVERITY_ZH
+    from nianbao.provenance import key_path
 
     out = f.as_json()
     out["message"] = relabel(f.message)
@@ -86,7 +86,7 @@ def _read(source: Source, options: ReadOptions, run: Any) -> Any:
     """Read a shipped input through the pipeline (the readers want a file: a temporary
     copy with the same extension, named in every message by its label), then ``run`` on
     the validated report while the copy exists."""
-    from generator import pipeline
+    from nianbao import pipeline
 
     with tempfile.TemporaryDirectory(prefix="nianbao-serve-") as folder:
         path = Path(folder) / f"input{source.suffix}"
@@ -109,10 +109,10 @@ class PreviewJob:
         return _read(self.source, self.read, self._build)
 
     def _build(self, validated: Any, folder: str) -> Built:
-        from generator.checks import run_checks
-        from generator.compose import compose
-        from generator.pipeline import Checked, output_stem
-        from generator.render import RenderOptions, render
+        from nianbao.checks import run_checks
+        from nianbao.compose import compose
+        from nianbao.pipeline import Checked, output_stem
+        from nianbao.render import RenderOptions, render
 
         checked = Checked(validated, run_checks(validated))
         options = RenderOptions(template_dirs=self.template_dirs, preview=True,
@@ -142,8 +142,8 @@ class DownloadJob:
         return _read(self.source, self.read, self._render)
 
     def _render(self, validated: Any, folder: str) -> bytes:
-        from generator.pipeline import render_all
-        from generator.render import RenderOptions
+        from nianbao.pipeline import render_all
+        from nianbao.render import RenderOptions
 
         options = RenderOptions(template_dirs=self.template_dirs)
         return render_all(validated, [self.fmt], options)[self.fmt]
@@ -156,7 +156,7 @@ def warm() -> None:
     goes wrong here shows again, properly reported, in the first job that meets it."""
     from datetime import date
 
-    from generator.init_yaml import yaml_template
+    from nianbao.init_yaml import yaml_template
 
     # the clock only picks the edition to warm; no output depends on it
     text = yaml_template(date.today().year - 1, "示例机关")

@@ -14,8 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-
-from generator.serve.state import Entry, Site
+from nianbao.serve.state import Entry, Site
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 STATIC = {"serve.js": "text/javascript; charset=utf-8", "serve.css": "text/css; charset=utf-8"}

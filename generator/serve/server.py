@@ -25,10 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from generator.errors import NianbaoError
-from generator.serve import guard, pages
-from generator.serve.downloads import DOWNLOAD_FORMATS, Downloads
-from generator.serve.state import Entry, Site
+from nianbao.errors import NianbaoError
+from nianbao.serve import guard, pages
+from nianbao.serve.downloads import DOWNLOAD_FORMATS, Downloads
+from nianbao.serve.state import Entry, Site
 
 log = logging.getLogger(__name__)
 

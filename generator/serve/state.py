@@ -23,19 +23,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generator.errors import NianbaoError, Problem
-from generator.load import MAX_FILE_BYTES
-from generator.pipeline import ReadOptions
-from generator.serve.jobs import Built, PreviewJob, Source
-from generator.serve.watcher import (
+from nianbao.errors import NianbaoError, Problem
+from nianbao.load import MAX_FILE_BYTES
+from nianbao.pipeline import ReadOptions
+from nianbao.serve.jobs import Built, PreviewJob, Source
+from nianbao.serve.watcher import (
     Signature,
     report_files,
     signature,
     template_files,
     templates_signature,
 )
-from generator.serve.workers import READY_SECONDS, Limits, WorkerPool
-from generator.write import safe_name
+from nianbao.serve.workers import READY_SECONDS, Limits, WorkerPool
+from nianbao.write import safe_name
 
 log = logging.getLogger(__name__)
 

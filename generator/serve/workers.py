@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from generator.errors import NianbaoError, Problem
+from nianbao.errors import NianbaoError, Problem
 
 log = logging.getLogger(__name__)
 
 READY_SECONDS = 60.0  # a new worker imports and warms up within this, or it is not used
 ORPHAN_POLL = 2.0  # how often a worker checks that the server still runs
-PRELOAD = ["generator.serve.jobs", "generator.pipeline", "generator.checks",
-           "generator.compose", "generator.render.html_render"]
+PRELOAD = ["nianbao.serve.jobs", "nianbao.pipeline", "nianbao.checks",
+           "nianbao.compose", "nianbao.render.html_render"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _work(conn: Connection, memory_bytes: int, setup: Callable[[], None] | None,
     try:
         if setup is not None:
             setup()
-        from generator.serve import jobs
+        from nianbao.serve import jobs
 
         jobs.warm()
         conn.send(("ready", None))
