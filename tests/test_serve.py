@@ -45,19 +45,9 @@ def server(folder: Path):
 def request(running, method: str, path: str, body: bytes | None = None,
             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """One request with the path sent exactly as written (no client-side normalising)."""
-    netloc = urlsplit(running.url).netloc
-    conn = http.client.HTTPConnection(netloc, timeout=60)
-    conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-    all_headers = {"Host": netloc, **(headers or {})}
-    if body is not None:
-        all_headers.setdefault("Content-Length", str(len(body)))
-    for name, value in all_headers.items():
-        conn.putheader(name, value)
-    conn.endheaders(body)
-    resp = conn.getresponse()
-    data = resp.read()
-    conn.close()
-    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    from test_serve_hardening import ask
+
+    return ask(running.url, method, path, body, headers, timeout=60)
 
 
 def get_json(running, path: str) -> dict:
