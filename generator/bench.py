@@ -1,8 +1,10 @@
 """`make bench` / ``python -m nianbao.bench --n 60 --jobs 2``: batch throughput.
 
-1. Synthesizes N agencies of the 2021 edition (names, kinds and figures vary; about 85 %
-   consistent, the rest with one 勾稽 error; some narratives carry rare characters outside
-   GB2312, e.g. 镕堃喆昇珺犇淼䶮) as YAML in a temporary ``DIR/<机关>/2024.yaml``.
+1. Synthesizes N agencies as YAML in a temporary ``DIR/<机关>/<year>.yaml``, in the mix of
+   `bench_variety` (plain 2021-edition reports 30 %, with an agency template 20 %, rare
+   characters outside GB2312 15 %, long narratives 15 %, the 2019 edition 10 %, all-zero
+   tables 10 %; ``--mix``); names and figures vary; about 15 % of those with figures carry
+   one 勾稽 error.
 2. Runs the batch library (`run_batch`, the local pool of --jobs warmed
    workers, html+pdf+docx, ``--force`` so the reports with errors render too; they are
    counted separately).  Wall time of `run_batch` after the pool is up and warm gives
@@ -17,6 +19,9 @@
    alone on the machine while the workers shared it, so nianbao's PDF renderer is then timed
    alone too, on the same reports in one process, for a second ratio of like with like —
    and both in CPU time as well (`bench_pdf`: Chromium prints on several processes at once).
+5. Typst (`bench_typst`) lays out the same reports' document model with a comparable
+   template: the floor, and nianbao's PDF time as a multiple of it.  Per kind of report:
+   median PDF ms and how far each kind raised a worker's peak RSS.
 
 Speed targets live here, not in timed tests.
 """
@@ -36,6 +41,14 @@ from pathlib import Path
 
 from nianbao.batch.executors import default_jobs
 from nianbao.bench_pdf import EngineTimes, chromium_pdf, weasyprint_pdf
+from nianbao.bench_typst import typst_pdf
+from nianbao.bench_variety import (
+    describe_mix,
+    parse_mix,
+    print_floor,
+    print_kinds,
+    write_varied_inputs,
+)
 from nianbao.render import TEMPLATES_DIR  # noqa: F401  (package import check)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +127,8 @@ def _table4(rng: random.Random) -> dict:
     return {"review": row(), "litigation_direct": row(), "litigation_after_review": row()}
 
 
-def synth_report(i: int, rng: random.Random, base: dict, inconsistent: bool) -> dict:
+def synth_report(i: int, rng: random.Random, base: dict, inconsistent: bool,
+                 rare_share: float = 0.25) -> dict:
     """One agency's 2024 report: the example's structure with new names and figures."""
     import copy
 
@@ -131,7 +145,7 @@ def synth_report(i: int, rng: random.Random, base: dict, inconsistent: bool) -> 
         overview[key] = overview[key].replace(old, name).replace("某某县", name[:3])
     overview["proactive"] = None   # standard sentences from the tables (no TEXT-NUMBERS noise)
     overview["on_request"] = None
-    if rng.random() < 0.25:   # rare characters outside GB2312 (must still render)
+    if rng.random() < rare_share:   # rare characters outside GB2312 (must still render)
         person = rng.choice(RARE_NAMES)
         overview["oversight"] += f"政务公开工作由{person}同志具体负责。\n"
     if rng.random() < 0.5:
@@ -205,9 +219,10 @@ def _timed_task(task):
         render_pkg.render = timed
         _PATCHED = True
     render_pkg._bench_times.clear()
+    before = _vm_hwm_kb()
     result = jobs.run_task(task)
     result.bench = {"times": dict(render_pkg._bench_times), "pid": os.getpid(),
-                    "hwm_kb": _vm_hwm_kb()}
+                    "hwm_kb": _vm_hwm_kb(), "hwm_before_kb": before, "agency": result.agency}
     return result
 
 
@@ -290,14 +305,15 @@ def _warm_pool(pool: Executor, jobs: int) -> float:
 
 
 def run(n: int, jobs: int, seed: int, error_share: float, chromium_n: int,
-        keep: Path | None) -> int:
+        keep: Path | None, mix: dict[str, float] | None = None) -> int:
     from nianbao.batch import BatchOptions, discover, run_batch
     from nianbao.batch.executors import local_pool
 
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     try:
         inputs, out = work / "in", work / "out"
-        flags = write_inputs(inputs, n, seed, error_share)
+        made = write_varied_inputs(inputs, n, seed, error_share, mix)
+        flags = [bad for _, bad, _ in made]
         entries = discover(inputs)
         formats = ("html", "pdf", "docx")
         pool = local_pool(jobs, formats)
@@ -324,8 +340,10 @@ def run(n: int, jobs: int, seed: int, error_share: float, chromium_n: int,
         pairs = report_pairs(built, inputs, out)[:chromium_n]
         chrome = chromium_pdf([h for _, h in pairs]) if pairs else "没有 HTML"
         alone = weasyprint_pdf([i for i, _ in pairs]) if pairs else None
+        floor = typst_pdf([i for i, _ in pairs]) if pairs else "没有报告"
 
-        print(f"nianbao bench: {n} synthetic 2024 reports, {jobs} workers, html+pdf+docx, --force")
+        print(f"nianbao bench: {n} synthetic reports, {jobs} workers, html+pdf+docx, --force")
+        print(f"  mix: {describe_mix(made)}")
         print(f"  inputs: {n - sum(flags)} consistent, {sum(flags)} with a 勾稽 error "
               f"(rendered with --force, counted in the rate); "
               f"built {len(built)} ({len(with_errors)} with errors), failed {len(failed)}")
@@ -349,6 +367,8 @@ def run(n: int, jobs: int, seed: int, error_share: float, chromium_n: int,
         print(line.format("peak RSS per worker (VmHWM)", f"{peak_mb:.0f} MB",
                           f"≤ {TARGETS['peak_mb']:g} MB", mark(peak_mb <= TARGETS["peak_mb"])))
         _print_engines(line, med.get("pdf", 0.0), chrome, alone)
+        print_floor(line, floor, alone, med.get("pdf", 0.0))
+        print_kinds(recs, made)
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
             shutil.copytree(work, keep, dirs_exist_ok=True)
@@ -370,8 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chromium", type=int, default=20,
                         help="HTML files Chromium prints for the ratio (default 20; 0 skips)")
     parser.add_argument("--keep", type=Path, help="copy inputs and outputs here")
+    parser.add_argument("--mix", type=parse_mix, default=None, metavar="KIND=SHARE,…",
+                        help="kinds of report and their shares (default: plain=0.3,"
+                             "template=0.2,rare=0.15,long=0.15,2019=0.1,zero=0.1; "
+                             "e.g. --mix plain=1 for the uniform batch of earlier runs)")
     args = parser.parse_args(argv)
-    return run(args.n, args.jobs or default_jobs(), args.seed, args.errors, args.chromium, args.keep)
+    return run(args.n, args.jobs or default_jobs(), args.seed, args.errors, args.chromium,
+               args.keep, args.mix)
 
 
 if __name__ == "__main__":
