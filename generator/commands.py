@@ -31,11 +31,16 @@ def _refuse_overwrite(path: Path, force: bool) -> bool:
     return False
 
 
-def _data_suffix(path: Path) -> str | None:
+def _data_suffix(path: Path, published: bool = False) -> str | None:
+    """The extension of a data file nianbao writes (or, published=True, of a source it
+    reads: a published .docx/.html report too); None, said, for any other."""
+    from nianbao.load import DOCUMENT_SUFFIXES
+
     suffix = path.suffix.lower()
-    if suffix in YAML_SUFFIXES + XLSX_SUFFIXES:
+    if suffix in YAML_SUFFIXES + XLSX_SUFFIXES or (published and suffix in DOCUMENT_SUFFIXES):
         return suffix
-    console.warn(f"{path}：请使用 .xlsx 或 .yaml 扩展名")
+    also = "，或已发布年报的 .docx/.html 文件" if published else ""
+    console.warn(f"{path}：请使用 .xlsx 或 .yaml 扩展名{also}")
     return None
 
 
@@ -145,7 +150,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     """Convert between .xlsx and .yaml without losing anything the schema holds."""
     from nianbao.pipeline import read
 
-    if _data_suffix(args.source) is None or _data_suffix(args.target) is None:
+    if _data_suffix(args.source, published=True) is None or _data_suffix(args.target) is None:
         return EXIT_UNREADABLE
     if args.source.resolve() == args.target.resolve():
         console.warn("源文件和目标文件相同：请另给一个目标文件名")

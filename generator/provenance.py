@@ -1,8 +1,9 @@
-"""Where a value came from: a YAML file line and key path, or a workbook sheet and cell."""
+"""Where a value came from: a YAML file line and key path, a workbook sheet and cell, or
+a table (its number in the document, row and column) or paragraph of a published report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Path = tuple[str, ...]
 
@@ -17,15 +18,38 @@ class Source:
     key: str | None = None
     sheet: str | None = None
     cell: str | None = None
+    # published reports (DOCX/HTML): the table's number in the document and the row and
+    # column within it, or the paragraph's number, all 1-based; page is kept for PDF.
+    # None unless set, so the JSON `source` of workbooks and YAML keeps its keys.
+    page: int | None = None
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    paragraph: int | None = None
 
     def __str__(self) -> str:
         if self.sheet is not None:
             return f"{self.file} 工作表“{self.sheet}” {self.cell}"
+        if self.table is not None or self.paragraph is not None or self.page is not None:
+            return self._printed()
         where = f"{self.file}"
         if self.line is not None:
             where += f" 第{self.line}行"
         if self.key:
             where += f" {self.key}"
+        return where
+
+    def _printed(self) -> str:
+        """'某局年报.docx 第3个表格 第6行第4列' (where a clerk finds it in the document)."""
+        where = self.file
+        if self.page is not None:
+            where += f" 第{self.page}页"
+        if self.table is not None:
+            where += f" 第{self.table}个表格"
+            if self.row is not None and self.col is not None:
+                where += f" 第{self.row}行第{self.col}列"
+        elif self.paragraph is not None:
+            where += f" 第{self.paragraph}段"
         return where
 
     def as_json(self) -> dict[str, object]:
@@ -56,6 +80,5 @@ class Sources:
             if src is not None:
                 if n == len(path):
                     return src
-                return Source(src.file, src.line, src.column, key_path(path),
-                              src.sheet, src.cell)
+                return replace(src, key=key_path(path))
         return Source(self.file, key=key_path(path))

@@ -13,6 +13,7 @@ from nianbao.errors import LoadError, Problem
 from nianbao.provenance import Sources
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a report input is kilobytes; refuse anything absurd
+DOCUMENT_SUFFIXES = (".docx", ".html", ".htm")  # published reports read back (doc_reader.py)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class RawReport:
 
 def load(path: str | Path, agency: str | None = None, year: int | None = None,
          name: str | None = None) -> RawReport:
-    """Read a report input file (.yaml/.yml/.xlsx) into plain values with provenance.
+    """Read a report input file (.yaml/.yml/.xlsx, or a published .docx/.html/.htm report)
+    into plain values with provenance.
 
     agency and year, when given (command line --agency/--year), win over the file's.
     name: how messages name the file (default: the path); batch workers read a temporary
@@ -73,12 +75,16 @@ def load(path: str | Path, agency: str | None = None, year: int | None = None,
     elif suffix in (".xlsx", ".xlsm"):
         from nianbao.load.xlsx_reader import read_xlsx
         raw = read_xlsx(path, name)
+    elif suffix in DOCUMENT_SUFFIXES:  # a published report: Word file or web page
+        from nianbao.load.doc_reader import read_document
+        raw = read_document(path, name)
     elif suffix in (".xls", ".et"):
         raise LoadError([Problem(name, "这是旧版 Excel（.xls）或 WPS 表格格式：请在 Excel/WPS 中"
                                        "“另存为” .xlsx 格式后再试")])
     else:
         raise LoadError([Problem(name, f"不支持的文件类型“{suffix or '无扩展名'}”："
-                                       "请提供 .xlsx 工作簿或 .yaml 数据文件")])
+                                       "请提供 .xlsx 工作簿、.yaml 数据文件，或已发布年报的"
+                                       " .docx 文档、.html 网页")])
     return override(raw, agency, year)
 
 

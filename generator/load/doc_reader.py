@@ -1,0 +1,145 @@
+"""Published reports (.docx, .html/.htm) read back into plain values with provenance.
+
+The document is first turned into paragraphs and grids (docx_doc.py, html_doc.py); every
+grid becomes a `Sheet`, and the workbook reader's table code (xlsx_reader._Reader with
+xlsx_tables.locate) finds tables 二/三/四 by the labels of schemas/ exactly as in a workbook —
+typos are LABELS warnings, blank printed cells BLANK errors, "—" a zero spelling.  Only the
+locations differ: a value's source is the table's number in the document and the row and
+column within it (Source.table/row/col).  The narrative is split by its headings
+(doc_text.py); agency and year come from the title line, the publication date from the 落款.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING, Any
+
+from nianbao import schemas
+from nianbao.errors import LoadError, Problem
+from nianbao.load.doc_grid import Block, Grid, Paragraph, grid_sheet
+from nianbao.load.doc_text import find_title, put, read_narrative, signature_date
+from nianbao.load.xlsx_book import Pos, Sheet
+from nianbao.load.xlsx_reader import _edition, _Reader
+from nianbao.provenance import Source, Sources
+
+if TYPE_CHECKING:
+    from nianbao.load import RawReport
+
+ITEMS_UNSUPPORTED = ("这份年报没有2019年或2021年格式的统计表（可能是2008年格式的年报）：读取已发布的"
+                     "2008年格式年报尚不支持，请改用 nianbao 的工作簿或 YAML 文件填写")
+NO_TABLES = "文档中没有表格：找不到年报的统计表（表二、表三、表四），请提供含表格的 Word 文档或网页"
+
+
+class _DocBook:
+    """The grids of a document as the workbook reader sees a book: sheets, no formulas."""
+
+    def __init__(self, sheets: list[Sheet]) -> None:
+        self.sheets = sheets
+
+    def sheet(self, title: str) -> Sheet | None:
+        return next((s for s in self.sheets if s.title == title), None)
+
+    def has_formulas(self) -> bool:
+        return False
+
+    def formula(self, title: str, pos: Pos) -> str | None:
+        return None
+
+
+class _DocReader(_Reader):
+    """The workbook reader with document locations: 第3个表格 第6行第4列."""
+
+    def __init__(self, book: Any, name: str, numbers: dict[str, int]) -> None:
+        super().__init__(book, name)
+        self.numbers = numbers  # sheet title → the table's number in the document
+
+    def source(self, sheet: Sheet, pos: Pos) -> Source:
+        return Source(self.name, table=self.numbers[sheet.title], row=pos[0], col=pos[1])
+
+    def value(self, sheet: Sheet, pos: Pos, words: str = "") -> Any:
+        return sheet.raw(pos)  # printed text: no formulas to compute
+
+    def read_table(self, layout: Any) -> None:
+        before = len(self.problems)
+        super().read_table(layout)
+        for i in range(before, len(self.problems)):  # the workbook's words, said of a document
+            problem = self.problems[i]
+            message = problem.message.replace("在各工作表中", "在文档的各表格中").replace(
+                "在工作簿中", "在文档中").replace("工作表", "")
+            self.problems[i] = Problem(problem.where, message)
+
+
+def read_document(path: FilePath, name: str) -> RawReport:
+    """Read a .docx or .html/.htm report (raises LoadError, every problem at once)."""
+    from nianbao.load import RawReport
+
+    if path.suffix.lower() == ".docx":
+        from nianbao.load.docx_doc import read_docx_blocks
+        blocks = read_docx_blocks(path, name)
+    else:
+        from nianbao.load.html_doc import read_html_blocks
+        blocks = read_html_blocks(path, name)
+    paras, grids = _number(blocks)
+    if not grids:
+        raise LoadError([Problem(name, NO_TABLES)])
+    numbers = {f"表格{n}": n for n, _ in grids}
+    book = _DocBook([grid_sheet(f"表格{n}", grid) for n, grid in grids])
+    reader = _DocReader(book, name, numbers)
+    edition = _edition({}, book)  # type: ignore[arg-type]  # duck-typed: .sheets only
+    if edition.family == "items":
+        raise LoadError([Problem(name, ITEMS_UNSUPPORTED)])
+    reader.data["edition"] = edition.id
+    for layout in edition.tables:
+        reader.read_table(layout)
+    if reader.problems:
+        unique = {(p.where, p.message): p for p in reader.problems}
+        raise LoadError(list(unique.values()))
+    _read_text(reader, paras, edition)
+    return RawReport(reader.data, Sources(name, reader.sources), name, reader.notes,
+                     reader.unlocated, reader.zero_spellings)
+
+
+def _number(blocks: list[Block]) -> tuple[list[tuple[int, Paragraph]], list[tuple[int, Grid]]]:
+    """Non-empty paragraphs and tables, each numbered from 1 in document order."""
+    paras: list[tuple[int, Paragraph]] = []
+    grids: list[tuple[int, Grid]] = []
+    for block in blocks:
+        if isinstance(block, Grid):
+            if block.cells:
+                grids.append((len(grids) + 1, block))
+        elif block.text.strip():
+            paras.append((len(paras) + 1, block))
+    return paras, grids
+
+
+def _read_text(reader: _DocReader, paras: list[tuple[int, Paragraph]],
+               edition: schemas.Edition) -> None:
+    """Title (agency, year), the narrative sections and parts, the 落款 date."""
+    narrative = read_narrative(paras, edition.sections)
+    first = min(narrative.where.values(), default=len(paras) + 1)
+    title = find_title(paras, first)
+    agency = None
+    if title is not None:
+        agency, year, number = title
+        put(reader.data, ("agency", "name"), agency)
+        put(reader.data, ("year",), year)
+        paths: tuple[tuple[str, ...], ...] = (("agency", "name"), ("year",))
+        for path in paths:
+            reader.sources[path] = Source(reader.name, paragraph=number)
+    last = max(narrative.texts, key=lambda p: narrative.where[p], default=None)
+    if last is not None:
+        date, drop = signature_date(narrative.texts[last], agency)
+        if drop:
+            del narrative.texts[last][-drop:]
+        if date is not None:
+            reader.data["published"] = date
+            reader.sources[("published",)] = Source(reader.name, paragraph=_last_number(paras))
+    for text_path, texts in narrative.texts.items():
+        if texts:
+            put(reader.data, text_path, "\n".join(texts))
+    for text_path, number in narrative.where.items():
+        reader.sources[text_path] = Source(reader.name, paragraph=number)
+
+
+def _last_number(paras: list[tuple[int, Paragraph]]) -> int:
+    return paras[-1][0] if paras else 1

@@ -1,0 +1,195 @@
+"""The narrative of a published report: its six sections and the five parts of 一, found by
+their headings, and the title line and 落款 date around them.
+
+Headings are the ones of schemas/ (edition.sections, common.OVERVIEW_PARTS), matched in their
+real variants: the numbering must be the official one ("一、", "（一）", brackets of either
+width) and the words close to the official ones ("（一）主动公开情况", "五、存在的主要问题及改进
+措施"); sections and parts only move forward, so an enumeration inside a part ("二、加强…")
+is not taken for section 二.  A heading is a paragraph of its own, or a run-in lead at the
+start of a paragraph ("（一）主动公开情况。2024年…"), bold or not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+from nianbao.load.doc_grid import Paragraph
+from nianbao.load.xlsx_labels import normalise, title_line
+from nianbao.schemas.common import OVERVIEW_PARTS
+
+HEADING_MAX = 30  # characters (normalised) of a heading; longer text is a sentence
+SECTION_RATIO = 0.6  # difflib ratio of a section's words to the official ones
+PART_COMMON = 4  # characters a part's words share in one run with the official ones
+_END = "。：:；;，,"
+_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+_NUMBERS = re.compile(r"^(?:\((?P<part>[一二三四五六七八九十]+)\)|(?P<sec>[一二三四五六七八九十]+)[、.,，])")
+NARRATIVE_SECTIONS = ("overview", "problems", "other")  # the sections holding text
+
+
+@dataclass
+class Narrative:
+    """What the paragraphs said: narrative texts by model path, each with its paragraph."""
+
+    texts: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    where: dict[tuple[str, ...], int] = field(default_factory=dict)  # path → paragraph number
+    found: set[str] = field(default_factory=set)  # section ids whose heading was found
+
+
+def _numbered(text: str) -> tuple[str, str, str] | None:
+    """('sec'|'part', numeral, words) of a normalised heading candidate."""
+    match = _NUMBERS.match(text)
+    if match is None:
+        return None
+    kind = "part" if match["part"] else "sec"
+    return kind, match[kind], text[match.end():].rstrip(_END)
+
+
+def _official(heading: str) -> tuple[str, str, str]:
+    numbered = _numbered(normalise(heading))
+    assert numbered is not None, f"schemas/ headings are numbered: {heading}"
+    return numbered
+
+
+def _close(kind: str, official: str, words: str) -> bool:
+    """Whether printed heading words are the official ones in a variant."""
+    if not words:
+        return False
+    if words.startswith(official) or official.startswith(words):
+        return True
+    matcher = SequenceMatcher(None, official, words, autojunk=False)
+    if kind == "sec":
+        return matcher.ratio() >= SECTION_RATIO
+    longest = matcher.find_longest_match(0, len(official), 0, len(words)).size
+    return longest >= min(PART_COMMON, len(official))
+
+
+def _candidate(para: Paragraph) -> tuple[str, str] | None:
+    """(heading as printed, the rest of the paragraph) of a paragraph that may start with
+    a heading: its bold lead, the whole of a short paragraph, or a run-in lead ending in
+    "。" or "："."""
+    text = para.text.strip()
+    lead = para.lead.strip()
+    if lead and text.startswith(lead) and len(normalise(lead)) <= HEADING_MAX:
+        return lead, text[len(lead):].strip()
+    if len(normalise(text)) <= HEADING_MAX:
+        return text, ""
+    cut = min((i for i in (text.find(c) for c in "。：:") if i >= 0), default=-1)
+    if 0 < cut <= HEADING_MAX:
+        return text[:cut + 1], text[cut + 1:].strip()
+    return None
+
+
+class _Matcher:
+    """Finds the next section or part heading, in statutory order."""
+
+    def __init__(self, sections: tuple[tuple[str, str], ...]) -> None:
+        self.sections = [(sid, _official(h)) for sid, h in sections]
+        self.parts = [(pid, _official(h)) for pid, h in OVERVIEW_PARTS]
+
+    def section(self, words: str, after: int) -> int | None:
+        numbered = _numbered(normalise(words))
+        if numbered is None or numbered[0] != "sec":
+            return None
+        for i in range(after + 1, len(self.sections)):
+            _, (_, numeral, official) = self.sections[i]
+            if numbered[1] == numeral and _close("sec", official, numbered[2]):
+                return i
+        return None
+
+    def part(self, words: str, after: int) -> int | None:
+        numbered = _numbered(normalise(words))
+        if numbered is None or numbered[0] != "part":
+            return None
+        for i in range(after + 1, len(self.parts)):
+            _, (_, numeral, official) = self.parts[i]
+            if numbered[1] == numeral and _close("part", official, numbered[2]):
+                return i
+        return None
+
+
+def read_narrative(paras: list[tuple[int, Paragraph]],
+                   sections: tuple[tuple[str, str], ...]) -> Narrative:
+    """Split numbered paragraphs into sections and parts (text before 一 is the preamble)."""
+    matcher = _Matcher(sections)
+    out = Narrative()
+    section, part = -1, -1
+    target: tuple[str, ...] | None = None
+    for number, para in paras:
+        body = para.text.strip()
+        cand = _candidate(para)
+        if cand is not None:
+            found = matcher.section(cand[0], section)
+            if found is not None:
+                section, part = found, -1
+                sid = matcher.sections[found][0]
+                out.found.add(sid)
+                target = _section_path(sid)
+                if target is not None:
+                    out.where.setdefault(target, number)
+                body = cand[1]
+            elif section == 0:
+                hit = matcher.part(cand[0], part)
+                if hit is not None:
+                    part = hit
+                    target = ("narrative", "overview", matcher.parts[hit][0])
+                    out.where.setdefault(target, number)
+                    body = cand[1]
+        if target is not None and body:
+            out.texts.setdefault(target, []).append(body)
+            out.where.setdefault(target, number)
+    return out
+
+
+def _section_path(sid: str) -> tuple[str, ...] | None:
+    """Where a section's text goes: 一's lead paragraph, 五, 六 (tables' text is not kept)."""
+    if sid == "overview":
+        return ("narrative", "overview", "intro")
+    return ("narrative", sid) if sid in NARRATIVE_SECTIONS else None
+
+
+def signature_date(texts: list[str], agency: str | None) -> tuple[dt.date | None, int]:
+    """The 落款 date ending the last section's text, and how many trailing paragraphs are
+    the 落款 (the agency's name, the date) rather than text of 六."""
+    date, drop = None, 0
+    for text in reversed(texts[-3:]):
+        compact = "".join(text.split())
+        match = _DATE.match(unicode_digits(compact))
+        if match and date is None:
+            try:
+                date = dt.date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                break
+        elif not (agency and agency in compact and len(compact) <= len(agency) + 10
+                  and "。" not in compact):
+            break
+        drop += 1
+    return date, drop
+
+
+def unicode_digits(text: str) -> str:
+    """Full-width digits as ASCII (a date typed as ２０２５年)."""
+    return normalise(text) if any("０" <= ch <= "９" for ch in text) else text
+
+
+def find_title(paras: list[tuple[int, Paragraph]], limit: int) -> tuple[str, int, int] | None:
+    """(agency, year, paragraph number) from the title line among the first paragraphs:
+    one paragraph, or two consecutive ones (a title split after the agency's name)."""
+    head = [(n, p.text) for n, p in paras if n <= limit]
+    for i, (number, text) in enumerate(head):
+        found = title_line(text)
+        if found is None and i + 1 < len(head):
+            found = title_line(text + head[i + 1][1])
+        if found is not None:
+            return found[0], found[1], number
+    return None
+
+
+def put(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """data[path[0]][path[1]]… = value, creating the mappings on the way."""
+    for key in path[:-1]:
+        data = data.setdefault(key, {})
+    data[path[-1]] = value
