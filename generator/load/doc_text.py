@@ -24,6 +24,7 @@ from nianbao.schemas.common import OVERVIEW_PARTS
 HEADING_MAX = 30  # characters (normalised) of a heading; longer text is a sentence
 SECTION_RATIO = 0.6  # difflib ratio of a section's words to the official ones
 PART_COMMON = 4  # characters a part's words share in one run with the official ones
+SIGNATURE_TAIL = 6  # the 落款 date is among the last paragraphs (a portal footer may follow)
 _END = "。：:；;，,"
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 _NUMBERS = re.compile(r"^(?:\((?P<part>[一二三四五六七八九十]+)\)|(?P<sec>[一二三四五六七八九十]+)[、.,，])")
@@ -152,22 +153,23 @@ def _section_path(sid: str) -> tuple[str, ...] | None:
 
 
 def signature_date(texts: list[str], agency: str | None) -> tuple[dt.date | None, int]:
-    """The 落款 date ending the last section's text, and how many trailing paragraphs are
-    the 落款 (the agency's name, the date) rather than text of 六."""
-    date, drop = None, 0
-    for text in reversed(texts[-3:]):
-        compact = "".join(text.split())
-        match = _DATE.match(unicode_digits(compact))
-        if match and date is None:
-            try:
-                date = dt.date(int(match[1]), int(match[2]), int(match[3]))
-            except ValueError:
-                break
-        elif not (agency and agency in compact and len(compact) <= len(agency) + 10
-                  and "。" not in compact):
-            break
-        drop += 1
-    return date, drop
+    """The 落款 date near the end of the last section's text, and how many trailing
+    paragraphs are not text of that section: the agency's name and the date of the 落款, and
+    whatever a portal prints below them (footer lines)."""
+    for i in range(len(texts) - 1, max(len(texts) - SIGNATURE_TAIL, 0) - 1, -1):
+        match = _DATE.match(unicode_digits("".join(texts[i].split())))
+        if match is None:
+            continue
+        try:
+            date = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None, 0
+        start = i
+        before = "".join(texts[i - 1].split()) if i > 0 else ""
+        if agency and agency in before and len(before) <= len(agency) + 10 and "。" not in before:
+            start = i - 1
+        return date, len(texts) - start
+    return None, 0
 
 
 def unicode_digits(text: str) -> str:
