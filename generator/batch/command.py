@@ -24,7 +24,7 @@ def _entries(args: argparse.Namespace, exclude: tuple[Path, ...] = ()) -> list[E
         if not args.dir.is_dir():
             console.warn(_not_a_folder(args.dir))
             return None
-        return discover(args.dir, exclude)
+        return discover(args.dir, exclude, published=bool(getattr(args, "check_only", False)))
     except NianbaoError as err:
         console.print_problems(err, "清单有误")
         return None

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nianbao.errors import LoadError, Problem, os_reason
+from nianbao.load import DOCUMENT_SUFFIXES
 from nianbao.load.xlsx_guard import ZIP_ERRORS
 
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".yaml", ".yml",
@@ -64,8 +65,9 @@ class Entry:
 OWN_WORKBOOK_CATEGORY = "nianbao 汇总表（批量处理时不作为输入）"
 
 
-def _is_input(path: Path) -> bool:
-    return (path.suffix.lower() in INPUT_SUFFIXES and not path.name.startswith((".", "~$"))
+def _is_input(path: Path, published: bool = False) -> bool:
+    suffixes = INPUT_SUFFIXES + (DOCUMENT_SUFFIXES if published else ())
+    return (path.suffix.lower() in suffixes and not path.name.startswith((".", "~$"))
             and path.is_file() and not is_own_workbook(path))
 
 
@@ -120,11 +122,15 @@ def template_dirs(path: Path, root: Path) -> tuple[Path, ...]:
     return tuple(found)
 
 
-def discover(root: Path, exclude: tuple[Path, ...] = ()) -> list[Entry]:
-    """Every input file below root (any depth), sorted, with previous years linked."""
+def discover(root: Path, exclude: tuple[Path, ...] = (), published: bool = False) -> list[Entry]:
+    """Every input file below root (any depth), sorted, with previous years linked.
+
+    published: published reports (.docx/.html/.htm) are inputs too (batch --check-only);
+    a batch that builds leaves them alone, for the HTML and DOCX it writes are no inputs.
+    """
     skip = {p.resolve() for p in exclude}
     entries = []
-    for path in sorted(_walk(root, skip)):
+    for path in sorted(_walk(root, skip, published=published)):
         rel = path.relative_to(root)
         agency, year = _layout(rel)
         entries.append(Entry(path, str(path), rel.as_posix(), agency, year,
@@ -132,7 +138,8 @@ def discover(root: Path, exclude: tuple[Path, ...] = ()) -> list[Entry]:
     return link_previous(entries)
 
 
-def _walk(folder: Path, skip: set[Path], seen: set[Path] | None = None) -> list[Path]:
+def _walk(folder: Path, skip: set[Path], seen: set[Path] | None = None,
+          published: bool = False) -> list[Path]:
     """Input files below ``folder``.  A linked folder is followed once: one that leads back
     to a folder already walked (``某局/上级 -> ..``) is not walked again, which would list
     the same files under ever longer names until the system refuses the path."""
@@ -148,8 +155,8 @@ def _walk(folder: Path, skip: set[Path], seen: set[Path] | None = None) -> list[
             continue
         if child.is_dir():
             if child.name != TEMPLATES:
-                found.extend(_walk(child, skip, seen))
-        elif _is_input(child):
+                found.extend(_walk(child, skip, seen, published))
+        elif _is_input(child, published):
             found.append(child)
     return found
 
