@@ -10,6 +10,7 @@ locations.  Garbage renamed to .docx/.html: exit 2 with a Chinese message.
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -271,3 +272,44 @@ def test_convert_docx_to_yaml(built: dict[str, dict[str, Path]], tmp_path: Path)
     again = read(target, ReadOptions()).report.model_dump(mode="json")
     source = read(EXAMPLES["2021"], ReadOptions()).report.model_dump(mode="json")
     assert all(again[k] == source[k] for k in TABLES)
+
+
+def test_convert_docx_to_xlsx_and_overrides(built: dict[str, dict[str, Path]],
+                                            tmp_path: Path) -> None:
+    target = tmp_path / "2020.xlsx"
+    result = run_cli("convert", built["2019"][".html"], target, "--agency", "某某局")
+    assert result.returncode == 0, result.stderr
+    again = read(target, ReadOptions()).report.model_dump(mode="json")
+    source = read(EXAMPLES["2019"], ReadOptions()).report.model_dump(mode="json")
+    assert all(again[k] == source[k] for k in TABLES)
+    assert again["agency"]["name"] == "某某局"  # --agency wins over the title line
+    back = read(built["2021"][".docx"], ReadOptions(year=2023))
+    assert back.report.year == 2023
+
+
+def test_portal_page_layout_table(tmp_path: Path) -> None:
+    """A portal page: menus, the report inside a layout table's cell, a footer."""
+    page = tmp_path / "page.html"
+    _foreign_html(page)
+    inner = page.read_bytes().decode("gbk")
+    body = inner[inner.index("<body>") + 6:inner.index("</body>")]
+    wrapped = ("<html><head><meta charset='gbk'></head><body><table><tr><td>菜单</td>"
+               f"<td>{body}</td></tr></table><p>网站地图</p></body></html>")
+    page.write_bytes(wrapped.encode("gbk"))
+    back = read(page, ReadOptions())
+    source = read(EXAMPLES["2019"], ReadOptions()).report.model_dump(mode="json")
+    dumped = back.report.model_dump(mode="json")
+    assert all(dumped[k] == source[k] for k in TABLES)
+    assert dumped["narrative"]["other"] == "本年度未收取信息处理费。"
+    assert dumped["published"] == "2021-01-15"
+
+
+def test_batch_check_only_takes_published_reports(built: dict[str, dict[str, Path]],
+                                                  tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(built["2021"][".docx"], folder / "甲局.docx")
+    shutil.copy(built["2019"][".html"], folder / "乙局.htm")
+    result = run_cli("batch", folder, "--check-only", "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "共 2 份：无错误 2 份" in result.stdout + result.stderr
