@@ -96,7 +96,7 @@ NARRATIVE = [  # (bold lead, rest): section headings in bold, parts of 一 as ru
     (SECTION_1, ""), ("", "2024年，本局认真贯彻落实《条例》。"),
     ("（一）主动公开情况。", "全年主动公开政府信息1,426条。"),
     ("（二）依申请公开情况。", "全年新收政府信息公开申请38件，上年结转2件。"),
-    ("（三）政府信息管理情况。", "完善信息发布审核制度。"),
+    ("（三）政府信息管理情况", "。完善信息发布审核制度。"),  # the full stop not in bold
     ("（四）政府信息公开平台建设情况。", "优化门户网站专栏。"),
     ("（五）监督保障情况。", "纳入年度绩效考核。"),
 ]
@@ -174,6 +174,7 @@ def test_foreign_docx(tmp_path: Path) -> None:
     assert narrative["overview"]["intro"] == "2024年，本局认真贯彻落实《条例》。"
     assert narrative["overview"]["on_request"] == "全年新收政府信息公开申请38件，上年结转2件。"
     assert narrative["overview"]["oversight"] == "纳入年度绩效考核。"
+    assert narrative["overview"]["management"] == "完善信息发布审核制度。"
     assert narrative["other"] == "本年度未收取信息处理费。"  # the 落款 is not text of 六
     assert dumped["published"] == "2025-01-20"
     assert str(back.sources.find(("narrative", "overview", "platform"))) == f"{path} 第8段"
@@ -293,7 +294,9 @@ def test_portal_page_layout_table(tmp_path: Path) -> None:
     _foreign_html(page)
     inner = page.read_bytes().decode("gbk")
     body = inner[inner.index("<body>") + 6:inner.index("</body>")]
-    wrapped = ("<html><head><meta charset='gbk'></head><body><table><tr><td>菜单</td>"
+    wrapped = ("<html><head><meta charset='gbk'></head><body><div>首页 &gt; 政务公开 &gt; "
+               "驻马店市住房和城乡建设局2020年政府信息公开工作年度报告</div>"
+               "<table><tr><td>菜单</td>"
                f"<td>{body}</td></tr></table><p>网站地图</p></body></html>")
     page.write_bytes(wrapped.encode("gbk"))
     back = read(page, ReadOptions())
@@ -302,6 +305,7 @@ def test_portal_page_layout_table(tmp_path: Path) -> None:
     assert all(dumped[k] == source[k] for k in TABLES)
     assert dumped["narrative"]["other"] == "本年度未收取信息处理费。"
     assert dumped["published"] == "2021-01-15"
+    assert (dumped["agency"]["name"], dumped["year"]) == ("驻马店市住房和城乡建设局", 2020)
 
 
 def test_batch_check_only_takes_published_reports(built: dict[str, dict[str, Path]],

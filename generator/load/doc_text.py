@@ -25,6 +25,8 @@ HEADING_MAX = 30  # characters (normalised) of a heading; longer text is a sente
 SECTION_RATIO = 0.6  # difflib ratio of a section's words to the official ones
 PART_COMMON = 4  # characters a part's words share in one run with the official ones
 SIGNATURE_TAIL = 6  # the 落款 date is among the last paragraphs (a portal footer may follow)
+_BREADCRUMB = re.compile(r"[>＞»›|｜/]")  # separators of a portal's "you are here" path
+_LEAD_PUNCT = "。：:．.，, \u3000"  # left over after a bold run-in heading "（一）主动公开情况"
 _END = "。：:；;，,"
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 _NUMBERS = re.compile(r"^(?:\((?P<part>[一二三四五六七八九十]+)\)|(?P<sec>[一二三四五六七八九十]+)[、.,，])")
@@ -75,7 +77,7 @@ def _candidate(para: Paragraph) -> tuple[str, str] | None:
     text = para.text.strip()
     lead = para.lead.strip()
     if lead and text.startswith(lead) and len(normalise(lead)) <= HEADING_MAX:
-        return lead, text[len(lead):].strip()
+        return lead, text[len(lead):].lstrip(_LEAD_PUNCT).strip()
     if len(normalise(text)) <= HEADING_MAX:
         return text, ""
     cut = min((i for i in (text.find(c) for c in "。：:") if i >= 0), default=-1)
@@ -178,15 +180,24 @@ def unicode_digits(text: str) -> str:
 
 
 def find_title(paras: list[tuple[int, Paragraph]], limit: int) -> tuple[str, int, int] | None:
-    """(agency, year, paragraph number) from the title line among the first paragraphs:
-    one paragraph, or two consecutive ones (a title split after the agency's name)."""
-    head = [(n, p.text) for n, p in paras if n <= limit]
-    for i, (number, text) in enumerate(head):
-        found = title_line(text)
-        if found is None and i + 1 < len(head):
-            found = title_line(text + head[i + 1][1])
-        if found is not None:
-            return found[0], found[1], number
+    """(agency, year, paragraph number) from the title line among the paragraphs before 一:
+    one paragraph, or two consecutive ones (a title split after the agency's name).
+
+    Headings (a title style, <h1>, bold) are tried first, so a portal's breadcrumb naming
+    the report ("首页 > 政务公开 > 某局2024年…") does not give the agency; a breadcrumb's path
+    is cut off when it is all there is."""
+    head = [(n, p) for n, p in paras if n < limit]
+    for headings_only in (True, False):
+        for i, (number, para) in enumerate(head):
+            if headings_only and not para.heading:
+                continue
+            found = title_line(para.text)
+            if found is None and i + 1 < len(head):
+                found = title_line(para.text + head[i + 1][1].text)
+            if found is not None:
+                agency = _BREADCRUMB.split(found[0])[-1].strip()
+                if len(agency) >= 2:
+                    return agency, found[1], number
     return None
 
 
