@@ -317,3 +317,26 @@ def test_batch_check_only_takes_published_reports(built: dict[str, dict[str, Pat
     result = run_cli("batch", folder, "--check-only", "-o", tmp_path / "out")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "共 2 份：无错误 2 份" in result.stdout + result.stderr
+
+
+def test_missing_part_is_located_at_its_section(tmp_path: Path) -> None:
+    import docx
+
+    doc = docx.Document(str(_built_foreign(tmp_path)))
+    for paragraph in doc.paragraphs:  # drop （四） and its text
+        if paragraph.text.startswith(OVERVIEW_PARTS[3][1]):
+            paragraph._element.getparent().remove(paragraph._element)
+    path = tmp_path / "缺（四）.docx"
+    doc.save(str(path))
+    found = json.loads(run_cli("check", "--format", "json", path).stdout)["findings"]
+    sections = [f for f in found if f["rule"] == "SECTIONS"]
+    assert [(f["message"], f["source"]) for f in sections] == [
+        (f"“{SECTION_1}”缺少“{OVERVIEW_PARTS[3][1]}”部分的内容，请补写",
+         {"file": str(path), "key": "narrative.overview.platform", "paragraph": 3})]
+    assert f"{path} 第3段" in run_cli("check", path).stdout
+
+
+def _built_foreign(tmp_path: Path) -> Path:
+    path = tmp_path / "foreign.docx"
+    _foreign_docx(path)
+    return path

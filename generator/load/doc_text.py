@@ -133,6 +133,8 @@ def read_narrative(paras: list[tuple[int, Paragraph]],
                 target = _section_path(sid)
                 if target is not None:
                     out.where.setdefault(target, number)
+                if sid == "overview":  # a part not found is reported at 一's heading
+                    out.where.setdefault(("narrative", "overview"), number)
                 body = cand[1]
             elif section == 0:
                 hit = matcher.part(cand[0], part)
