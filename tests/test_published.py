@@ -340,3 +340,14 @@ def _built_foreign(tmp_path: Path) -> Path:
     path = tmp_path / "foreign.docx"
     _foreign_docx(path)
     return path
+
+
+def test_agency_kind_from_the_name() -> None:
+    from nianbao.load.doc_text import agency_kind
+    from nianbao.schemas.common import AgencyKind
+
+    assert agency_kind("某某县人民政府") == AgencyKind.government
+    assert agency_kind("某某县某某镇人民政府") == AgencyKind.township
+    assert agency_kind("某某区某某街道办事处") == AgencyKind.township
+    assert agency_kind("某某县人民政府办公室") is None
+    assert agency_kind("某某县交通运输局") is None

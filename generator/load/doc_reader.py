@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from nianbao import schemas
 from nianbao.errors import LoadError, Problem
 from nianbao.load.doc_grid import Block, Grid, Paragraph, grid_sheet
-from nianbao.load.doc_text import find_title, put, read_narrative, signature_date
+from nianbao.load.doc_text import (
+    agency_kind,
+    find_title,
+    put,
+    read_narrative,
+    signature_date,
+)
 from nianbao.load.xlsx_book import Pos, Sheet
 from nianbao.load.xlsx_reader import _edition, _Reader
 from nianbao.provenance import Source, Sources
@@ -123,7 +129,10 @@ def _read_text(reader: _DocReader, paras: list[tuple[int, Paragraph]],
         agency, year, number = title
         put(reader.data, ("agency", "name"), agency)
         put(reader.data, ("year",), year)
-        paths: tuple[tuple[str, ...], ...] = (("agency", "name"), ("year",))
+        paths: tuple[tuple[str, ...], ...] = (("agency", "name"), ("year",), ("agency", "kind"))
+        kind = agency_kind(agency)
+        if kind is not None:
+            put(reader.data, ("agency", "kind"), kind.value)
         for path in paths:
             reader.sources[path] = Source(reader.name, paragraph=number)
     last = max(narrative.texts, key=lambda p: narrative.where[p], default=None)

@@ -19,7 +19,7 @@ from typing import Any
 
 from nianbao.load.doc_grid import Paragraph
 from nianbao.load.xlsx_labels import normalise, title_line
-from nianbao.schemas.common import OVERVIEW_PARTS
+from nianbao.schemas.common import OVERVIEW_PARTS, AgencyKind
 
 HEADING_MAX = 30  # characters (normalised) of a heading; longer text is a sentence
 SECTION_RATIO = 0.6  # difflib ratio of a section's words to the official ones
@@ -200,6 +200,19 @@ def find_title(paras: list[tuple[int, Paragraph]], limit: int) -> tuple[str, int
                 agency = _BREADCRUMB.split(found[0])[-1].strip()
                 if len(agency) >= 2:
                     return agency, found[1], number
+    return None
+
+
+def agency_kind(name: str) -> AgencyKind | None:
+    """The kind of agency a name says, where it says one: a published report does not state
+    its kind, yet the deadline depends on it (DEADLINE: 本级人民政府 by 3月31日), and taking a
+    county government for a department would be a false alarm on a report published in
+    March.  None (the default, 县级以上人民政府部门) when the name does not tell."""
+    compact = "".join(name.split())
+    if compact.endswith(("街道办事处", "乡人民政府", "镇人民政府")):
+        return AgencyKind.township
+    if compact.endswith("人民政府"):
+        return AgencyKind.government
     return None
 
 
