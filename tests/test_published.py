@@ -351,3 +351,11 @@ def test_agency_kind_from_the_name() -> None:
     assert agency_kind("某某区某某街道办事处") == AgencyKind.township
     assert agency_kind("某某县人民政府办公室") is None
     assert agency_kind("某某县交通运输局") is None
+
+
+def test_page_declaring_latin1_is_read_as_gbk(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    _foreign_html(page)
+    page.write_bytes(page.read_bytes().replace(b"charset=gb2312", b"charset=iso-8859-1"))
+    back = read(page, ReadOptions())
+    assert back.report.agency.name == "驻马店市住房和城乡建设局"

@@ -20,6 +20,9 @@ from nianbao.load.doc_grid import MAX_GRID_CELLS, Block, GridBuilder, Paragraph
 NOT_HTML = "不是可读取的网页（.html/.htm）"
 SAVE_AS = "请在浏览器中打开报告页面后“另存为”网页（.html）再试，或提供 Word 文档"
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+# single-byte charsets decode any bytes: a Chinese page declaring one (an editor's default)
+# is GBK in fact, so the declaration is not believed
+_LATIN = {"iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252"}
 _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "section",
                "article", "blockquote", "center", "pre", "dd", "dt", "caption", "tr"}
 LAYOUT_TEXT = 300  # characters of a cell beyond which a table is page layout, not a report table
@@ -39,7 +42,7 @@ def decode(data: bytes, name: str) -> str:
         raise LoadError([Problem(name, f"{NOT_HTML}（文件内容是二进制数据，不是网页文本）：{SAVE_AS}")])
     candidates = ["utf-8"]
     declared = _META.search(data[:8192])
-    if declared:
+    if declared and declared[1].decode("ascii").lower() not in _LATIN:
         candidates.append(declared[1].decode("ascii").lower())
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates.insert(0, "utf-16")
