@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT, run_cli
+from docx.oxml.ns import qn
 from nianbao import schemas
 from nianbao.pipeline import ReadOptions, read
 from nianbao.schemas.common import OVERVIEW_PARTS, SECTION_1, SECTION_5, SECTION_6
@@ -359,3 +360,35 @@ def test_page_declaring_latin1_is_read_as_gbk(tmp_path: Path) -> None:
     page.write_bytes(page.read_bytes().replace(b"charset=gb2312", b"charset=iso-8859-1"))
     back = read(page, ReadOptions())
     assert back.report.agency.name == "驻马店市住房和城乡建设局"
+
+
+def test_table_printed_in_two_parts(tmp_path: Path) -> None:
+    """Table 三 cut into two Word tables (a "续表" between, the header not repeated): read
+    whole, each figure located in the part that printed it."""
+    import copy
+
+    import docx
+
+    doc = docx.Document(str(_built_foreign(tmp_path)))
+    table = doc.tables[1]
+    rows = table._tbl.findall(qn("w:tr"))
+    cut = 5  # after 一、本年新收 and 二、上年结转: no merged cell crosses this row
+    second = copy.deepcopy(table._tbl)
+    for tr in rows[cut:]:
+        table._tbl.remove(tr)
+    for tr in second.findall(qn("w:tr"))[:cut]:
+        second.remove(tr)
+    caption = copy.deepcopy(doc.paragraphs[0]._element)
+    table._tbl.addnext(caption)
+    caption.addnext(second)
+    path = tmp_path / "续表.docx"
+    doc.save(str(path))
+    back = read(path, ReadOptions(blank_as_zero=True))
+    source = read(EXAMPLES["2021"], ReadOptions()).report.model_dump(mode="json")
+    assert back.report.model_dump(mode="json")["table3"] == source["table3"]
+    granted = back.sources.find(("table3", "granted", "total"))
+    assert (granted.table, granted.row, granted.col) == (3, 1, 10)
+    new = back.sources.find(("table3", "new", "total"))
+    assert (new.table, new.row, new.col) == (2, 4, 10)
+    table4 = back.sources.find(("table4", "review", "total"))
+    assert table4.table == 4

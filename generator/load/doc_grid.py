@@ -52,6 +52,24 @@ class Grid:
 Block = Paragraph | Grid
 
 
+def stack(grids: list[tuple[int, Grid]]) -> tuple[Grid, list[tuple[int, int]]]:
+    """All tables of a document one below the other, and (row offset, table number) of each.
+
+    A statutory table printed as two tables (cut at a page, continued as "续表", with or
+    without its header repeated) is whole again here; the locator skips a repeated header
+    as it skips any extra row.
+    """
+    whole, segments, offset = Grid(), [], 0
+    for number, grid in grids:
+        segments.append((offset, number))
+        for (r, c), text in grid.cells.items():
+            whole.cells[(r + offset, c)] = text
+        whole.merges.extend((t + offset, left, b + offset, right)
+                            for t, left, b, right in grid.merges)
+        offset += max([r for r, _ in grid.cells] + [b for _, _, b, _ in grid.merges], default=0)
+    return whole, segments
+
+
 class _Cell:
     """What the locator and the value reader ask of a worksheet cell."""
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from nianbao import schemas
 from nianbao.errors import LoadError, Problem
-from nianbao.load.doc_grid import Block, Grid, Paragraph, grid_sheet
+from nianbao.load.doc_grid import Block, Grid, Paragraph, grid_sheet, stack
 from nianbao.load.doc_text import (
     agency_kind,
     find_title,
@@ -26,6 +26,7 @@ from nianbao.load.doc_text import (
 )
 from nianbao.load.xlsx_book import Pos, Sheet
 from nianbao.load.xlsx_reader import _edition, _Reader
+from nianbao.load.xlsx_tables import locate
 from nianbao.provenance import Source, Sources
 
 if TYPE_CHECKING:
@@ -55,24 +56,58 @@ class _DocBook:
 class _DocReader(_Reader):
     """The workbook reader with document locations: 第3个表格 第6行第4列."""
 
-    def __init__(self, book: Any, name: str, numbers: dict[str, int]) -> None:
+    def __init__(self, book: Any, name: str, numbers: dict[str, int],
+                 whole: tuple[Sheet, list[tuple[int, int]]]) -> None:
         super().__init__(book, name)
         self.numbers = numbers  # sheet title → the table's number in the document
+        self.whole, self.segments = whole  # all tables stacked; (row offset, number) of each
 
     def source(self, sheet: Sheet, pos: Pos) -> Source:
+        if sheet is self.whole:  # back from the stacked rows to the table that printed them
+            offset, number = max(s for s in self.segments if s[0] < pos[0])
+            return Source(self.name, table=number, row=pos[0] - offset, col=pos[1])
         return Source(self.name, table=self.numbers[sheet.title], row=pos[0], col=pos[1])
 
     def value(self, sheet: Sheet, pos: Pos, words: str = "") -> Any:
         return sheet.raw(pos)  # printed text: no formulas to compute
 
     def read_table(self, layout: Any) -> None:
-        before = len(self.problems)
+        """Read a table from the one document table holding it; when that leaves cells
+        unplaced (or finds no table) and the document's tables stacked place more of them
+        (a table printed in two parts), read it again from those."""
+        before, notes = len(self.problems), len(self.notes)
         super().read_table(layout)
+        placed = self._placed(layout, before)
+        if len(self.segments) > 1 and placed < len(layout.slots):
+            joined = locate(layout, [self.whole])
+            if joined is not None and len(joined.cells) > placed:
+                self._forget(layout, before, notes)
+                singles, self.book.sheets = self.book.sheets, [self.whole]
+                try:
+                    super().read_table(layout)
+                finally:
+                    self.book.sheets = singles
         for i in range(before, len(self.problems)):  # the workbook's words, said of a document
             problem = self.problems[i]
             message = problem.message.replace("在各工作表中", "在文档的各表格中").replace(
                 "在工作簿中", "在文档中").replace("工作表", "")
             self.problems[i] = Problem(problem.where, message)
+
+    def _placed(self, layout: Any, before: int) -> int:
+        """Value cells of a table just read that were placed (0 when it was not found)."""
+        if len(self.problems) > before:
+            return 0
+        return sum(slot.path not in self.unlocated for slot in layout.slots)
+
+    def _forget(self, layout: Any, problems: int, notes: int) -> None:
+        """Undo what reading a table left, before it is read again another way."""
+        table = layout.slots[0].path[0]
+        del self.problems[problems:], self.notes[notes:]
+        self.data.pop(table, None)
+        for paths in (self.sources, self.zero_spellings):
+            for path in [p for p in paths if p[:1] == (table,)]:
+                del paths[path]
+        self.unlocated = {p for p in self.unlocated if p[:1] != (table,)}
 
 
 def read_document(path: FilePath, name: str) -> RawReport:
@@ -90,7 +125,8 @@ def read_document(path: FilePath, name: str) -> RawReport:
         raise LoadError([Problem(name, NO_TABLES)])
     numbers = {f"表格{n}": n for n, _ in grids}
     book = _DocBook([grid_sheet(f"表格{n}", grid) for n, grid in grids])
-    reader = _DocReader(book, name, numbers)
+    whole, segments = stack(grids)
+    reader = _DocReader(book, name, numbers, (grid_sheet("各表格", whole), segments))
     edition = _edition({}, book)  # type: ignore[arg-type]  # duck-typed: .sheets only
     if edition.family == "items":
         raise LoadError([Problem(name, ITEMS_UNSUPPORTED)])
