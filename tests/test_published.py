@@ -318,6 +318,10 @@ def test_batch_check_only_takes_published_reports(built: dict[str, dict[str, Pat
     result = run_cli("batch", folder, "--check-only", "-o", tmp_path / "out")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "共 2 份：无错误 2 份" in result.stdout + result.stderr
+    # an earlier run's output kept inside the folder: its pages are not taken for reports
+    result = run_cli("batch", folder, "--check-only", "-o", folder / "上次结果")
+    again = run_cli("batch", folder, "--check-only", "-o", tmp_path / "out2")
+    assert "共 2 份：无错误 2 份" in again.stdout + again.stderr, again.stdout + again.stderr
 
 
 def test_missing_part_is_located_at_its_section(tmp_path: Path) -> None:

@@ -154,11 +154,18 @@ def _walk(folder: Path, skip: set[Path], seen: set[Path] | None = None,
         if child.name.startswith(".") or child.resolve() in skip:
             continue
         if child.is_dir():
+            if published and _is_batch_output(child):
+                continue   # an earlier run's pages (summary.html, findings/*.html) are no reports
             if child.name != TEMPLATES:
                 found.extend(_walk(child, skip, seen, published))
         elif _is_input(child, published):
             found.append(child)
     return found
+
+
+def _is_batch_output(folder: Path) -> bool:
+    """A folder an earlier batch wrote its summary into (summary.json beside summary.html)."""
+    return (folder / "summary.json").is_file() and (folder / "summary.html").is_file()
 
 
 def link_previous(entries: list[Entry]) -> list[Entry]:
