@@ -280,3 +280,36 @@ def test_threads_queueing_for_pdf_renders_are_told(fresh_log, doc, fast):
     assert out == [fast] * 3
     (line,) = records(fresh_log, "PDF renders wait")
     assert "--nthreads 1" in line.getMessage()
+
+
+def _naming(tmp_path: Path, name: str):
+    from nianbao.compose import compose
+    from nianbao.load import load
+    from nianbao.validate import validate
+
+    text = (ROOT / "examples" / "county-transport-2024.yaml").read_text(encoding="utf-8")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text.replace("  problems: |\n", f"  problems: |\n    局长{name}负责。\n", 1),
+                    encoding="utf-8")
+    return compose(validate(load(path)))
+
+
+def test_a_new_set_of_rare_characters_lets_go_of_the_recordings(tmp_path, monkeypatch):
+    """Issue 17 §9: each new set of rare characters brings faces that make Pango reload its
+    fonts; recordings kept the old ones alive (a worker grew with every new name).  The
+    recordings are dropped then — and the same report gives the same bytes."""
+    calls: list[int] = []
+    real = table_skeleton.forget_recordings
+    monkeypatch.setattr(table_skeleton, "forget_recordings",
+                        lambda: (calls.append(1), real())[1])
+    monkeypatch.setattr(pdf_render, "_RARE_SEEN", set())
+    pdf_render.render(example("county-transport-2024.yaml"), RenderOptions())
+    assert calls == []
+    first = pdf_render.render(_naming(tmp_path, "王镕"), RenderOptions())
+    assert calls == [1]
+    assert any(s.recordings or any(c.recordings for c in s.cells)
+               for s in table_skeleton.SKELETONS.values() if s is not None)   # recorded again
+    assert pdf_render.render(_naming(tmp_path, "王镕"), RenderOptions()) == first
+    assert calls == [1]
+    pdf_render.render(_naming(tmp_path, "李堃"), RenderOptions())
+    assert calls == [1, 1]

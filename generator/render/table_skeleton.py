@@ -111,6 +111,17 @@ class Prepared:
 SKELETONS: OrderedDict[str, Skeleton | None] = OrderedDict()
 
 
+def forget_recordings() -> None:
+    """Drop every skeleton's text recordings (and with them their font references): they
+    are recorded again on first use.  Called when new font faces make Pango reload its
+    fonts, so the old fonts are not kept alive by recordings nobody can replay any more."""
+    for skeleton in SKELETONS.values():
+        if skeleton is not None:
+            skeleton.recordings.clear()
+            for cell in skeleton.cells:
+                cell.recordings.clear()
+
+
 # ---- 1. skeleton ---------------------------------------------------------------------
 def _masked(table_html: str) -> tuple[str, list[str]]:
     values: list[str] = []
