@@ -10,6 +10,7 @@ the three value columns below it exactly as in Excel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,21 @@ class Paragraph:
     text: str
     lead: str = ""
     heading: bool = False
+
+    @classmethod
+    def of(cls, pieces: list[tuple[str, bool]], heading: bool,
+           clean: Callable[[str], str] = lambda t: t) -> Paragraph:
+        """A paragraph from its runs, (text, bold) each: the lead is the bold text before
+        the first plain visible run; a paragraph whose visible runs are all bold is a
+        heading (as is one in a heading style)."""
+        lead = ""
+        for text, bold in pieces:
+            if not bold and text.strip():
+                break
+            lead += text
+        visible = [bold for text, bold in pieces if text.strip()]
+        return cls(clean("".join(t for t, _ in pieces)), clean(lead) if lead.strip() else "",
+                   heading or (bool(visible) and all(visible)))
 
 
 @dataclass

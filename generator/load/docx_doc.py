@@ -16,7 +16,7 @@ from typing import Any
 from nianbao.errors import LoadError, Problem
 from nianbao.load.doc_grid import MAX_GRID_CELLS, Block, GridBuilder, Paragraph
 from nianbao.load.xlsx_book import OLE_MAGIC, Pos
-from nianbao.load.xlsx_guard import MAX_RATIO, MAX_UNPACKED_BYTES, ZIP_ERRORS
+from nianbao.load.xlsx_guard import ZIP_ERRORS, check_directory
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 SAVE_AS = "请在 Word/WPS 中打开后“另存为” .docx 格式再试"
@@ -59,15 +59,7 @@ def check_docx(path: Path, name: str) -> None:
     if "word/document.xml" not in names:
         kind = "这是 Excel 工作簿" if "xl/workbook.xml" in names else "压缩包里没有 Word 文档"
         raise _refuse(name, kind)
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNPACKED_BYTES:
-        raise LoadError([Problem(name, f"Word 文档解压后达 {total // 1024 // 1024} MB，超过"
-                                       f" {MAX_UNPACKED_BYTES // 1024 // 1024} MB 的上限"
-                                       "（可能是“压缩炸弹”），已拒绝读取")])
-    for info in infos:
-        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise LoadError([Problem(name, f"Word 文档中的“{info.filename}”压缩比异常"
-                                           "（可能是“压缩炸弹”），已拒绝读取")])
+    check_directory(infos, name, "Word 文档")
 
 
 def _on(element: Any) -> bool:
@@ -123,14 +115,7 @@ def _paragraph(p: Any, styles: _Styles) -> Paragraph:
         if text:
             b = run.find(f"{W}rPr/{W}b")
             pieces.append((text, _on(b) if b is not None else style_bold))
-    text = "".join(t for t, _ in pieces)
-    lead = ""
-    for t, bold in pieces:
-        if not bold and t.strip():
-            break
-        lead += t
-    visible = [bold for t, bold in pieces if t.strip()]
-    return Paragraph(text, lead if lead.strip() else "", heading or (bool(visible) and all(visible)))
+    return Paragraph.of(pieces, heading)
 
 
 def _cell_text(tc: Any) -> str:

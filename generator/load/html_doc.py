@@ -84,16 +84,9 @@ def _pieces(el: Any, bold: bool, out: list[tuple[str, bool]]) -> None:
 def _paragraph(el: Any) -> Paragraph | None:
     pieces: list[tuple[str, bool]] = []
     _pieces(el, _bold(el), pieces)
-    text = _clean("".join(t for t, _ in pieces))
-    if not text:
+    if not _clean("".join(t for t, _ in pieces)):
         return None
-    lead = ""
-    for t, bold in pieces:
-        if not bold and t.strip():
-            break
-        lead += t
-    visible = [bold for t, bold in pieces if t.strip()]
-    return Paragraph(text, _clean(lead), el.tag in _HEADINGS or all(visible))
+    return Paragraph.of(pieces, el.tag in _HEADINGS, _clean)
 
 
 def _int(value: str | None) -> int:

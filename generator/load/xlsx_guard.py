@@ -126,16 +126,17 @@ def sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     return titles
 
 
-def _check_directory(infos: list[zipfile.ZipInfo], name: str) -> None:
-    """Refuse packages that would inflate beyond the limits, from the zip directory alone."""
+def check_directory(infos: list[zipfile.ZipInfo], name: str, what: str = "工作簿") -> None:
+    """Refuse packages (a workbook, a Word document: ``what``) that would inflate beyond the
+    limits, from the zip directory alone."""
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED_BYTES:
-        raise LoadError([Problem(name, f"工作簿解压后达 {total // 1024 // 1024} MB，超过"
+        raise LoadError([Problem(name, f"{what}解压后达 {total // 1024 // 1024} MB，超过"
                                        f" {MAX_UNPACKED_BYTES // 1024 // 1024} MB 的上限，"
                                        "不像是年报数据（可能是“压缩炸弹”），已拒绝读取")])
     for info in infos:
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise LoadError([Problem(name, f"工作簿中的“{info.filename}”压缩比异常"
+            raise LoadError([Problem(name, f"{what}中的“{info.filename}”压缩比异常"
                                            "（可能是“压缩炸弹”），已拒绝读取")])
 
 
@@ -147,7 +148,7 @@ def check_package(archive: zipfile.ZipFile, name: str) -> bool:
     check bounds every read below even when the directory lies (the lie surfaces as a bad CRC
     or a short part: damage)."""
     infos = archive.infolist()
-    _check_directory(infos, name)
+    check_directory(infos, name)
     titles = sheet_titles(archive)
     scan = _SheetScan()
     sheets = [i for i in infos if i.filename.startswith("xl/worksheets/")
