@@ -178,3 +178,10 @@ def test_templates_export_into_a_file(tmp_path: Path) -> None:
     taken = tmp_path / "模板"
     taken.write_text("x", encoding="utf-8")
     _refused(run_cli("templates", "export", taken), f"{taken} 是一个文件，不是目录：请给出要导出到的目录名")
+
+
+def test_python_dash_m_generator_stays_an_alias_in_the_checkout() -> None:
+    """Installed, the package is `nianbao`; in the checkout `python -m generator` still works."""
+    out = subprocess.run([sys.executable, "-m", "generator", "--version"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert (out.returncode, out.stdout.strip()) == (0, "nianbao 0.1.0")
