@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-OPTIONAL_USERS = {"playwright": "test", "distributed": "dask"}   # bench.py; --scheduler
+OPTIONAL_USERS = {"playwright": "test", "typst": "test", "distributed": "dask"}  # bench; --scheduler
 
 
 def _norm(name: str) -> str:
