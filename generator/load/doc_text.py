@@ -94,22 +94,21 @@ class _Matcher:
         self.parts = [(pid, _official(h)) for pid, h in OVERVIEW_PARTS]
 
     def section(self, words: str, after: int) -> int | None:
-        numbered = _numbered(normalise(words))
-        if numbered is None or numbered[0] != "sec":
-            return None
-        for i in range(after + 1, len(self.sections)):
-            _, (_, numeral, official) = self.sections[i]
-            if numbered[1] == numeral and _close("sec", official, numbered[2]):
-                return i
-        return None
+        """Index of the section heading ``words`` names, after ``after`` (None if none)."""
+        return self._next("sec", self.sections, words, after)
 
     def part(self, words: str, after: int) -> int | None:
+        """Index of the part of 一 heading ``words`` names, after ``after`` (None if none)."""
+        return self._next("part", self.parts, words, after)
+
+    @staticmethod
+    def _next(kind: str, headings: list, words: str, after: int) -> int | None:
         numbered = _numbered(normalise(words))
-        if numbered is None or numbered[0] != "part":
+        if numbered is None or numbered[0] != kind:
             return None
-        for i in range(after + 1, len(self.parts)):
-            _, (_, numeral, official) = self.parts[i]
-            if numbered[1] == numeral and _close("part", official, numbered[2]):
+        for i in range(after + 1, len(headings)):
+            _, (_, numeral, official) = headings[i]
+            if numbered[1] == numeral and _close(kind, official, numbered[2]):
                 return i
         return None
 
