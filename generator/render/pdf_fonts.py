@@ -317,16 +317,19 @@ def _with_subsets(css: str, families: set[str], suffixes: tuple[str, ...]) -> st
     return _FONT_FAMILY.sub(stack, css)
 
 
-def use_subsets(html: str, rare: bool = True) -> str:
+def use_subsets(html: str, rare: bool = True, chars: frozenset[int] | None = None) -> str:
     """The page with the subset faces declared and named in its print font stacks, right
     before the full face they were cut from: first the GB2312 subset, then the subset to
     the page's rare characters, then the full face (which draws whatever is left).
     ``rare=False`` leaves out the rare characters' subset: the style every page without
-    rare characters has (the PDF tables' skeletons are laid out in it)."""
+    rare characters has (the PDF tables' skeletons are laid out in it); ``chars``: the page's
+    rare characters when the caller has them already (`rare_chars`)."""
     faces = subset_font_faces()
     if not faces:
         return html
-    suffix, supplements = supplement_font_faces(rare_chars(html)) if rare else ("", "")
+    if chars is None and rare:
+        chars = rare_chars(html)
+    suffix, supplements = supplement_font_faces(chars) if rare and chars else ("", "")
     suffixes = (SUBSET_SUFFIX, suffix) if suffix else (SUBSET_SUFFIX,)
     families = {family for family, _, _ in _subset_sources()}
 

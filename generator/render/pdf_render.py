@@ -203,7 +203,7 @@ _RARE_SEEN: set[frozenset[int]] = set()   # rare-character sets this process has
 _RARE_SEEN_MAX = 4096
 
 
-def _new_rare_faces(html: str) -> bool:
+def _new_rare_faces(chars: frozenset[int]) -> bool:
     """Whether this report brings a set of rare characters this process has not drawn yet.
 
     Each such set gets faces of its own (pdf_fonts.supplement_font_faces); adding them makes
@@ -212,7 +212,6 @@ def _new_rare_faces(html: str) -> bool:
     new name (175 MB after 20 reports naming different people, against 123 MB for 20 plain
     ones; issue 17 §9).  The caller drops the recordings then; recording again costs ~50 ms
     once per new set."""
-    chars = rare_chars(html)
     if not chars or chars in _RARE_SEEN:
         return False
     if len(_RARE_SEEN) >= _RARE_SEEN_MAX:
@@ -256,8 +255,9 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
     html = html_render.render_text(doc, options)
     check_glyphs(doc, html)
     roots = html_render.search_path(options)
-    new_faces = _new_rare_faces(html)
-    html, common = use_subsets(html), use_subsets(html, rare=False)
+    chars = rare_chars(html)
+    new_faces = _new_rare_faces(chars)
+    html, common = use_subsets(html, chars=chars), use_subsets(html, rare=False)
     fetcher = make_fetcher(roots, (str(font_cache_dir()),))
     base_url = Path(roots[0]).as_uri() + "/"
 
