@@ -46,11 +46,11 @@ def _with_templates(entries: list[Entry], common: Path | None) -> list[Entry]:
     folders of the tree hold no template (they would change nothing, silently)."""
     from dataclasses import replace
 
-    from nianbao.render import template_dir_problem
+    from nianbao.render import REFERENCE_DOCX, template_dir_problem
 
     empty = sorted({str(d) for e in entries for d in e.templates if template_dir_problem(d)})
     for folder in empty:
-        console.warn(f"{folder} 中没有模板文件（.html、.css 或 reference.docx），"
+        console.warn(f"{folder} 中没有模板文件（.html、.css 或 {REFERENCE_DOCX}），"
                      "其下的报告按上一级或内置模板生成")
     if common is None:
         return entries
