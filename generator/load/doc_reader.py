@@ -19,21 +19,20 @@ from nianbao.errors import LoadError, Problem
 from nianbao.load.doc_grid import Block, Grid, Paragraph, grid_sheet, stack
 from nianbao.load.doc_text import (
     agency_kind,
+    document_title,
     find_title,
     put,
     read_narrative,
     signature_date,
 )
 from nianbao.load.xlsx_book import Pos, Sheet
-from nianbao.load.xlsx_reader import _edition, _Reader
+from nianbao.load.xlsx_reader import _edition, _edition_by_labels, _Reader
 from nianbao.load.xlsx_tables import locate
 from nianbao.provenance import Source, Sources
 
 if TYPE_CHECKING:
     from nianbao.load import RawReport
 
-ITEMS_UNSUPPORTED = ("这份年报没有2019年或2021年格式的统计表（可能是2008年格式的年报）：读取已发布的"
-                     "2008年格式年报尚不支持，请改用 nianbao 的工作簿或 YAML 文件填写")
 NO_TABLES = "文档中没有表格：找不到年报的统计表（表二、表三、表四），请提供含表格的 Word 文档或网页"
 
 
@@ -121,15 +120,17 @@ def read_document(path: FilePath, name: str) -> RawReport:
         from nianbao.load.html_doc import read_html_blocks
         blocks = read_html_blocks(path, name)
     paras, grids = _number(blocks)
-    if not grids:
-        raise LoadError([Problem(name, NO_TABLES)])
     numbers = {f"表格{n}": n for n, _ in grids}
     book = _DocBook([grid_sheet(f"表格{n}", grid) for n, grid in grids])
+    if _edition_by_labels(book) is None:  # type: ignore[arg-type]  # duck-typed: .sheets
+        items = _read_items(paras, name)  # no 2019/2021 table: a 2008-edition report?
+        if items is not None:
+            return items
+    if not grids:
+        raise LoadError([Problem(name, NO_TABLES)])
     whole, segments = stack(grids)
     reader = _DocReader(book, name, numbers, (grid_sheet("各表格", whole), segments))
     edition = _edition({}, book)  # type: ignore[arg-type]  # duck-typed: .sheets only
-    if edition.family == "items":
-        raise LoadError([Problem(name, ITEMS_UNSUPPORTED)])
     reader.data["edition"] = edition.id
     for layout in edition.tables:
         reader.read_table(layout)
@@ -139,6 +140,35 @@ def read_document(path: FilePath, name: str) -> RawReport:
     _read_text(reader, paras, edition)
     return RawReport(reader.data, Sources(name, reader.sources), name, reader.notes,
                      reader.unlocated, reader.zero_spellings)
+
+
+def _read_items(paras: list[tuple[int, Paragraph]], name: str) -> RawReport | None:
+    """A report without the tables of 2019/2021 whose title names a year of the 2008
+    edition (2008–2018), read as its narrative items (doc_items.py); None otherwise."""
+    from nianbao.load import RawReport
+    from nianbao.load.doc_items import read_items
+
+    title = find_title(paras, len(paras) + 1)
+    if title is None or schemas.edition_for_year(title[1]) != "2008":
+        return None
+    agency, year, number = title
+    data: dict[str, Any] = {"edition": "2008", "agency": {"name": agency}, "year": year}
+    paths: tuple[tuple[str, ...], ...] = (("agency", "name"), ("year",), ("agency", "kind"))
+    sources = {path: Source(name, paragraph=number) for path in paths}
+    kind = agency_kind(agency)
+    if kind is not None:
+        data["agency"]["kind"] = kind.value
+    start = number + (1 if document_title(_text(paras, number)) else 2)
+    narrative, where, date = read_items(paras, start, agency)
+    data["narrative"] = narrative
+    sources.update({path: Source(name, paragraph=n) for path, n in where.items()})
+    if date is not None:
+        data["published"] = date
+    return RawReport(data, Sources(name, sources), name)
+
+
+def _text(paras: list[tuple[int, Paragraph]], number: int) -> str:
+    return next(p.text for n, p in paras if n == number)
 
 
 def _number(blocks: list[Block]) -> tuple[list[tuple[int, Paragraph]], list[tuple[int, Grid]]]:

@@ -29,6 +29,10 @@ _BREADCRUMB = re.compile(r"[>＞»›|｜/]")  # separators of a portal's "you a
 _LEAD_PUNCT = "。：:．.，, \u3000"  # left over after a bold run-in heading "（一）主动公开情况"
 _END = "。：:；;，,"
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+_CN_DIGITS = "〇一二三四五六七八九"
+_CN_DATE = re.compile(r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月"
+                      r"([一二三四五六七八九十]{1,3})日$")
+_ISO_DATE = re.compile(r"(?:发布时间|发布日期|时间)[:：](\d{4})-(\d{1,2})-(\d{1,2})")
 _NUMBERS = re.compile(r"^(?:\((?P<part>[一二三四五六七八九十]+)\)|(?P<sec>[一二三四五六七八九十]+)[、.,，])")
 NARRATIVE_SECTIONS = ("overview", "problems", "other")  # the sections holding text
 
@@ -155,17 +159,39 @@ def _section_path(sid: str) -> tuple[str, ...] | None:
     return ("narrative", sid) if sid in NARRATIVE_SECTIONS else None
 
 
+def _cn_number(text: str) -> str:
+    """"二〇一二" → "2012", "二十六" → "26", "十" → "10" (digits pass through)."""
+    text = text.replace("零", "〇")
+    if "十" not in text:
+        return "".join(str(_CN_DIGITS.index(ch)) if ch in _CN_DIGITS else ch for ch in text)
+    tens, _, ones = text.partition("十")
+    return str((_CN_DIGITS.index(tens) if tens else 1) * 10
+               + (_CN_DIGITS.index(ones) if ones else 0))
+
+
+def any_date(text: str) -> dt.date | None:
+    """A paragraph that is a date, or a portal line stating one: "2025年1月20日",
+    "二〇一二年三月二十六日" (a 落款 of the 2008 era), "发布时间：2013-03-22 作者：…"."""
+    compact = unicode_digits("".join(text.split()))
+    match = _DATE.match(compact) or _CN_DATE.match(compact) or _ISO_DATE.search(compact)
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(_cn_number(match[k])) for k in (1, 2, 3)))
+    except ValueError:
+        return None
+
+
 def signature_date(texts: list[str], agency: str | None) -> tuple[dt.date | None, int]:
     """The 落款 date near the end of the last section's text, and how many trailing
     paragraphs are not text of that section: the agency's name and the date of the 落款, and
     whatever a portal prints below them (footer lines)."""
     for i in range(len(texts) - 1, max(len(texts) - SIGNATURE_TAIL, 0) - 1, -1):
-        match = _DATE.match(unicode_digits("".join(texts[i].split())))
-        if match is None:
+        compact = unicode_digits("".join(texts[i].split()))
+        if _DATE.match(compact) is None and _CN_DATE.match(compact) is None:
             continue
-        try:
-            date = dt.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
+        date = any_date(texts[i])
+        if date is None:
             return None, 0
         start = i
         before = "".join(texts[i - 1].split()) if i > 0 else ""
@@ -180,6 +206,28 @@ def unicode_digits(text: str) -> str:
     return normalise(text) if any("０" <= ch <= "９" for ch in text) else text
 
 
+# Title forms of published reports besides the workbook's title line (xlsx_labels.TITLE_LINE,
+# "XX2024年(度)政府信息公开工作年度报告"): "明光市住建局政府信息公开2014年度工作报告" (seed 002)
+# and "市建委2011年度政府信息公开工作报告" (seed 000).
+_TITLE_FORMS = (
+    re.compile(r"^(?P<agency>.{2,60}?)政府信息公开(?:工作)?(?P<year>\d{4})年度?(?:工作)?(?:年度)?报告$"),
+    re.compile(r"^(?P<agency>.{2,60}?)(?P<year>\d{4})年度?政府信息公开工作报告$"),
+)
+
+
+def document_title(text: str) -> tuple[str, int] | None:
+    """('某某县交通运输局', 2024) from a title in one of its usual forms, or None."""
+    found = title_line(text)
+    if found is not None:
+        return found
+    compact = "".join(text.split())
+    for form in _TITLE_FORMS:
+        match = form.match(compact)
+        if match is not None:
+            return match["agency"], int(match["year"])
+    return None
+
+
 def find_title(paras: list[tuple[int, Paragraph]], limit: int) -> tuple[str, int, int] | None:
     """(agency, year, paragraph number) from the title line among the paragraphs before 一:
     one paragraph, or two consecutive ones (a title split after the agency's name).
@@ -192,9 +240,9 @@ def find_title(paras: list[tuple[int, Paragraph]], limit: int) -> tuple[str, int
         for i, (number, para) in enumerate(head):
             if headings_only and not para.heading:
                 continue
-            found = title_line(para.text)
+            found = document_title(para.text)
             if found is None and i + 1 < len(head):
-                found = title_line(para.text + head[i + 1][1].text)
+                found = document_title(para.text + head[i + 1][1].text)
             if found is not None:
                 agency = _BREADCRUMB.split(found[0])[-1].strip()
                 if len(agency) >= 2:
