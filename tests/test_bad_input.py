@@ -113,7 +113,7 @@ CORPUS = [
      "无法读取 {f}：工作簿设置了打开密码：请在 Excel/WPS 中取消密码后另存再试"),
     ("csv", "report.csv", lambda f: "机关,年度\n某局,2024\n".encode(), 2,
      "无法读取 {f}：不支持的文件类型“.csv”：请提供 .xlsx 工作簿、.yaml 数据文件，或已发布年报的 "
-     ".docx 文档、.html 网页"),
+     ".docx 文档、.html 网页、.pdf 文件"),
     ("yaml-syntax", "report.yaml", _yaml("agency:\n  name: 某局\nyear: [2024\n"), 2,
      "无法读取 {f} 第4行第1列：YAML 语法错误（缩进或标点不符合 YAML 格式），请检查缩进、冒号后的空格和引号是否成对"),
     ("not-utf8", "report.yaml", lambda f: "year: 2024\nagency: {name: 某局}\n".encode("gbk"), 2,

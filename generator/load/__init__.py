@@ -13,7 +13,7 @@ from nianbao.errors import LoadError, Problem
 from nianbao.provenance import Sources
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a report input is kilobytes; refuse anything absurd
-DOCUMENT_SUFFIXES = (".docx", ".html", ".htm")  # published reports read back (doc_reader.py)
+DOCUMENT_SUFFIXES = (".docx", ".html", ".htm", ".pdf")  # published reports (doc_reader.py)
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class LabelNote:
     found: str | None
     where: Any  # generator.provenance.Source of the label cell (or of the table)
     paths: tuple[tuple[str, ...], ...] = ()
+    message: str = ""  # a deviation other than a label's wording, said in full (LABELS)
 
 
 @dataclass
@@ -39,7 +40,7 @@ class RawReport:
     not be identified (reported by LABELS, not again by BLANK); zero_spellings: value
     cells holding "—", "-", "/", "无" (blank unless --blank-as-zero; path → what was written);
     controls: control and bidirectional characters removed before parsing (Source, characters),
-    said by the TEXT-CONTROL rule.
+    said by the TEXT-CONTROL rule.  group_rows: see below.
     """
 
     data: dict[str, Any]
@@ -50,11 +51,14 @@ class RawReport:
     zero_spellings: dict[tuple[str, ...], str] = field(default_factory=dict)
     # characters a reader removed before parsing (YAML may not hold C0 controls): where, what
     controls: list[tuple[Any, str]] = field(default_factory=list)
+    # figures of a group printed as one row (表三 （六）其他处理 without its sub-rows): group
+    # path + column → value; the sub-rows' paths are then unlocated (unknown, not blank)
+    group_rows: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
 
 def load(path: str | Path, agency: str | None = None, year: int | None = None,
          name: str | None = None) -> RawReport:
-    """Read a report input file (.yaml/.yml/.xlsx, or a published .docx/.html/.htm report)
+    """Read a report input file (.yaml/.yml/.xlsx, or a published .docx/.html/.htm/.pdf report)
     into plain values with provenance.
 
     agency and year, when given (command line --agency/--year), win over the file's.
@@ -84,7 +88,7 @@ def load(path: str | Path, agency: str | None = None, year: int | None = None,
     else:
         raise LoadError([Problem(name, f"不支持的文件类型“{suffix or '无扩展名'}”："
                                        "请提供 .xlsx 工作簿、.yaml 数据文件，或已发布年报的"
-                                       " .docx 文档、.html 网页")])
+                                       " .docx 文档、.html 网页、.pdf 文件")])
     return override(raw, agency, year)
 
 

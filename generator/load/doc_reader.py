@@ -1,22 +1,24 @@
-"""Published reports (.docx, .html/.htm) read back into plain values with provenance.
+"""Published reports (.docx, .html/.htm, .pdf) read back into plain values with provenance.
 
-The document is first turned into paragraphs and grids (docx_doc.py, html_doc.py); every
+The document is first turned into paragraphs and grids (docx_doc.py, html_doc.py, pdf_doc.py); every
 grid becomes a `Sheet`, and the workbook reader's table code (xlsx_reader._Reader with
 xlsx_tables.locate) finds tables 二/三/四 by the labels of schemas/ exactly as in a workbook —
 typos are LABELS warnings, blank printed cells BLANK errors, "—" a zero spelling.  Only the
 locations differ: a value's source is the table's number in the document and the row and
-column within it (Source.table/row/col).  The narrative is split by its headings
+column within it (Source.table/row/col), and for a PDF the page (Source.page).  The narrative is split by its headings
 (doc_text.py); agency and year come from the title line, the publication date from the 落款.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
 from nianbao import schemas
 from nianbao.errors import LoadError, Problem
 from nianbao.load.doc_grid import Block, Grid, Paragraph, grid_sheet, stack
+from nianbao.load.doc_groups import read_collapsed
 from nianbao.load.doc_text import (
     agency_kind,
     document_title,
@@ -60,12 +62,17 @@ class _DocReader(_Reader):
         super().__init__(book, name)
         self.numbers = numbers  # sheet title → the table's number in the document
         self.whole, self.segments = whole  # all tables stacked; (row offset, number) of each
+        self.group_rows: dict[tuple[str, ...], Any] = {}  # a group printed as one row
+        self.pages: dict[int, dict[int, int]] = {}  # PDF: table number → row → page
 
     def source(self, sheet: Sheet, pos: Pos) -> Source:
         if sheet is self.whole:  # back from the stacked rows to the table that printed them
             offset, number = max(s for s in self.segments if s[0] < pos[0])
-            return Source(self.name, table=number, row=pos[0] - offset, col=pos[1])
-        return Source(self.name, table=self.numbers[sheet.title], row=pos[0], col=pos[1])
+            row = pos[0] - offset
+        else:
+            number, row = self.numbers[sheet.title], pos[0]
+        page = self.pages.get(number, {}).get(row)  # PDF: the page that printed the row
+        return Source(self.name, page=page, table=number, row=row, col=pos[1])
 
     def value(self, sheet: Sheet, pos: Pos, words: str = "") -> Any:
         return sheet.raw(pos)  # printed text: no formulas to compute
@@ -92,6 +99,12 @@ class _DocReader(_Reader):
                 "在工作簿中", "在文档中").replace("工作表", "")
             self.problems[i] = Problem(problem.where, message)
 
+    def _uncovered(self, loc: Any, corner: Source) -> None:
+        """The workbook's notes on values not placed, then a group printed as one row
+        (表三 （六）其他处理 without its sub-rows) read as such (doc_groups.py)."""
+        super()._uncovered(loc, corner)
+        read_collapsed(self, loc, self.group_rows)
+
     def _placed(self, layout: Any, before: int) -> int:
         """Value cells of a table just read that were placed (0 when it was not found)."""
         if len(self.problems) > before:
@@ -107,15 +120,19 @@ class _DocReader(_Reader):
             for path in [p for p in paths if p[:1] == (table,)]:
                 del paths[path]
         self.unlocated = {p for p in self.unlocated if p[:1] != (table,)}
+        self.group_rows = {p: v for p, v in self.group_rows.items() if p[:1] != (table,)}
 
 
 def read_document(path: FilePath, name: str) -> RawReport:
-    """Read a .docx or .html/.htm report (raises LoadError, every problem at once)."""
+    """Read a .docx, .html/.htm or .pdf report (raises LoadError, every problem at once)."""
     from nianbao.load import RawReport
 
     if path.suffix.lower() == ".docx":
         from nianbao.load.docx_doc import read_docx_blocks
         blocks = read_docx_blocks(path, name)
+    elif path.suffix.lower() == ".pdf":
+        from nianbao.load.pdf_doc import read_pdf_blocks
+        blocks = read_pdf_blocks(path, name)
     else:
         from nianbao.load.html_doc import read_html_blocks
         blocks = read_html_blocks(path, name)
@@ -125,11 +142,12 @@ def read_document(path: FilePath, name: str) -> RawReport:
     if _edition_by_labels(book) is None:  # type: ignore[arg-type]  # duck-typed: .sheets
         items = _read_items(paras, name)  # no 2019/2021 table: a 2008-edition report?
         if items is not None:
-            return items
+            return _paged(items, paras)
     if not grids:
         raise LoadError([Problem(name, NO_TABLES)])
     whole, segments = stack(grids)
     reader = _DocReader(book, name, numbers, (grid_sheet("各表格", whole), segments))
+    reader.pages = {n: getattr(grid, "pages", {}) for n, grid in grids}  # PdfGrid's
     edition = _edition({}, book)  # type: ignore[arg-type]  # duck-typed: .sheets only
     reader.data["edition"] = edition.id
     for layout in edition.tables:
@@ -138,8 +156,19 @@ def read_document(path: FilePath, name: str) -> RawReport:
         unique = {(p.where, p.message): p for p in reader.problems}
         raise LoadError(list(unique.values()))
     _read_text(reader, paras, edition)
-    return RawReport(reader.data, Sources(name, reader.sources), name, reader.notes,
-                     reader.unlocated, reader.zero_spellings)
+    return _paged(RawReport(reader.data, Sources(name, reader.sources), name, reader.notes,
+                            reader.unlocated, reader.zero_spellings,
+                            group_rows=reader.group_rows), paras)
+
+
+def _paged(raw: RawReport, paras: list[tuple[int, Paragraph]]) -> RawReport:
+    """A PDF's paragraph sources with the page each paragraph starts on (PdfParagraph)."""
+    pages = {n: page for n, p in paras if (page := getattr(p, "page", None)) is not None}
+    if pages:
+        for path, src in raw.sources.by_path.items():
+            if src.paragraph in pages and src.page is None:
+                raw.sources.by_path[path] = replace(src, page=pages[src.paragraph])
+    return raw
 
 
 def _read_items(paras: list[tuple[int, Paragraph]], name: str) -> RawReport | None:

@@ -1,0 +1,295 @@
+"""A PDF report with a text layer as paragraphs and grids, in document order.
+
+Two readers share the work, for speed (issue 18: a 6-page report read and checked in 0.5 s):
+PDFium (pypdfium2, pdfplumber's own dependency) reads the characters of every page in a few
+milliseconds each; a page whose text holds three or more labels of the statutory tables
+(schemas/), or that follows such a page and draws lines, is then parsed by pdfplumber
+(pdfminer) for its ruling lines, which rebuild the tables (pdf_grid.py).  Text outside the
+tables becomes paragraphs (pdf_text.py).  A PDF of images only (a scan) is refused with what
+to provide instead; so is anything that is not a readable PDF, or one of absurd size.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from nianbao import schemas
+from nianbao.errors import LoadError, Problem
+from nianbao.load.doc_grid import Block
+from nianbao.load.pdf_grid import PageTable, fill, find_tables, join, same_columns
+from nianbao.load.pdf_text import (
+    Char,
+    Line,
+    Margins,
+    body_size,
+    drop_furniture,
+    margins,
+    page_lines,
+    paragraph,
+    starts_paragraph,
+)
+from nianbao.load.xlsx_labels import normalise
+
+MAX_PAGES = 200  # a report has a few pages; a PDF claiming more is refused
+MAX_TABLE_PAGES = 16  # pages parsed for their ruling lines (pdfplumber)
+MAX_CHARS = 400_000  # characters of all pages together
+LABEL_HITS = 3  # labels of the statutory tables that mark a page holding one
+INSTEAD = ("请提供该年报的 Word 文档（.docx）或网页（.html），或机关填报用的工作簿（.xlsx）"
+           "/ YAML 数据文件")
+NOT_PDF = "不是可读取的 PDF 文档"
+SCAN = ("这是扫描件（PDF 各页只有图像，没有文字层），无法读取其中的文字和数字：" + INSTEAD)
+_OBJ_PATH, _OBJ_IMAGE = 2, 3  # FPDF_PAGEOBJ_PATH, FPDF_PAGEOBJ_IMAGE
+_PASSWORD = 4  # FPDF_ERR_PASSWORD
+# what pdfminer and pdfplumber may raise on a damaged file beside their own exceptions
+_PARSE_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, OverflowError,
+    ZeroDivisionError, RecursionError, UnicodeError, LookupError, EOFError, OSError)
+
+
+def refuse(name: str, why: str) -> LoadError:
+    return LoadError([Problem(name, f"{NOT_PDF}（{why}）：{INSTEAD}")])
+
+
+def _sniff(data: bytes) -> str:
+    """What a file named .pdf holds when it is not a PDF, for the message."""
+    if data.startswith(b"PK"):
+        return "文件内容是压缩包（可能是 Word 文档或工作簿，请改用正确的扩展名）"
+    if data.startswith(bytes.fromhex("D0CF11E0A1B11AE1")):
+        return "文件内容是旧版 Word/Excel 文件"
+    head = data[:4096].lower()
+    if b"<html" in head or b"<!doctype" in head:
+        return "文件内容是网页，请把扩展名改为 .html"
+    if not data.strip():
+        return "文件是空的"
+    if b"\x00" not in head:
+        return "文件内容是纯文本"
+    return "文件内容不是 PDF 格式"
+
+
+@lru_cache(maxsize=1)
+def table_labels() -> tuple[str, ...]:
+    """Normalised labels of the statutory tables of every edition (4 characters or more:
+    shorter ones such as 总计 occur in any text)."""
+    found = {normalise(cell.text) for edition in schemas.EDITIONS.values()
+             for layout in edition.tables for row in layout.rows for cell in row
+             if cell.kind != "value" and cell.text}
+    return tuple(sorted(t for t in found if len(t) >= 4))
+
+
+class _Pdfium:
+    """The characters of every page, read with PDFium."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        import pypdfium2 as pdfium
+
+        self.name = name
+        try:
+            self.pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as err:
+            if err.err_code == _PASSWORD:
+                raise LoadError([Problem(name, "PDF 设置了打开密码：请提供未加密的文件，或"
+                                               + INSTEAD.removeprefix("请提供"))]) from None
+            raise refuse(name, "文件已损坏，无法打开") from None
+
+    def close(self) -> None:
+        self.pdf.close()
+
+    def count(self) -> int:
+        return len(self.pdf)
+
+    def page(self, index: int) -> tuple[list[Char], float, bool]:
+        """(characters, page height, whether the page holds an image) of one page."""
+        from pypdfium2 import raw
+
+        page = self.pdf[index]
+        try:
+            height = page.get_height()
+            text = page.get_textpage()
+            chars = _chars(raw, text, height)
+            text.close()
+            images = not chars and _has_object(raw, page, _OBJ_IMAGE)
+            return chars, height, images
+        finally:
+            page.close()
+
+    def draws_lines(self, index: int) -> bool:
+        from pypdfium2 import raw
+
+        page = self.pdf[index]
+        try:
+            return _has_object(raw, page, _OBJ_PATH)
+        finally:
+            page.close()
+
+
+def _chars(raw: Any, text: Any, height: float) -> list[Char]:
+    """A text page's characters (PDFium's generated spaces and line breaks left out)."""
+    box = raw.FS_RECTF()
+    out = []
+    unicode, loose, generated = (raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox,
+                                 raw.FPDFText_IsGenerated)
+    for i in range(raw.FPDFText_CountChars(text)):
+        code = unicode(text, i)
+        if code in (10, 13, 0) or code > 0x10FFFF or (code == 32 and generated(text, i)):
+            continue
+        if not loose(text, i, ctypes.byref(box)):
+            continue
+        out.append(Char(chr(code), box.left, box.right, height - box.top, height - box.bottom))
+    return out
+
+
+def _has_object(raw: Any, page: Any, kind: int) -> bool:
+    count = raw.FPDFPage_CountObjects(page)
+    return any(raw.FPDFPageObj_GetType(raw.FPDFPage_GetObject(page, i)) == kind
+               for i in range(min(count, 100_000)))
+
+
+def read_pdf_blocks(path: Path, name: str) -> list[Block]:
+    """Paragraphs and grids of a PDF with a text layer (raises LoadError for anything else:
+    a scan, a damaged file, not a PDF, more than MAX_PAGES pages)."""
+    data = path.read_bytes()
+    if b"%PDF-" not in data[:1024]:
+        raise refuse(name, _sniff(data))
+    pages, heights, ruled = _read_pages(data, name)
+    tables = _read_tables(data, name, ruled, pages)
+    lines = drop_furniture([page_lines(i + 1, chars) for i, chars in enumerate(pages)], heights)
+    return _blocks(lines, tables)
+
+
+def _read_pages(data: bytes, name: str) -> tuple[list[list[Char]], list[float], list[int]]:
+    """Every page's characters and height (PDFium), and the pages holding tables."""
+    reader = _Pdfium(data, name)
+    try:
+        count = reader.count()
+        if count == 0:
+            raise refuse(name, "文档没有页面")
+        if count > MAX_PAGES:
+            raise LoadError([Problem(name, f"PDF 共 {count} 页，超过 {MAX_PAGES} 页，不像是一份年报，"
+                                           "已拒绝读取：请只提供年报本身")])
+        pages: list[list[Char]] = []
+        heights: list[float] = []
+        images = 0
+        for i in range(count):
+            chars, height, image = reader.page(i)
+            pages.append(chars)
+            heights.append(height)
+            images += image
+            if sum(map(len, pages)) > MAX_CHARS:
+                raise LoadError([Problem(f"{name} 第{i + 1}页", f"PDF 的文字超过 {MAX_CHARS} 个字符，"
+                                                              "不像是一份年报，已拒绝读取")])
+        if not any(pages):
+            raise LoadError([Problem(name, SCAN if images else
+                                     f"{NOT_PDF}（各页没有可读取的文字）：{INSTEAD}")])
+        return pages, heights, _table_pages(pages, reader, name)
+    except _PARSE_ERRORS:
+        raise refuse(name, "文件已损坏，无法读取页面内容") from None
+    finally:
+        reader.close()
+
+
+def _table_pages(pages: list[list[Char]], reader: _Pdfium, name: str) -> list[int]:
+    """Pages (0-based) holding a statutory table: pages drawing lines with LABEL_HITS
+    labels or more in their text, or following such a page (a table's last rows)."""
+    labels = table_labels()
+    hits = []
+    for chars in pages:
+        text = normalise("".join(c.text for c in chars))
+        hits.append(sum(label in text for label in labels))
+    found = [i for i, n in enumerate(hits) if n >= LABEL_HITS]
+    after = [i + 1 for i in found if i + 1 < len(pages) and i + 1 not in found]
+    chosen = [i for i in sorted(set(found + after)) if reader.draws_lines(i)]
+    if len(chosen) > MAX_TABLE_PAGES:
+        raise LoadError([Problem(name, f"PDF 中有 {len(chosen)} 页含统计表的标签，超过 "
+                                       f"{MAX_TABLE_PAGES} 页，不像是一份年报，已拒绝读取：请只提供"
+                                       "年报本身")])
+    return chosen
+
+
+def _read_tables(data: bytes, name: str, numbers: list[int],
+                 pages: list[list[Char]]) -> dict[int, list[PageTable]]:
+    """The ruled tables of the given pages (pdfplumber); each such page's characters are
+    replaced by pdfplumber's outside its tables (pages[i] is changed in place)."""
+    import io
+
+    import pdfplumber
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+    out: dict[int, list[PageTable]] = {}
+    if not numbers:
+        return out
+    current = numbers[0]
+    errors = (PdfminerException, MalformedPDFException) + _PARSE_ERRORS
+    try:
+        with pdfplumber.open(io.BytesIO(data), pages=[n + 1 for n in numbers]) as pdf:
+            for index, page in zip(numbers, pdf.pages, strict=True):
+                current = index
+                chars = [Char(c["text"], c["x0"], c["x1"], c["top"], c["bottom"])
+                         for c in page.chars]
+                tables = find_tables(page, index + 1)
+                pages[index] = _place(chars, tables)
+                out[index] = tables
+    except errors:
+        raise LoadError([Problem(f"{name} 第{current + 1}页", f"{NOT_PDF}（文件已损坏，该页的"
+                                                             f"表格无法解析）：{INSTEAD}")]) from None
+    return out
+
+
+def _place(chars: list[Char], tables: list[PageTable]) -> list[Char]:
+    """Fill the tables with the characters inside them; the characters outside any."""
+    inside: dict[int, list[Char]] = {}
+    outside = []
+    for ch in chars:
+        x, y = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        for n, table in enumerate(tables):
+            if table.top <= y <= table.bottom and table.columns[0] <= x <= table.columns[-1]:
+                inside.setdefault(n, []).append(ch)
+                break
+        else:
+            outside.append(ch)
+    for n, table in enumerate(tables):
+        fill(table, inside.get(n, []))
+    return outside
+
+
+def _blocks(pages: list[list[Line]], tables: dict[int, list[PageTable]]) -> list[Block]:
+    """Lines and tables in reading order: lines joined into paragraphs, a table continued
+    at the top of the next page joined to the one ending the page before."""
+    body = body_size(pages)
+    blocks: list[Block] = []
+    run: list[Line] = []
+    last: Line | PageTable | None = None  # the item before, for joining a table
+    bounds: Margins = Margins(0, 0, body)
+    for index, lines in enumerate(pages):
+        here = margins(lines, body)
+        items: list[tuple[float, Line | PageTable]] = [(ln.top, ln) for ln in lines]
+        items += [(t.top, t) for t in tables.get(index, [])]
+        for _, item in sorted(items, key=lambda pair: pair[0]):
+            if isinstance(item, PageTable):
+                if run:
+                    blocks.append(paragraph(run, body))
+                    run = []
+                # .page is 1-based: the table before ended the page before this one
+                if isinstance(last, PageTable) and last.page == index and \
+                        same_columns(last, item) and _first(item, lines):
+                    join(last, item)
+                    continue
+                blocks.append(item.grid)
+                last = item
+                continue
+            prev = run[-1] if run else None
+            if run and starts_paragraph(item, prev, here, bounds):
+                blocks.append(paragraph(run, body))
+                run = []
+            run.append(item)
+            last, bounds = item, here
+    if run:
+        blocks.append(paragraph(run, body))
+    return blocks
+
+
+def _first(table: PageTable, lines: list[Line]) -> bool:
+    """Whether a table is the first thing on its page."""
+    return not any(ln.top < table.top for ln in lines)

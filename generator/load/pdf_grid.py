@@ -1,0 +1,189 @@
+"""Tables of a PDF page rebuilt from their ruling lines, and joined across page breaks.
+
+pdfplumber finds the cells a table's lines enclose (a merged cell is one cell: no line runs
+through it); the distinct cell edges give the grid's rows and columns, so a cell spanning
+several of them is a merged range exactly as Word's gridSpan/vMerge or HTML's spans give it.
+Each character goes to the cell its centre lies in; a cell's wrapped lines are joined.  A
+table that ends a page and one that starts the next, with the same columns, are one table
+printed across the break: they are joined, and rows repeated at the top of the second part
+(a repeated header) are dropped.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+from nianbao.load.doc_grid import MAX_COLS, MAX_ROWS, Grid
+from nianbao.load.pdf_text import Char, group_lines, join_chars, join_lines
+from nianbao.load.xlsx_book import Pos
+from nianbao.load.xlsx_labels import normalise
+
+# pdfplumber's table finder on ruling lines only (text alignment would take any columns of
+# figures for a table); close parallel edges (a border drawn as a thin rectangle) are one
+SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
+            "snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3}
+TOLERANCE = 2.5  # points within which two cell edges are the same grid line
+SAME_COLUMNS = 3.0  # points within which the column lines of two table parts agree
+
+
+class PdfGrid(Grid):
+    """A grid with the PDF page each of its rows was printed on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: dict[int, int] = {}  # grid row → page (1-based)
+
+
+@dataclass
+class PageTable:
+    """A table found on one page: its grid, where it sits and its column lines."""
+
+    page: int
+    top: float
+    bottom: float
+    columns: list[float]  # x of every vertical grid line, left to right
+    rows: list[float]  # y of every horizontal grid line, top to bottom
+    grid: PdfGrid = field(default_factory=PdfGrid)
+
+    @property
+    def nrows(self) -> int:
+        return max([r for r, _ in self.grid.cells] + [b for _, _, b, _ in self.grid.merges],
+                   default=0)
+
+
+def _edges(values: list[float]) -> list[float]:
+    """Distinct coordinates, those closer than TOLERANCE taken as one."""
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > TOLERANCE:
+            out.append(v)
+    return out
+
+
+def _index(edges: list[float], v: float) -> int:
+    """The index of the edge nearest v."""
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
+
+
+def find_tables(page: Any, number: int) -> list[PageTable]:
+    """The ruled tables of a pdfplumber page (2 rows and 2 columns at least), top to
+    bottom, with their cells' text."""
+    tables = []
+    for found in page.find_tables(SETTINGS):
+        cells = [c for c in found.cells if c is not None]
+        xs = _edges([c[0] for c in cells] + [c[2] for c in cells])
+        ys = _edges([c[1] for c in cells] + [c[3] for c in cells])
+        if len(xs) < 3 or len(ys) < 3:
+            continue  # a frame around some text, or a lone rule: not a table
+        tables.append(_table(number, cells, xs, ys))
+    tables.sort(key=lambda t: t.top)
+    return tables
+
+
+def _table(number: int, cells: list[tuple[float, float, float, float]], xs: list[float],
+           ys: list[float]) -> PageTable:
+    """Cells placed on the grid the edges make (text filled in later by fill)."""
+    table = PageTable(number, ys[0], ys[-1], xs, ys)
+    grid = table.grid
+    for x0, top, x1, bottom in cells:
+        r0, r1 = _index(ys, top) + 1, _index(ys, bottom)
+        c0, c1 = _index(xs, x0) + 1, _index(xs, x1)
+        if r1 < r0 or c1 < c0 or r0 > MAX_ROWS or c0 > MAX_COLS:
+            continue
+        grid.cells[(r0, c0)] = ""
+        if r1 > r0 or c1 > c0:
+            grid.merges.append((r0, c0, min(r1, MAX_ROWS), min(c1, MAX_COLS)))
+    grid.pages = dict.fromkeys(range(1, len(ys)), number)
+    return table
+
+
+def fill(table: PageTable, chars: list[Char]) -> None:
+    """Put each character (centre inside the table) into the cell covering it."""
+    owner: dict[Pos, Pos] = {pos: pos for pos in table.grid.cells}
+    for top, left, bottom, right in table.grid.merges:
+        for r in range(top, bottom + 1):
+            for c in range(left, right + 1):
+                owner[(r, c)] = (top, left)
+    held: dict[Pos, list[Char]] = {}
+    for ch in chars:
+        row = bisect_right(table.rows, (ch.top + ch.bottom) / 2)
+        col = bisect_right(table.columns, (ch.x0 + ch.x1) / 2)
+        anchor = owner.get((row, col))
+        if anchor is not None:
+            held.setdefault(anchor, []).append(ch)
+    for anchor, inside in held.items():
+        table.grid.cells[anchor] = join_lines(join_chars(line) for line in group_lines(inside))
+
+
+def _signature(grid: Grid, row: int) -> tuple[tuple[int, str], ...]:
+    """A row's cells as (column, normalised text), to tell a repeated header."""
+    return tuple(sorted((c, normalise(t)) for (r, c), t in grid.cells.items() if r == row))
+
+
+def _repeated(first: Grid, second: Grid, rows: int) -> int:
+    """How many rows at the top of the second part repeat the first part's top rows."""
+    k = 0
+    while k < rows - 1 and _signature(second, k + 1) == _signature(first, k + 1) \
+            and any(t for _, t in _signature(first, k + 1)):
+        k += 1
+    return k
+
+
+def same_columns(first: PageTable, second: PageTable) -> bool:
+    """Whether two table parts have the same column lines."""
+    return len(first.columns) == len(second.columns) and all(
+        abs(a - b) <= SAME_COLUMNS for a, b in zip(first.columns, second.columns, strict=True))
+
+
+def join(first: PageTable, second: PageTable) -> None:
+    """Append a table's continuation on the next page to it (a repeated header dropped; an
+    empty cell continuing a merged cell cut by the page break extends that cell)."""
+    grid, more = first.grid, second.grid
+    offset = first.nrows
+    skip = _repeated(grid, more, second.nrows)
+    ends = _bottom_cells(grid, offset)
+    for (r, c), text in more.cells.items():
+        if r > skip:
+            grid.cells[(r - skip + offset, c)] = text
+    for top, left, bottom, right in more.merges:
+        if bottom > skip:
+            grid.merges.append((max(top, skip + 1) - skip + offset, left,
+                                bottom - skip + offset, right))
+    for r, page in more.pages.items():
+        if r > skip:
+            grid.pages[r - skip + offset] = page
+    _continue_merges(grid, offset, ends)
+    first.bottom, first.page = second.bottom, second.page
+
+
+def _bottom_cells(grid: Grid, last: int) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+    """The cells of a grid's last row, by their columns: (top, left, bottom, right)."""
+    spans = {(t, left): (t, left, b, right) for t, left, b, right in grid.merges}
+    out = {}
+    for (r, c) in grid.cells:
+        top, left, bottom, right = spans.get((r, c), (r, c, r, c))
+        if bottom == last:
+            out[(left, right)] = (top, left, bottom, right)
+    return out
+
+
+def _continue_merges(grid: Grid, offset: int,
+                     ends: dict[tuple[int, int], tuple[int, int, int, int]]) -> None:
+    """A merged cell cut by the page break: its empty rest on the next page joins it (a
+    label spanning rows; never a blank one-row cell, which is a blank figure)."""
+    for (r, c), text in list(grid.cells.items()):
+        if r != offset + 1 or text.strip():
+            continue
+        rest = next((m for m in grid.merges if m[:2] == (r, c)), (r, c, r, c))
+        above = ends.get((c, rest[3]))
+        if above is None or not grid.cells.get(above[:2], "").strip() \
+                or (above[0] == above[2] and rest[0] == rest[2]):
+            continue
+        if above in grid.merges:
+            grid.merges.remove(above)
+        if rest in grid.merges:
+            grid.merges.remove(rest)
+        grid.merges.append((above[0], above[1], rest[2], above[3]))
+        del grid.cells[(r, c)]
