@@ -103,13 +103,27 @@ class Context:
     def report(self) -> Any:
         return self.checked.report
 
+    @property
+    def group_rows(self) -> dict[Path, Any]:
+        """Figures of a group printed as one row (表三 （六）其他处理 without its sub-rows, a
+        provincial variant read from a published report): group path + column → value."""
+        raw = self.checked.raw
+        return raw.group_rows if raw is not None else {}
+
     def value(self, path: Path) -> Any:
-        """The model value at a path (None when blank)."""
+        """The model value at a path (None when blank); a group row's printed figure."""
+        if path in self.group_rows:
+            return self.group_rows[path]
         return value_at(self.report, path)
 
     def cell(self, path: Path, of: Validated | None = None) -> CellRef:
         """A CellRef for a table path with its official labels and source."""
         v = of or self.checked
+        if of is None and path in self.group_rows:  # labels of the group, its printed cell
+            slot = next(s for s in v.edition.slots if s.path[:-2] == path[:-1]
+                        and s.path[-1] == path[-1])
+            return CellRef(slot.table, path, slot.row_label.rsplit(" / ", 1)[0],
+                           slot.column_label, self.group_rows[path], v.sources.find(path))
         slot = v.edition.slot(path)
         return CellRef(slot.table, path, slot.row_label, slot.column_label,
                        value_at(v.report, path), v.sources.find(path))

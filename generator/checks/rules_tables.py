@@ -10,9 +10,12 @@ RULE_BASIS_NOTE = "官方：表三表头注“本列数据的勾稽关系为：�
 
 
 def _t3_rows(ctx: Context) -> list[Path]:
-    """Every numeric row of 表三 in printed order, as model paths (from the edition layout)."""
+    """Every numeric row of 表三 in printed order, as model paths (from the edition layout);
+    the sub-rows of a group printed as one row give way to that row (its own figures)."""
     slots = ctx.checked.edition.table("三").slots
-    return list(dict.fromkeys(s.path[:-1] for s in slots))
+    groups = {p[:-1] for p in ctx.group_rows}
+    return list(dict.fromkeys(s.path[:-2] if s.path[:-2] in groups else s.path[:-1]
+                              for s in slots))
 
 
 def _outcome_rows(ctx: Context) -> list[Path]:
@@ -104,10 +107,11 @@ def t4_sum(ctx: Context) -> Iterator[Finding]:
 @rule("VAL-NONNEG", "error", "件数为非负整数，金额不为负（2019年格式“本年增/减”除外）",
       "件数和金额不能为负数", editions=("2008", "2019", "2021"))
 def val_nonneg(ctx: Context) -> Iterator[Finding]:
-    for slot in ctx.checked.edition.slots:
-        v = ctx.value(slot.path)
-        if v is not None and slot.value_kind != "delta" and v < 0:
-            cell = ctx.cell(slot.path)
+    kinds = {s.path: s.value_kind for s in ctx.checked.edition.slots}
+    for path in list(kinds) + list(ctx.group_rows):
+        v = ctx.value(path)
+        if v is not None and kinds.get(path) != "delta" and v < 0:
+            cell = ctx.cell(path)
             yield Finding("VAL-NONNEG", "error", f"{cell.words()}为{v}，件数和金额不能为负数",
                           [cell], expected="≥ 0", actual=v)
     fees = ctx.report.fees
@@ -132,10 +136,11 @@ def blank(ctx: Context) -> Iterator[Finding]:
     raw = ctx.checked.raw
     unlocated = raw.unlocated if raw else set()
     spelled = raw.zero_spellings if raw else {}
-    for slot in ctx.checked.edition.slots:
-        if ctx.value(slot.path) is None and slot.path not in unlocated:
-            cell = ctx.cell(slot.path)
-            wrote = f"（填的是“{spelled[slot.path]}”）" if slot.path in spelled else ""
+    paths = [s.path for s in ctx.checked.edition.slots] + list(ctx.group_rows)
+    for path in paths:
+        if ctx.value(path) is None and path not in unlocated:
+            cell = ctx.cell(path)
+            wrote = f"（填的是“{spelled[path]}”）" if path in spelled else ""
             yield Finding("BLANK", "error",
                           f"{cell.words()}没有填写{wrote}：请填入数字（没有就填0），"
                           "或使用 --blank-as-zero 把空白按0计", [cell])
@@ -147,7 +152,10 @@ def labels(ctx: Context) -> Iterator[Finding]:
     raw = ctx.checked.raw
     for note in (raw.notes if raw else []):
         cells = [ctx.cell(p) for p in note.paths]
-        if note.found is None:
+        if note.message:  # a deviation in the table's shape (a group printed as one row)
+            yield Finding("LABELS", "warning", note.message, [], expected=note.official,
+                          actual=note.found, where=note.where)
+        elif note.found is None:
             yield Finding("LABELS", "error",
                           f"找不到标签“{note.official}”：这一行（列）的数字无法读取，请按正式表格"
                           "补上该标签", cells, expected=note.official, where=note.where)

@@ -14,7 +14,9 @@ and which header cell governs each value cell.  A table is found in four steps:
    column of each value column, so blank columns may be inserted anywhere; identical header
    texts in one row (table 四's three groups of 结果维持…总计) are taken from the left;
 4. value rows without a label of their own (table 四's one data row) are the first row
-   below the header holding figures.
+   below the header holding figures;
+5. a group whose sub-rows are not printed but whose own label row holds figures (表三's
+   （六）其他处理 printed as one row) is recorded as `Collapsed`.
 
 A value whose row or column label cannot be found at all is "unlocated": LABELS reports it.
 """
@@ -62,6 +64,22 @@ class TableSpec:
     looked_for: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Collapsed:
+    """A group of rows printed as one row: its label (（六）其他处理) holding figures of its
+    own, none of its sub-row labels printed — a provincial variant of 表三 (formats.md §3:
+    the 2019 format's single （六） row, printed under 2021 tables).
+
+    label: the group's label; found: its cell; parts: the value paths of the sub-rows (not
+    printed, so unknown); cells: the group's own figures, group path + column key → cell.
+    """
+
+    label: LabelSpec
+    found: Pos
+    parts: tuple[Path, ...]
+    cells: dict[Path, Pos]
+
+
 @dataclass
 class Located:
     """A table found on a sheet: the sheet position of every value cell it could place."""
@@ -73,6 +91,7 @@ class Located:
     fuzzy: dict[Pos, str] = field(default_factory=dict)  # label anchor → text as written
     cells: dict[Path, Pos] = field(default_factory=dict)  # value path → sheet cell
     units: dict[Path, str] = field(default_factory=dict)  # value path → unit its header gave
+    collapsed: list[Collapsed] = field(default_factory=list)  # groups printed as one row
 
     def expected(self, lab: LabelSpec) -> Pos | None:
         """Where a row label not found should be: between the rows around it, in the column
@@ -375,6 +394,28 @@ def _place_values(loc: Located) -> None:
             loc.cells[slot.path] = _value_cell(loc, row, cols)
 
 
+def _collapsed(loc: Located) -> None:
+    """Groups printed as a single row (step 5): a group label found, none of its sub-row
+    labels, and figures in the value columns of its row.  Only recorded here: whoever
+    reads the table decides what to make of it (the workbook reader ignores it)."""
+    spec = loc.spec
+    for lab in spec.labels:
+        if lab.kind != "label" or lab.rowspan < 2 or (lab.row, lab.col) not in loc.found:
+            continue
+        subs = [s for s in spec.labels if s.kind == "label" and s.col > lab.col
+                and lab.row <= s.row < lab.row + lab.rowspan]
+        if not subs or any((s.row, s.col) in loc.found for s in subs):
+            continue
+        found = loc.found[(lab.row, lab.col)]
+        columns = _columns(loc, lab.row)
+        cells = {slot.path[:-2] + slot.path[-1:]: _value_cell(loc, found[0], columns[slot.grid_col])
+                 for slot in spec.layout.slots
+                 if slot.grid_row == lab.row and slot.grid_col in columns}
+        if any(loc.sheet.raw(pos) is not None for pos in cells.values()):
+            parts = tuple(p for s in subs for p in s.paths)
+            loc.collapsed.append(Collapsed(lab, found, parts, cells))
+
+
 def copies(layout: TableLayout, sheets: Sequence[Sheet]) -> list[tuple[Sheet, Pos]]:
     """Where the table appears, when it appears more than once (else an empty list).
 
@@ -411,4 +452,5 @@ def locate(layout: TableLayout, sheets: Sequence[Sheet]) -> Located | None:
     _guess_rows(spec, loc.sheet, loc.rows)
     _find_labels(loc)
     _place_values(loc)
+    _collapsed(loc)
     return loc
