@@ -19,7 +19,8 @@ from typing import Any
 from nianbao import schemas
 from nianbao.errors import LoadError, Problem
 from nianbao.load.doc_grid import Block
-from nianbao.load.pdf_grid import PageTable, fill, find_tables, join, same_columns
+from nianbao.load.pdf_grid import PageTable, fill, find_tables
+from nianbao.load.pdf_join import join, union_columns
 from nianbao.load.pdf_text import (
     Char,
     Line,
@@ -106,12 +107,12 @@ class _Pdfium:
 
         page = self.pdf[index]
         try:
-            height = page.get_height()
+            top = page.get_mediabox()[3]  # pdfplumber measures from the media box's top
             text = page.get_textpage()
-            chars = _chars(raw, text, height)
+            chars = _chars(raw, text, top)
             text.close()
             images = not chars and _has_object(raw, page, _OBJ_IMAGE)
-            return chars, height, images
+            return chars, page.get_height(), images
         finally:
             page.close()
 
@@ -125,20 +126,41 @@ class _Pdfium:
             page.close()
 
 
-def _chars(raw: Any, text: Any, height: float) -> list[Char]:
+def _chars(raw: Any, text: Any, top: float) -> list[Char]:
     """A text page's characters (PDFium's generated spaces and line breaks left out)."""
     box = raw.FS_RECTF()
     out = []
     unicode, loose, generated = (raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox,
                                  raw.FPDFText_IsGenerated)
+    bold: dict[int | None, bool] = {}  # text object → set in bold
     for i in range(raw.FPDFText_CountChars(text)):
         code = unicode(text, i)
         if code in (10, 13, 0) or code > 0x10FFFF or (code == 32 and generated(text, i)):
             continue
         if not loose(text, i, ctypes.byref(box)):
             continue
-        out.append(Char(chr(code), box.left, box.right, height - box.top, height - box.bottom))
+        obj = raw.FPDFText_GetTextObject(text, i)
+        key = ctypes.cast(obj, ctypes.c_void_p).value
+        if key not in bold:
+            bold[key] = _is_bold(raw, text, i, obj)
+        out.append(Char(chr(code), box.left, box.right, top - box.top, top - box.bottom,
+                        bold[key]))
     return out
+
+
+_BOLD_NAMES = ("bold", "heavy", "black", "semibold", "demi", "hei", "黑")
+_FILL_STROKE = 2  # FPDF_TEXTRENDERMODE_FILL_STROKE: Word's and LibreOffice's synthetic bold
+
+
+def _is_bold(raw: Any, text: Any, index: int, obj: Any) -> bool:
+    """Whether a character is set in bold: a bold face by name or weight, or drawn filled
+    and stroked (bold made up for a face without one)."""
+    name = ctypes.create_string_buffer(128)
+    raw.FPDFText_GetFontInfo(text, index, name, 128, None)
+    face = name.value.decode("latin-1").lower()
+    if any(word in face for word in _BOLD_NAMES) or raw.FPDFText_GetFontWeight(text, index) >= 600:
+        return True
+    return bool(obj) and raw.FPDFTextObj_GetTextRenderMode(obj) == _FILL_STROKE
 
 
 def _has_object(raw: Any, page: Any, kind: int) -> bool:
@@ -210,8 +232,9 @@ def _table_pages(pages: list[list[Char]], reader: _Pdfium, name: str) -> list[in
 
 def _read_tables(data: bytes, name: str, numbers: list[int],
                  pages: list[list[Char]]) -> dict[int, list[PageTable]]:
-    """The ruled tables of the given pages (pdfplumber); each such page's characters are
-    replaced by pdfplumber's outside its tables (pages[i] is changed in place)."""
+    """The ruled tables of the given pages (pdfplumber's ruling lines, PDFium's characters
+    in their cells); such a page keeps the characters outside its tables (pages[i] is
+    changed in place), so all running text comes from one reader."""
     import io
 
     import pdfplumber
@@ -226,10 +249,8 @@ def _read_tables(data: bytes, name: str, numbers: list[int],
         with pdfplumber.open(io.BytesIO(data), pages=[n + 1 for n in numbers]) as pdf:
             for index, page in zip(numbers, pdf.pages, strict=True):
                 current = index
-                chars = [Char(c["text"], c["x0"], c["x1"], c["top"], c["bottom"])
-                         for c in page.chars]
                 tables = find_tables(page, index + 1)
-                pages[index] = _place(chars, tables)
+                pages[index] = _place(pages[index], tables)
                 out[index] = tables
     except errors:
         raise LoadError([Problem(f"{name} 第{current + 1}页", f"{NOT_PDF}（文件已损坏，该页的"
@@ -272,9 +293,10 @@ def _blocks(pages: list[list[Line]], tables: dict[int, list[PageTable]]) -> list
                     blocks.append(paragraph(run, body))
                     run = []
                 # .page is 1-based: the table before ended the page before this one
-                if isinstance(last, PageTable) and last.page == index and \
-                        same_columns(last, item) and _first(item, lines):
-                    join(last, item)
+                columns = union_columns(last.columns, item.columns) \
+                    if isinstance(last, PageTable) and last.page == index else None
+                if isinstance(last, PageTable) and columns and _first(item, lines):
+                    join(last, item, columns)
                     continue
                 blocks.append(item.grid)
                 last = item

@@ -3,10 +3,8 @@
 pdfplumber finds the cells a table's lines enclose (a merged cell is one cell: no line runs
 through it); the distinct cell edges give the grid's rows and columns, so a cell spanning
 several of them is a merged range exactly as Word's gridSpan/vMerge or HTML's spans give it.
-Each character goes to the cell its centre lies in; a cell's wrapped lines are joined.  A
-table that ends a page and one that starts the next, with the same columns, are one table
-printed across the break: they are joined, and rows repeated at the top of the second part
-(a repeated header) are dropped.
+Each character goes to the cell its centre lies in; a cell's wrapped lines are joined.
+Parts of one table printed on consecutive pages are joined by pdf_join.py.
 """
 
 from __future__ import annotations
@@ -18,14 +16,12 @@ from typing import Any
 from nianbao.load.doc_grid import MAX_COLS, MAX_ROWS, Grid
 from nianbao.load.pdf_text import Char, group_lines, join_chars, join_lines
 from nianbao.load.xlsx_book import Pos
-from nianbao.load.xlsx_labels import normalise
 
 # pdfplumber's table finder on ruling lines only (text alignment would take any columns of
 # figures for a table); close parallel edges (a border drawn as a thin rectangle) are one
 SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
             "snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3}
 TOLERANCE = 2.5  # points within which two cell edges are the same grid line
-SAME_COLUMNS = 3.0  # points within which the column lines of two table parts agree
 
 
 class PdfGrid(Grid):
@@ -115,75 +111,3 @@ def fill(table: PageTable, chars: list[Char]) -> None:
             held.setdefault(anchor, []).append(ch)
     for anchor, inside in held.items():
         table.grid.cells[anchor] = join_lines(join_chars(line) for line in group_lines(inside))
-
-
-def _signature(grid: Grid, row: int) -> tuple[tuple[int, str], ...]:
-    """A row's cells as (column, normalised text), to tell a repeated header."""
-    return tuple(sorted((c, normalise(t)) for (r, c), t in grid.cells.items() if r == row))
-
-
-def _repeated(first: Grid, second: Grid, rows: int) -> int:
-    """How many rows at the top of the second part repeat the first part's top rows."""
-    k = 0
-    while k < rows - 1 and _signature(second, k + 1) == _signature(first, k + 1) \
-            and any(t for _, t in _signature(first, k + 1)):
-        k += 1
-    return k
-
-
-def same_columns(first: PageTable, second: PageTable) -> bool:
-    """Whether two table parts have the same column lines."""
-    return len(first.columns) == len(second.columns) and all(
-        abs(a - b) <= SAME_COLUMNS for a, b in zip(first.columns, second.columns, strict=True))
-
-
-def join(first: PageTable, second: PageTable) -> None:
-    """Append a table's continuation on the next page to it (a repeated header dropped; an
-    empty cell continuing a merged cell cut by the page break extends that cell)."""
-    grid, more = first.grid, second.grid
-    offset = first.nrows
-    skip = _repeated(grid, more, second.nrows)
-    ends = _bottom_cells(grid, offset)
-    for (r, c), text in more.cells.items():
-        if r > skip:
-            grid.cells[(r - skip + offset, c)] = text
-    for top, left, bottom, right in more.merges:
-        if bottom > skip:
-            grid.merges.append((max(top, skip + 1) - skip + offset, left,
-                                bottom - skip + offset, right))
-    for r, page in more.pages.items():
-        if r > skip:
-            grid.pages[r - skip + offset] = page
-    _continue_merges(grid, offset, ends)
-    first.bottom, first.page = second.bottom, second.page
-
-
-def _bottom_cells(grid: Grid, last: int) -> dict[tuple[int, int], tuple[int, int, int, int]]:
-    """The cells of a grid's last row, by their columns: (top, left, bottom, right)."""
-    spans = {(t, left): (t, left, b, right) for t, left, b, right in grid.merges}
-    out = {}
-    for (r, c) in grid.cells:
-        top, left, bottom, right = spans.get((r, c), (r, c, r, c))
-        if bottom == last:
-            out[(left, right)] = (top, left, bottom, right)
-    return out
-
-
-def _continue_merges(grid: Grid, offset: int,
-                     ends: dict[tuple[int, int], tuple[int, int, int, int]]) -> None:
-    """A merged cell cut by the page break: its empty rest on the next page joins it (a
-    label spanning rows; never a blank one-row cell, which is a blank figure)."""
-    for (r, c), text in list(grid.cells.items()):
-        if r != offset + 1 or text.strip():
-            continue
-        rest = next((m for m in grid.merges if m[:2] == (r, c)), (r, c, r, c))
-        above = ends.get((c, rest[3]))
-        if above is None or not grid.cells.get(above[:2], "").strip() \
-                or (above[0] == above[2] and rest[0] == rest[2]):
-            continue
-        if above in grid.merges:
-            grid.merges.remove(above)
-        if rest in grid.merges:
-            grid.merges.remove(rest)
-        grid.merges.append((above[0], above[1], rest[2], above[3]))
-        del grid.cells[(r, c)]

@@ -22,10 +22,13 @@ _CJK = re.compile("[\u2e80-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\U000200
 _PAGE_NUMBER = re.compile(r"^[-—–－―~～·•\s]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*"
                           r"(?:[/／]\s*\d{1,4}|共\s*\d{1,4}\s*页)?\s*[-—–－―~～·•\s]*$")
 _DIGITS = re.compile(r"\d+")
+# a part's run-in heading: "（一）主动公开情况。" at the start of its paragraph
+_RUN_IN = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[)）][^。：:，,；;]{1,28}[。：:]")
 BAND = 0.15  # the top and bottom share of a page where headers, footers and page numbers sit
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be furniture
 INDENT = 0.6  # a line starting this many characters right of the margin starts a paragraph
-SHORT = 1.0  # a line ending this many characters before the right edge ends its paragraph
+SHORT = 0.3  # room left at a line's end (in characters) beyond the next line's first piece
+_NO_START = set("，。、；：？！）》」』】〕…’”,.;:?!)%")  # may not start a line: moves down with
 GAP = 1.0  # a vertical gap of this many characters between lines separates paragraphs
 SIZE_CHANGE = 0.15  # a change of type size by this share starts a paragraph
 LARGER = 1.15  # type this much larger than the body's marks a title or heading
@@ -40,6 +43,7 @@ class Char:
     x1: float
     top: float
     bottom: float
+    bold: bool = False
 
     @property
     def size(self) -> float:
@@ -57,13 +61,16 @@ class Line:
     top: float
     bottom: float
     size: float
+    lead: float = 0.0  # width of its first unbreakable piece (a Chinese character, a number)
+    bold: str = ""  # its text in bold type at its start
+    all_bold: bool = False
 
 
 class PdfParagraph(Paragraph):
     """A paragraph with the page it starts on."""
 
-    def __init__(self, text: str, page: int, heading: bool = False) -> None:
-        super().__init__(text, "", heading)
+    def __init__(self, text: str, page: int, lead: str = "", heading: bool = False) -> None:
+        super().__init__(text, lead, heading)
         self.page = page
 
 
@@ -120,33 +127,58 @@ def page_lines(page: int, chars: list[Char]) -> list[Line]:
         sizes = sorted(c.size for c in row if c.text.strip())
         lines.append(Line(page, text, min(c.x0 for c in row), max(c.x1 for c in row),
                           min(c.top for c in row), max(c.bottom for c in row),
-                          sizes[len(sizes) // 2]))
+                          sizes[len(sizes) // 2], _lead(row), *_bold(row)))
     return lines
+
+
+def _bold(row: list[Char]) -> tuple[str, bool]:
+    """(text of the bold characters starting a line, whether all of it is bold)."""
+    visible = [c for c in row if c.text.strip()]
+    n = next((i for i, c in enumerate(visible) if not c.bold), len(visible))
+    return join_chars(visible[:n]), n == len(visible)
+
+
+def _lead(row: list[Char]) -> float:
+    """The width of a line's first piece that a line break cannot split: one Chinese
+    character, or a run of Latin letters and digits (`2020`), with the punctuation after
+    it that may not start a line."""
+    chars = [c for c in row if c.text.strip()]
+    if not chars:
+        return 0.0
+    end = 1
+    if not is_cjk(chars[0].text[0]):
+        while end < len(chars) and not is_cjk(chars[end].text[0]):
+            end += 1
+    while end < len(chars) and chars[end].text in _NO_START:
+        end += 1
+    return chars[end - 1].x1 - chars[0].x0
 
 
 def drop_furniture(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
     """Each page's lines without page numbers and running headers or footers: lines among
     the first or last two of a page, inside the top or bottom band, that are a page number
-    or whose text (digits aside) recurs so on at least two pages."""
+    or whose text (digits aside) recurs at the same height on most pages (two at least)."""
     def edge(lines: list[Line], height: float) -> list[Line]:
         ends = lines[:EDGE_LINES] + lines[-EDGE_LINES:]
         return [ln for ln in ends if ln.bottom < BAND * height or ln.top > (1 - BAND) * height]
 
     edges = [edge(lines, h) for lines, h in zip(pages, heights, strict=True)]
-    seen: Counter[str] = Counter()
+    seen: Counter[tuple[str, int]] = Counter()
     for e in edges:
         seen.update({_shape(ln) for ln in e})
+    often = max(2, (len(pages) + 1) // 2)  # a running header is on most pages
     out = []
     for lines, e in zip(pages, edges, strict=True):
         furniture = {id(ln) for ln in e if _PAGE_NUMBER.match(ln.text)
-                     or (len(pages) > 1 and seen[_shape(ln)] >= 2)}
+                     or (len(pages) > 1 and seen[_shape(ln)] >= often)}
         out.append([ln for ln in lines if id(ln) not in furniture])
     return out
 
 
-def _shape(line: Line) -> str:
-    """A line's text with its numbers blanked: the same running header on every page."""
-    return _DIGITS.sub("#", "".join(line.text.split()))
+def _shape(line: Line) -> tuple[str, int]:
+    """A line's text with its numbers blanked, and its height on the page: the same
+    running header or footer on every page (a title and a 落款 alike are not that)."""
+    return _DIGITS.sub("#", "".join(line.text.split())), round(line.top / 6)
 
 
 @dataclass
@@ -183,12 +215,23 @@ def starts_paragraph(line: Line, prev: Line | None, here: Margins, there: Margin
         return True
     if line.x0 > here.left + INDENT * size:
         return True
-    if prev.x1 < there.right - SHORT * max(prev.size, 1.0):
-        return True
+    if there.right - prev.x1 > line.lead + SHORT * max(prev.size, 1.0):
+        return True  # the line before had room for this one's first piece: it ended there
     return line.page == prev.page and line.top - prev.bottom > GAP * size
 
 
 def paragraph(lines: list[Line], body: float) -> PdfParagraph:
-    """One paragraph of lines; a larger type than the body's makes it a heading."""
-    return PdfParagraph(join_lines(ln.text for ln in lines), lines[0].page,
-                        heading=lines[0].size > LARGER * body)
+    """One paragraph of lines: its bold lead (a run-in heading), and whether it is a
+    heading (all in bold, or larger type than the body's)."""
+    lead = []
+    for ln in lines:
+        lead.append(ln.bold)
+        if not ln.all_bold:
+            break
+    text = join_lines(ln.text for ln in lines)
+    lead_text = join_lines(lead)
+    run_in = _RUN_IN.match(text)
+    if not lead_text.strip() and run_in and run_in.end() < len(text):
+        lead_text = run_in[0]  # bold not told apart (a face without bold): 。 ends the heading
+    heading = all(ln.all_bold for ln in lines) or lines[0].size > LARGER * body
+    return PdfParagraph(text, lines[0].page, lead_text if lead_text.strip() else "", heading)
