@@ -20,6 +20,7 @@ from nianbao.render import (
     RenderOptions,
     fastpath,
     font_refs,
+    pdf_font_cache,
     pdf_render,
     table_skeleton,
     table_stamp,
@@ -313,3 +314,53 @@ def test_a_new_set_of_rare_characters_lets_go_of_the_recordings(tmp_path, monkey
     assert calls == [1]
     pdf_render.render(_naming(tmp_path, "李堃"), RenderOptions())
     assert calls == [1, 1]
+
+
+# ---- font subsets kept between reports (pdf_font_cache) ---------------------------------------
+def test_kept_font_subsets_give_the_same_bytes(doc, tmp_path, monkeypatch):
+    """The faces a report draws with the same glyphs as an earlier one are taken from the
+    cache (not cut and deflated again), and the PDF is byte for byte the one cut afresh —
+    also after the cache let go of them (a new set of rare characters)."""
+    from weasyprint.pdf import fonts
+
+    cuts: list[int] = []
+    real = fonts.Font._harfbuzz_subset
+    monkeypatch.setattr(fonts.Font, "_harfbuzz_subset",
+                        lambda self, *a: (cuts.append(len(a[0])), real(self, *a))[1])
+    pdf_font_cache.clear()
+    first = pdf_render.render(doc, RenderOptions())
+    assert len(cuts) >= 3                       # every face of the report cut once
+    assert pdf_font_cache._SUBSETS and pdf_font_cache._DEFLATED
+    cuts.clear()
+    assert pdf_render.render(doc, RenderOptions()) == first
+    assert cuts == []                           # the same glyphs: nothing cut again
+    other = pdf_render.render(_naming(tmp_path, "周到"), RenderOptions())   # one more glyph
+    assert 1 <= len(cuts) < 3                   # only the body face cut again
+    pdf_font_cache.clear()
+    assert pdf_render.render(doc, RenderOptions()) == first
+    assert pdf_render.render(_naming(tmp_path, "周到"), RenderOptions()) == other
+
+
+def test_kept_font_subsets_hold_their_faces_and_stay_bounded(doc, monkeypatch):
+    """A kept subset holds its face by a reference of its own (so its address names it),
+    released when the last subset of that face leaves the cache."""
+    monkeypatch.setattr(pdf_font_cache, "MAX_SUBSETS", 2)
+    pdf_font_cache.clear()
+    pdf_render.render(doc, RenderOptions())
+    assert len(pdf_font_cache._SUBSETS) == 2
+    assert set(pdf_font_cache._FACES) == {key[0] for key in pdf_font_cache._SUBSETS}
+    assert all(isinstance(f, font_refs.OwnedFace) for f in pdf_font_cache._FACES.values())
+    pdf_font_cache.clear()
+    assert not pdf_font_cache._FACES and not pdf_font_cache._DEFLATED
+
+
+def test_font_subsets_outside_a_nianbao_render_are_weasyprint_s():
+    """Another library's WeasyPrint in the same process cuts its fonts itself: nothing of it
+    is kept, and Font.subset is WeasyPrint's own again after a render."""
+    import weasyprint
+    from weasyprint.pdf import fonts
+
+    pdf_font_cache.clear()
+    weasyprint.HTML(string=PLAIN).write_pdf()
+    assert not pdf_font_cache._SUBSETS
+    assert fonts.Font.subset.__module__ == "weasyprint.pdf.fonts"

@@ -54,6 +54,7 @@ _INTERNALS = {
     "weasyprint.formatting_structure.boxes": ("TableBox", "TextBox", "LineBox", "InlineBox",
                                               "BlockBox"),
     "weasyprint.document": ("Page",),
+    "weasyprint.pdf.fonts": ("Font",),
     "pydyf": ("zlib",),
     "tinyhtml5.inputstream": ("characters_until_regex",),
 }
@@ -126,9 +127,10 @@ def active() -> bool:
 
 
 def _patches() -> list[tuple[Any, str, Any]]:
-    from nianbao.render import parse_cache, pdf_deflate, table_stamp
+    from nianbao.render import parse_cache, pdf_deflate, pdf_font_cache, table_stamp
 
-    return table_stamp.patches() + pdf_deflate.patches() + parse_cache.patches()
+    return (table_stamp.patches() + pdf_deflate.patches() + parse_cache.patches()
+            + pdf_font_cache.patches())
 
 
 _SCOPE_LOCK = threading.Lock()

@@ -36,6 +36,8 @@ _CDEF = """
     void g_object_unref (void *object);
     void *hb_font_reference (void *font);
     void hb_font_destroy (void *font);
+    void *hb_face_reference (void *face);
+    void hb_face_destroy (void *face);
 """
 _GOBJECT = ("libgobject-2.0.so.0", "libgobject-2.0-0", "gobject-2.0-0", "gobject-2.0",
             "libgobject-2.0.0.dylib", "libgobject-2.0-0.dll")
@@ -92,6 +94,20 @@ class OwnedFont:
         hb_font = pango.pango_font_get_hb_font(pango_font)
         self._hb_font = ffi.gc(harfbuzz.hb_font_reference(ffi.cast("void *", _address(hb_font))),
                                harfbuzz.hb_font_destroy)
+
+
+class OwnedFace:
+    """A HarfBuzz face held alive by a reference of our own (``hb_face_reference``),
+    released when this object is freed: while it lives, no other face can be allocated at
+    its address, so ``address`` names this face's contents (pdf_font_cache's key)."""
+
+    __slots__ = ("_face", "address")
+
+    def __init__(self, hb_face: Any) -> None:
+        ffi, _, harfbuzz = _native()
+        self.address = _address(hb_face)
+        self._face = ffi.gc(harfbuzz.hb_face_reference(ffi.cast("void *", self.address)),
+                            harfbuzz.hb_face_destroy)
 
 
 def ref_count(pango_font: Any) -> int:

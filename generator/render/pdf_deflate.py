@@ -33,7 +33,46 @@ class _Deflate:
     def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
         from nianbao.render import fastpath
 
-        return zlib.compressobj(LEVEL if fastpath.active() else level, *args, **kwargs)
+        if not fastpath.active():
+            return zlib.compressobj(level, *args, **kwargs)
+        if args or kwargs:
+            return zlib.compressobj(LEVEL, *args, **kwargs)
+        return _Remembering(LEVEL)
+
+
+class _Remembering:
+    """A compressobj for one stream (pydyf: ``compress(data) + flush()``) that gives a kept
+    font subset's deflated bytes again instead of deflating it again (pdf_font_cache)."""
+
+    def __init__(self, level: int) -> None:
+        self._level = level
+        self._zlib = zlib.compressobj(level)
+        self._digest = b""
+        self._head: bytes | None = None
+        self._hit = False
+
+    def compress(self, data: bytes) -> bytes:
+        from nianbao.render import pdf_font_cache
+
+        if self._head is None:          # the first (in pydyf the only) piece
+            self._digest, kept = pdf_font_cache.deflated(data, self._level)
+            if kept is not None:
+                self._hit, self._head = True, b""
+                return kept
+            self._head = self._zlib.compress(data)
+            return self._head
+        self._digest = b""              # more than one piece: nothing to keep
+        return self._zlib.compress(data)
+
+    def flush(self, *args: Any) -> bytes:
+        from nianbao.render import pdf_font_cache
+
+        if self._hit:
+            return b""
+        tail = self._zlib.flush(*args)
+        if self._digest and self._head is not None:
+            pdf_font_cache.keep_deflated(self._digest, self._level, self._head + tail)
+        return tail
 
 
 _STAND_IN = _Deflate()

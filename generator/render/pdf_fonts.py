@@ -99,6 +99,10 @@ class Charset:
     def __len__(self) -> int:
         return sum(hi - lo + 1 for lo, hi in self.ranges())
 
+    def __bool__(self) -> bool:
+        # not len(): that walks every range (~4 ms a render on the CJK faces' charsets)
+        return bool(self._starts)
+
 
 def _fc_match(pattern: str, fmt: str) -> str:
     try:

@@ -132,7 +132,7 @@ def check_glyphs(doc: Document, html: str) -> None:
     """Raise RenderError when a character of the document has no glyph in any face the
     print CSS font stacks resolve to."""
     charset = drawable(html)
-    if not len(charset):
+    if not charset:
         names = "、".join(dict.fromkeys(n for s in font_stacks(html) for n in s))
         raise RenderError([Problem("", f"打印样式指定的字体都没有安装：{names}")])
     problems = missing_glyphs(doc, charset)

@@ -114,7 +114,11 @@ SKELETONS: OrderedDict[str, Skeleton | None] = OrderedDict()
 def forget_recordings() -> None:
     """Drop every skeleton's text recordings (and with them their font references): they
     are recorded again on first use.  Called when new font faces make Pango reload its
-    fonts, so the old fonts are not kept alive by recordings nobody can replay any more."""
+    fonts, so the old fonts are not kept alive by recordings nobody can replay any more
+    (nor by the font subsets kept between reports: pdf_font_cache)."""
+    from nianbao.render import pdf_font_cache
+
+    pdf_font_cache.clear()
     for skeleton in SKELETONS.values():
         if skeleton is not None:
             skeleton.recordings.clear()
