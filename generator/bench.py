@@ -220,8 +220,12 @@ def _timed_task(task):
         _PATCHED = True
     render_pkg._bench_times.clear()
     before = _vm_hwm_kb()
+    start, start_cpu = time.perf_counter(), time.process_time()
     result = jobs.run_task(task)
+    task_ms = (time.perf_counter() - start) * 1000
+    cpu_ms = (time.process_time() - start_cpu) * 1000
     result.bench = {"times": dict(render_pkg._bench_times), "pid": os.getpid(),
+                    "task_ms": task_ms, "cpu_ms": cpu_ms,
                     "hwm_kb": _vm_hwm_kb(), "hwm_before_kb": before, "agency": result.agency}
     return result
 
@@ -364,6 +368,10 @@ def run(n: int, jobs: int, seed: int, error_share: float, chromium_n: int,
                 ok = mark(med[fmt] <= TARGETS["docx_ms"]) if fmt == "docx" else ""
                 print(line.format(f"median {fmt.upper()} ms/report (in worker)",
                                   f"{med[fmt]:.0f}", target, ok))
+        print(line.format("median whole task ms (in worker)",
+                          f"{statistics.median(r['task_ms'] for r in recs):.0f}", "", ""))
+        print(line.format("worker CPU / batch wall × workers",
+                          f"{sum(r['cpu_ms'] for r in recs) / 10 / (wall * jobs):.0f} %", "", ""))
         print(line.format("peak RSS per worker (VmHWM)", f"{peak_mb:.0f} MB",
                           f"≤ {TARGETS['peak_mb']:g} MB", mark(peak_mb <= TARGETS["peak_mb"])))
         _print_engines(line, med.get("pdf", 0.0), chrome, alone)
