@@ -45,7 +45,11 @@ def _parser() -> ArgumentParser:
 
     init = sub.add_parser("init", help="生成待填写的数据文件（.xlsx 工作簿或 .yaml）")
     init.add_argument("--year", type=YEAR, metavar="年度", required=True, help="报告年度，如 2024")
-    init.add_argument("--agency", metavar="机关名称", required=True, help="机关名称")
+    init.add_argument("--agency", metavar="机关名称",
+                      help="机关名称（给出 --previous 时默认取上年报告中的）")
+    init.add_argument("--previous", type=Path, metavar="上年报告",
+                      help="上年的年报（.xlsx、.yaml，或已发布的 .docx、.html、.pdf）：复制机关信息、"
+                           "落款和表三上年结转")
     init.add_argument("--edition", metavar="版本", help="格式版本（默认按年度）")
     init.add_argument("-o", "--output", required=True, type=Path, metavar="输出文件",
                       help="输出文件：年报数据.xlsx 或 report.yaml")

@@ -39,21 +39,23 @@ def _data_suffix(path: Path, published: bool = False) -> str | None:
     suffix = path.suffix.lower()
     if suffix in YAML_SUFFIXES + XLSX_SUFFIXES or (published and suffix in DOCUMENT_SUFFIXES):
         return suffix
-    also = "，或已发布年报的 .docx/.html 文件" if published else ""
+    also = f"，或已发布年报的 {'/'.join(DOCUMENT_SUFFIXES)} 文件" if published else ""
     console.warn(f"{path}：请使用 .xlsx 或 .yaml 扩展名{also}")
     return None
 
 
-def write_data_file(path: Path, edition, values: dict) -> None:
-    """Write report values as a workbook or a YAML file, chosen by the extension."""
+def write_data_file(path: Path, edition, values: dict,
+                    notes: dict[tuple[str, ...], str] | None = None) -> None:
+    """Write report values as a workbook or a YAML file, chosen by the extension; notes: a
+    comment on value cells by model path (xlsx cell comment, YAML comment)."""
     from nianbao.write import write_atomic
 
     if path.suffix.lower() in XLSX_SUFFIXES:
         from nianbao.xlsx_writer import workbook_bytes
-        write_atomic(path, workbook_bytes(edition, values))
+        write_atomic(path, workbook_bytes(edition, values, notes))
     else:
         from nianbao.yaml_writer import yaml_document
-        write_atomic(path, yaml_document(edition, values, target=path).encode("utf-8"))
+        write_atomic(path, yaml_document(edition, values, target=path, notes=notes).encode("utf-8"))
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -61,15 +63,31 @@ def cmd_init(args: argparse.Namespace) -> int:
     from nianbao import schemas
     from nianbao.schemas.common import AgencyKind
 
+    if args.agency is None and args.previous is None:
+        console.warn("缺少必需的参数：--agency（机关名称）")
+        return EXIT_UNREADABLE
     if _refuse_overwrite(args.output, args.force) or _data_suffix(args.output) is None:
         return EXIT_UNREADABLE
     edition_id = args.edition or schemas.edition_for_year(args.year)
     if edition_id not in schemas.EDITIONS:
         console.warn(f"不支持的格式版本“{edition_id}”：本版本支持 {'、'.join(sorted(schemas.EDITIONS))}")
         return EXIT_UNREADABLE
+    edition = schemas.EDITIONS[edition_id]
     values = {"edition": edition_id, "year": args.year, "signature": {"show": True},
               "agency": {"name": args.agency, "kind": AgencyKind.department.value}}
-    write_data_file(args.output, schemas.EDITIONS[edition_id], values)
+    notes: dict[tuple[str, ...], str] | None = None
+    copied: list[str] = []
+    if args.previous is not None:
+        from nianbao.init_previous import previous_values
+        try:
+            values, notes, copied = previous_values(args.previous, args.year, edition,
+                                                    args.agency)
+        except NianbaoError as err:
+            console.print_problems(err)
+            return EXIT_UNREADABLE
+    write_data_file(args.output, edition, values, notes)
+    if copied:
+        console.say(f"已从 {args.previous} 复制：{'；'.join(copied)}")
     console.say(f"已生成 {args.output}：填写数字和正文后运行 nianbao check {args.output}")
     return EXIT_OK
 

@@ -260,8 +260,12 @@ def _heights(layout: TableLayout, grid: list, widths: list[float]) -> list[float
     return heights
 
 
-def table_sheet(ws: Worksheet, layout: TableLayout, values: dict[str, Any] | None) -> None:
-    """Lay one statutory table out on a worksheet, with its values and validations."""
+def table_sheet(ws: Worksheet, layout: TableLayout, values: dict[str, Any] | None,
+                notes: dict[tuple[str, ...], str] | None = None) -> None:
+    """Lay one statutory table out on a worksheet, with its values and validations.
+
+    notes: a cell comment on value cells, by model path (init --previous: last year's
+    现行有效件数 beside this year's blank cell)."""
     grid = place(layout.rows, layout.ncols)
     widths = column_widths(layout)
     last = get_column_letter(layout.ncols)
@@ -282,6 +286,9 @@ def table_sheet(ws: Worksheet, layout: TableLayout, values: dict[str, Any] | Non
             anchor = ws.cell(top, left)
             if spec.kind == "value":
                 put_value(anchor, value_at(values, spec.path or ()), spec.value_kind)
+                if notes and spec.path in notes:
+                    from openpyxl.comments import Comment
+                    anchor.comment = Comment(notes[spec.path], "nianbao", width=240, height=80)
                 checks.add(spec.value_kind, rng.coord)
             else:
                 put(anchor, spec.text)

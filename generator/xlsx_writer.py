@@ -145,8 +145,9 @@ def _stamp(values: dict[str, Any] | None) -> dt.datetime:
     return DEFAULT_STAMP
 
 
-def build(edition: schemas.Edition, values: dict[str, Any] | None) -> Any:
-    """The openpyxl Workbook (not yet saved)."""
+def build(edition: schemas.Edition, values: dict[str, Any] | None,
+          notes: dict[tuple[str, ...], str] | None = None) -> Any:
+    """The openpyxl Workbook (not yet saved); notes: cell comments by model path."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -159,7 +160,7 @@ def build(edition: schemas.Edition, values: dict[str, Any] | None) -> Any:
     else:
         text_sheet(wb.create_sheet(SHEET_TEXT), edition, values)
     for layout in edition.tables:
-        table_sheet(wb.create_sheet(TABLE_SHEET_PREFIX + layout.table_id), layout, values)
+        table_sheet(wb.create_sheet(TABLE_SHEET_PREFIX + layout.table_id), layout, values, notes)
     agency = value_at(values, ("agency", "name")) or ""
     year = value_at(values, ("year",)) or ""
     props = wb.properties
@@ -186,15 +187,17 @@ def _fixed_zip(data: bytes, core: bytes) -> bytes:
     return out.getvalue()
 
 
-def workbook_bytes(edition: schemas.Edition, values: dict[str, Any] | None) -> bytes:
+def workbook_bytes(edition: schemas.Edition, values: dict[str, Any] | None,
+                   notes: dict[tuple[str, ...], str] | None = None) -> bytes:
     """The workbook as bytes; the same edition and values always give the same bytes.
 
     values: a report's `model_dump(mode="python")`, or for `init` a small dict (edition,
     agency name and kind, year, signature.show); None leaves every value cell blank.
+    notes: cell comments on value cells, by model path (init --previous).
     """
     from openpyxl.xml.functions import tostring
 
-    wb = build(edition, values)
+    wb = build(edition, values, notes)
     buffer = io.BytesIO()
     wb.save(buffer)
     wb.properties.modified = wb.properties.created

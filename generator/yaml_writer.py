@@ -138,7 +138,8 @@ def _value_lines(path: tuple[str, ...], comment: str, value: Any, pad: str) -> l
     return [f"{pad}{key}:{sep}{text}  # {comment}"]
 
 
-def _walk(model: type[BaseModel], values: dict[str, Any], prefix: tuple[str, ...]) -> list[str]:
+def _walk(model: type[BaseModel], values: dict[str, Any], prefix: tuple[str, ...],
+          notes: dict[tuple[str, ...], str] | None = None) -> list[str]:
     lines: list[str] = []
     pad = "  " * len(prefix)
     for key, info in model.model_fields.items():
@@ -154,11 +155,13 @@ def _walk(model: type[BaseModel], values: dict[str, Any], prefix: tuple[str, ...
             if key in values and values[key] is None:
                 continue  # an optional part left out (e.g. fees: None) stays left out
             child = values.get(key)
-            lines += _walk(sub, child if isinstance(child, dict) else {}, path)
+            lines += _walk(sub, child if isinstance(child, dict) else {}, path, notes)
             continue
         comment = _comment(key, title, info.annotation)
         if info.description:
             comment += f"（{info.description}）"
+        if notes and path in notes:  # init --previous: last year's figure beside a blank
+            comment += f"；{notes[path]}"
         lines += _value_lines(path, comment, values.get(key), pad)
     return lines
 
@@ -186,12 +189,14 @@ def schema_reference(edition: schemas.Edition, target: Path | None) -> str:
 
 
 def yaml_document(edition: schemas.Edition, values: dict[str, Any],
-                  target: Path | None = None) -> str:
+                  target: Path | None = None,
+                  notes: dict[tuple[str, ...], str] | None = None) -> str:
     """The commented YAML text of a report (or of a partly filled template).
 
     values: the nested dict of a report as `report.model_dump(mode="python")` gives it, or
     any subset of it; missing keys are written empty.  target: where the file will be
-    written (the schema reference is made relative to it).
+    written (the schema reference is made relative to it).  notes: said after the comment
+    of a value, by model path (init --previous).
     """
     agency = values.get("agency") or {}
     title = f"{agency.get('name') or ''}{values.get('year') or ''}年政府信息公开工作年度报告"
@@ -201,4 +206,4 @@ def yaml_document(edition: schemas.Edition, values: dict[str, Any],
     if edition.family == "items" and "narrative" not in values:
         # a new file (nianbao init) offers the six items of 条例第三十二条 as sections
         values = {**values, "narrative": edition.module.template_narrative()}
-    return head + "\n".join(_walk(edition.model, values, ())) + "\n"
+    return head + "\n".join(_walk(edition.model, values, (), notes)) + "\n"

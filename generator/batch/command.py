@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from nianbao import console
-from nianbao.batch.discover import Entry, discover, read_manifest
+from nianbao.batch.discover import Entry, accepted_suffixes, discover, read_manifest
 from nianbao.errors import NianbaoError
 
 EXIT_UNREADABLE = 2
@@ -89,7 +89,8 @@ def batch_command(args: argparse.Namespace) -> int:
     if formats is None or entries is None:
         return EXIT_UNREADABLE
     if not entries:
-        console.warn(f"{args.dir or args.manifest} 中没有找到 .xlsx 或 .yaml 数据文件")
+        accepted = "、".join(accepted_suffixes(bool(args.check_only)))
+        console.warn(f"{args.dir or args.manifest} 中没有找到可处理的文件（扩展名为 {accepted}）")
         return EXIT_UNREADABLE
     options = BatchOptions(formats, args.force, args.blank_as_zero)
     try:

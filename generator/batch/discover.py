@@ -31,8 +31,8 @@ from nianbao.errors import LoadError, Problem, os_reason
 from nianbao.load import DOCUMENT_SUFFIXES
 from nianbao.load.xlsx_guard import ZIP_ERRORS
 
-INPUT_SUFFIXES = (".xlsx", ".xlsm", ".yaml", ".yml",
-                  ".xls", ".et")  # old formats are listed so the summary says why they fail
+READ_SUFFIXES = (".xlsx", ".xlsm", ".yaml", ".yml")  # nianbao's own inputs
+INPUT_SUFFIXES = READ_SUFFIXES + (".xls", ".et")  # old formats: the summary says why they fail
 TEMPLATES = "templates"
 _YEAR_NAME = re.compile(r"((?:19|20)\d{2})(?:年度?)?")
 _YEAR_IN_NAME = re.compile(r"(?:19|20)\d{2}(?:年度|年(?!报))?")
@@ -63,6 +63,12 @@ class Entry:
 # workbooks nianbao writes: a batch or an aggregate saved into the reports' folder is not
 # read back as a report by the next run (the aggregate's sheets have the report layout).
 OWN_WORKBOOK_CATEGORY = "nianbao 汇总表（批量处理时不作为输入）"
+
+
+def accepted_suffixes(published: bool = False) -> tuple[str, ...]:
+    """The extensions of the files a batch reads: nianbao's inputs, and with published=True
+    (batch --check-only) the published reports of load.DOCUMENT_SUFFIXES."""
+    return READ_SUFFIXES + (DOCUMENT_SUFFIXES if published else ())
 
 
 def _is_input(path: Path, published: bool = False) -> bool:
