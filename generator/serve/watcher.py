@@ -15,10 +15,14 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from nianbao.load import DOCUMENT_SUFFIXES
+
 log = logging.getLogger(__name__)
 
 Signature = tuple[int, int, int] | None  # (mtime_ns, size, inode); None when missing
-REPORT_SUFFIXES = (".xlsx", ".yaml", ".yml")
+# nianbao's inputs, and published reports (load.DOCUMENT_SUFFIXES: .docx, .html/.htm, .pdf),
+# listed and checked like them (the report page previews nianbao's rendering of what was read)
+REPORT_SUFFIXES = (".xlsx", ".yaml", ".yml") + DOCUMENT_SUFFIXES
 SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
 MAX_DEPTH = 6
 MAX_FILES = 2000
@@ -34,7 +38,8 @@ def signature(path: Path) -> Signature:
 
 
 def is_report_name(name: str) -> bool:
-    """A report input by its name: xlsx or yaml, not an editor's lock or temp file."""
+    """A report input by its name (xlsx, yaml or a published report), not an editor's lock
+    or temp file."""
     if name.startswith((".", "~$", ".~lock")) or name.endswith(("~", ".tmp")):
         return False
     return name.lower().endswith(REPORT_SUFFIXES)
