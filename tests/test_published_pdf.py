@@ -1,0 +1,287 @@
+"""Published PDF reports read back (issue 18): nianbao's own PDFs, foreign PDFs made by
+LibreOffice from Word files with Word's quirks, scans and garbage.
+
+The foreign Word files are built here from the layouts of schemas/ (labels never retyped) by
+test_published's builders, with more quirks: labels spaced out (`总 计`), a running header and
+a page-number footer on every page, table 三 cut by a page break with its header rows repeated
+(one file) or not (the other).  One soffice call converts both.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, run_cli
+from nianbao import schemas
+from nianbao.pipeline import ReadOptions, read
+from nianbao.schemas.common import OVERVIEW_PARTS
+from test_published import CLOSING, NARRATIVE, TYPO, _layout_cells, _para, _values
+
+EXAMPLES = {"2021": ROOT / "examples" / "county-transport-2024.yaml",
+            "2019": ROOT / "examples" / "zhumadian-housing-2020.yaml"}
+TABLES = ("table2", "table3", "table4")
+SPACED = {"总计": "总 计", "复议后起诉": "复 议 后 起 诉"}  # as copied from a web page
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """nianbao's own PDF of each example: edition → path."""
+    out = {}
+    for edition, src in EXAMPLES.items():
+        folder = tmp_path_factory.mktemp(f"pdf{edition}")
+        result = run_cli("build", src, "--format", "pdf", "-o", folder)
+        assert result.returncode == 0, result.stderr
+        out[edition] = next(folder.glob("*.pdf"))
+    return out
+
+
+def _findings(path: Path) -> list[tuple[str, str, str]]:
+    doc = json.loads(run_cli("check", "--format", "json", path).stdout)
+    return sorted((f["rule"], f["severity"], f["message"]) for f in doc["findings"])
+
+
+@pytest.mark.parametrize("edition", sorted(EXAMPLES))
+def test_own_pdf_round_trip(built: dict[str, Path], edition: str) -> None:
+    source = read(EXAMPLES[edition], ReadOptions()).report.model_dump(mode="json")
+    back = read(built[edition], ReadOptions())
+    got = back.report.model_dump(mode="json")
+    for key in TABLES + ("edition", "year", "published"):
+        assert got[key] == source[key], key
+    assert got["agency"]["name"] == source["agency"]["name"]
+    narrative, expected = got["narrative"], source["narrative"]
+    for part, _ in OVERVIEW_PARTS:
+        assert narrative["overview"][part] == (expected["overview"][part] or "").strip(), part
+    assert narrative["problems"] == expected["problems"].strip()
+    assert narrative["other"].startswith(expected["other"].strip())
+    assert _findings(built[edition]) == _findings(EXAMPLES[edition])
+    cell = back.sources.find(("table3", "new", "total"))
+    assert (cell.table, cell.row, cell.col) == (2, 4, 10)
+    page = {"2021": 4, "2019": 5}[edition]  # where nianbao's layout prints table 三
+    assert str(cell) == f"{built[edition]} 第{page}页 第2个表格 第4行第10列"
+
+
+# ---- foreign PDFs: Word files with quirks, converted by LibreOffice ---------------------------
+def _spaced(text: str) -> str:
+    return SPACED.get(text, text)
+
+
+def _foreign_docx(path: Path, repeat_header: bool) -> None:
+    """The 2021 example in the official layout as a clerk's Word file would hold it."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    edition = schemas.EDITIONS["2021"]
+    data = _values("2021")
+    doc = docx.Document()
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = "某某县交通运输局政务公开"  # a running header
+    footer = section.footer.paragraphs[0]
+    footer.add_run("— ")
+    _page_field(footer, OxmlElement, qn)
+    footer.add_run(" —")
+    doc.add_paragraph("某某县交通运输局")  # the title split over two paragraphs
+    doc.add_paragraph("2024年度政府信息公开工作年度报告")
+    for lead, rest in NARRATIVE:
+        _para(doc, lead, rest)
+    for layout in edition.tables:
+        _para(doc, layout.heading, "")
+        cells = _layout_cells(layout, data)
+        table = doc.add_table(rows=max(r + rs for r, _, rs, _, _ in cells), cols=layout.ncols)
+        table.style = "Table Grid"
+        for r, c, rs, cs, text in cells:
+            cell = table.cell(r, c)
+            if rs > 1 or cs > 1:
+                cell = cell.merge(table.cell(r + rs - 1, c + cs - 1))
+            text = TYPO[1] if text == TYPO[0] else _spaced(text)
+            if text == "12":  # an empty printed cell (table 二 现行有效件数 of 行政规范性文件)
+                text = ""
+            paragraph = cell.paragraphs[0]
+            for piece in (text[:2], text[2:5], text[5:]):  # runs split mid-label
+                if piece:
+                    paragraph.add_run(piece)
+        if repeat_header:
+            for tr in table._tbl.findall(qn("w:tr"))[:len(layout.header)]:
+                tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for lead, rest in CLOSING:
+        _para(doc, lead, rest)
+    doc.add_paragraph("某某县交通运输局")
+    doc.add_paragraph("2025年1月20日")
+    doc.save(str(path))
+
+
+def _page_field(paragraph: Any, element: Any, qn: Any) -> None:
+    """A PAGE field (the page number Word fills in)."""
+    for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
+        run = paragraph.add_run()
+        if kind:
+            char = element("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        else:
+            instr = element("w:instrText")
+            instr.text = text
+            run._r.append(instr)
+
+
+@pytest.fixture(scope="module")
+def foreign(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two Word files converted to PDF by one soffice call (a private profile, so parallel
+    workers do not collide): 'repeat' repeats table headers on every page, 'plain' not."""
+    folder = tmp_path_factory.mktemp("foreign_pdf")
+    sources = []
+    for kind in ("repeat", "plain"):
+        path = folder / f"{kind}.docx"
+        _foreign_docx(path, kind == "repeat")
+        sources.append(str(path))
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice (soffice) is required: make test installs it"
+    profile = (folder / ".lo-profile").resolve().as_uri()
+    done = subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless",
+                           "--convert-to", "pdf", "--outdir", str(folder), *sources],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return {kind: folder / f"{kind}.pdf" for kind in ("repeat", "plain")}
+
+
+@pytest.mark.parametrize("kind", ["repeat", "plain"])
+def test_foreign_pdf(foreign: dict[str, Path], kind: str) -> None:
+    """Every figure read, across page breaks (table 三 runs over four pages, rows cut by the
+    breaks), and exactly the findings the Word file has, located by page, table, row, col."""
+    path = foreign[kind]
+    result = run_cli("check", "--format", "json", path)
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["agency"], doc["year"], doc["edition"]) == ("某某县交通运输局", 2024, "2021")
+    got = [(f["rule"], f["severity"], f["message"], f.get("source"),
+            [c["source"] for c in f["cells"]]) for f in doc["findings"]]
+    blank = {"file": str(path), "page": 1, "table": 1, "row": 4, "col": 4}
+    assert got == [
+        ("BLANK", "error", ("表二“行政规范性文件”行“现行有效件数”列没有填写：请填入数字（没有就填0），"
+         "或使用 --blank-as-zero 把空白按0计"), None, [blank]),
+        ("LABELS", "warning", ("标签“（一）予已公开”与正式名称“（一）予以公开”不一致，已按“（一）予以公开”"
+         "读取，请改正"), {"file": str(path), "page": 1, "table": 2, "row": 6, "col": 2}, []),
+    ]
+    text = run_cli("check", path).stdout
+    assert f"（{path} 第1页 第1个表格 第4行第4列）" in text
+    back = read(path, ReadOptions(blank_as_zero=True))
+    dumped = back.report.model_dump(mode="json")
+    source = read(EXAMPLES["2021"], ReadOptions()).report.model_dump(mode="json")
+    source["table2"]["normative_documents"]["in_force"] = 0  # the blank cell, --blank-as-zero
+    for key in TABLES:
+        assert dumped[key] == source[key], key
+    narrative = dumped["narrative"]
+    assert narrative["overview"]["proactive"] == "全年主动公开政府信息1,426条。"
+    assert narrative["overview"]["management"] == "完善信息发布审核制度。"
+    assert narrative["other"] == "本年度未收取信息处理费。"  # page numbers and 落款 are not text
+    assert dumped["published"] == "2025-01-20"
+    # table 三's last rows are printed on page 4, its first rows on page 1 (one table)
+    total = back.sources.find(("table3", "carry_out", "total"))
+    assert (total.page, total.table) == (4, 2)
+    assert back.sources.find(("table3", "new", "total")).page == 1
+    table4 = back.sources.find(("table4", "review", "total"))
+    page = {"repeat": 5, "plain": 4}[kind]  # table 三's repeated headers take room
+    assert (table4.page, table4.table, table4.row, table4.col) == (page, 3, 4, 5)
+
+
+def test_convert_and_batch_with_pdfs(built: dict[str, Path], tmp_path: Path) -> None:
+    target = tmp_path / "2024.xlsx"
+    result = run_cli("convert", built["2021"], target)
+    assert result.returncode == 0, result.stderr
+    again = read(target, ReadOptions()).report.model_dump(mode="json")
+    source = read(EXAMPLES["2021"], ReadOptions()).report.model_dump(mode="json")
+    assert all(again[k] == source[k] for k in TABLES)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(built["2021"], folder / "甲局.pdf")
+    shutil.copy(built["2019"], folder / "乙局.pdf")
+    shutil.copy(ROOT / "examples" / "township-zero-requests-2024.yaml", folder / "丙局.yaml")
+    result = run_cli("batch", folder, "--check-only", "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "共 3 份：无错误 3 份" in result.stdout + result.stderr
+
+
+def test_previous_year_from_a_pdf(built: dict[str, Path]) -> None:
+    """--previous takes last year's published PDF; it must be the year before."""
+    result = run_cli("check", EXAMPLES["2021"], "--previous", built["2021"])
+    assert result.returncode == 2
+    assert f"无法读取 {built['2021']}：--previous 应为2023年度的报告" in result.stderr
+
+
+# ---- scans and garbage ----------------------------------------------------------------------
+SCAN_MESSAGE = ("这是扫描件（PDF 各页只有图像，没有文字层），无法读取其中的文字和数字：请提供该年报的"
+                " Word 文档（.docx）或网页（.html），或机关填报用的工作簿（.xlsx）/ YAML 数据文件")
+INSTEAD = ("请提供该年报的 Word 文档（.docx）或网页（.html），或机关填报用的工作簿（.xlsx）"
+           "/ YAML 数据文件")
+
+
+def _scan(path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    pages = []
+    for n in range(2):
+        image = Image.new("RGB", (600, 840), "white")
+        ImageDraw.Draw(image).rectangle((60, 200, 540, 600), outline="black", width=3)
+        ImageDraw.Draw(image).text((80, 100 + n), "scan", fill="black")
+        pages.append(image)
+    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:])
+
+
+def _many_pages(path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(201):
+        pdf.new_page(595, 842)
+    pdf.save(str(path))
+
+
+GARBAGE = {
+    "扫描件.pdf": (_scan, SCAN_MESSAGE),
+    "文本.pdf": (b"hello", f"不是可读取的 PDF 文档（文件内容是纯文本）：{INSTEAD}"),
+    "空.pdf": (b"", f"不是可读取的 PDF 文档（文件是空的）：{INSTEAD}"),
+    "压缩包.pdf": (b"PK\x03\x04" + bytes(60),
+                 f"不是可读取的 PDF 文档（文件内容是压缩包（可能是 Word 文档或工作簿，请改用正确的扩展名））：{INSTEAD}"),
+    "损坏.pdf": (b"%PDF-1.7\n" + bytes(range(256)) * 8,
+               f"不是可读取的 PDF 文档（文件已损坏，无法打开）：{INSTEAD}"),
+    "空白页.pdf": (lambda p: _blank(p), f"不是可读取的 PDF 文档（各页没有可读取的文字）：{INSTEAD}"),
+    "页数过多.pdf": (_many_pages, "PDF 共 201 页，超过 200 页，不像是一份年报，已拒绝读取：请只提供年报本身"),
+}
+
+
+def _blank(path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(595, 842)
+    pdf.save(str(path))
+
+
+@pytest.mark.parametrize("name", sorted(GARBAGE))
+def test_scans_and_garbage_exit_2(tmp_path: Path, name: str) -> None:
+    make, message = GARBAGE[name]
+    path = tmp_path / name
+    if isinstance(make, bytes):
+        path.write_bytes(make)
+    else:
+        make(path)
+    result = run_cli("check", path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"无法读取 {path}：{message}"
+
+
+def test_truncated_pdf_never_a_traceback(built: dict[str, Path], tmp_path: Path) -> None:
+    """A download cut short, or bytes flipped in the middle: exit 2 with a message."""
+    data = built["2021"].read_bytes()
+    for n, blob in enumerate((data[: len(data) // 2], data[:4000] + bytes(4000) + data[8000:])):
+        path = tmp_path / f"坏{n}.pdf"
+        path.write_bytes(blob)
+        result = run_cli("check", path)
+        assert result.returncode in (1, 2), result.stderr
+        assert "Traceback" not in result.stderr
