@@ -377,6 +377,8 @@ def run(n: int, jobs: int, seed: int, error_share: float, chromium_n: int,
         _print_engines(line, med.get("pdf", 0.0), chrome, alone)
         print_floor(line, floor, alone, med.get("pdf", 0.0))
         print_kinds(recs, made)
+        from nianbao.bench_published import report as published  # issue 18: reading reports
+        published(jobs)
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
             shutil.copytree(work, keep, dirs_exist_ok=True)
