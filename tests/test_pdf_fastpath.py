@@ -364,3 +364,15 @@ def test_font_subsets_outside_a_nianbao_render_are_weasyprint_s():
     weasyprint.HTML(string=PLAIN).write_pdf()
     assert not pdf_font_cache._SUBSETS
     assert fonts.Font.subset.__module__ == "weasyprint.pdf.fonts"
+
+
+def test_kept_border_runs_give_the_same_bytes(doc, fast):
+    """A table fragment's borders are computed once per shape and kept on its skeleton;
+    drawn from there or afresh, the report's bytes are the same."""
+    assert pdf_render.render(doc, RenderOptions()) == fast
+    shapes = [s.borders for s in table_skeleton.SKELETONS.values() if s is not None]
+    assert any(shapes)
+    for kept in shapes:
+        kept.clear()
+    assert pdf_render.render(doc, RenderOptions()) == fast
+    assert any(s.borders for s in table_skeleton.SKELETONS.values() if s is not None)

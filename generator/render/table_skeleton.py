@@ -90,6 +90,7 @@ class Skeleton:
     pad: tuple[float, float, float, float]   # table border box to the grid: t, r, b, l
     recordings: dict = field(default_factory=dict)   # text_replay: (figure style, text)
     keep: Any = None                 # the laid-out skeleton document (owns the boxes)
+    borders: dict = field(default_factory=dict)      # table_stamp: a fragment's border runs
 
 
 @dataclass

@@ -247,21 +247,51 @@ def _solid_runs(segments: list[tuple]) -> list[tuple[Any, float, list[tuple]]]:
     return [(pens[pen][0], pens[pen][1], runs[pen]) for pen in order]
 
 
+_MAX_BORDER_SHAPES = 64   # fragment shapes kept per skeleton (a report has 3–6)
+
+
+def _fragment_shape(fragment: _Fragment) -> tuple[tuple[int, float], ...]:
+    """The fragment's rows with their tops relative to its first row (to 1e-6 pt): what
+    its borders depend on, wherever the fragment is on its page."""
+    rows = sorted(fragment.tops)
+    first = fragment.tops[rows[0]]
+    return tuple((r, round(fragment.tops[r] - first, 6)) for r in rows)
+
+
+def _fragment_borders(skeleton: Skeleton, fragment: _Fragment) -> tuple[list[tuple], list]:
+    """(non-solid segments, solid runs) of a fragment, relative to its first row's top-left
+    corner.  Computed from the fragment's shape only, so the same shape gives the same
+    numbers whether they were kept (skeleton.borders) or computed afresh: a report's bytes
+    do not depend on what a worker rendered before."""
+    shape = _fragment_shape(fragment)
+    kept = skeleton.borders.get(shape)
+    if kept is None:
+        segments = _border_segments(skeleton, _Fragment(fragment.stamp, 0.0, dict(shape)))
+        kept = ([s for s in segments if s[1] != "solid"],
+                _solid_runs([s for s in segments if s[1] == "solid"]))
+        if len(skeleton.borders) < _MAX_BORDER_SHAPES:
+            skeleton.borders[shape] = kept
+    return kept
+
+
 def paint_borders(stream: Any, fragment: _Fragment, prepared: Prepared) -> None:
     """Draw a fragment's borders (when WeasyPrint draws the placeholder table's, before
     any text of the page, as it does for a table's own).  Solid ones are drawn in runs,
-    others segment by segment with WeasyPrint's draw_line."""
+    others segment by segment with WeasyPrint's draw_line; all moved to the fragment's place
+    by one transform, so a fragment of a shape drawn before costs no geometry (a table's
+    grid is ~1,500 segments: ~25 ms a report)."""
     from weasyprint.draw.border import draw_line
     from weasyprint.draw.color import styled_color
 
-    segments = _border_segments(prepared.stamps[fragment.stamp].skeleton, fragment)
-    for _, style, width, color, side, (bx, by, bw, bh) in segments:
-        if style != "solid":
-            with stream.artifact(), stream.stacked():
+    skeleton = prepared.stamps[fragment.stamp].skeleton
+    others, runs = _fragment_borders(skeleton, fragment)
+    with stream.artifact(), stream.stacked():
+        stream.transform(e=fragment.x, f=fragment.tops[min(fragment.tops)])
+        for _, style, width, color, side, (bx, by, bw, bh) in others:
+            with stream.stacked():
                 draw_line(stream, bx, by, bx + bw, by + bh, width, style,
                           styled_color(style, color, side))
-    with stream.artifact(), stream.stacked():
-        for color, width, lines in _solid_runs([s for s in segments if s[1] == "solid"]):
+        for color, width, lines in runs:
             stream.set_color(color, stroke=True)
             stream.set_line_width(width)
             for x1, y1, x2, y2 in lines:
