@@ -383,6 +383,12 @@ def test_environment_is_sandboxed(doc, tmp_path):
     (problem,) = err.value.problems
     assert problem.message.startswith("模板错误：") and "unsafe" in problem.message
     assert problem.where == f"{tmp_path / 'report.html'} 第2行"
+    # an agency's folder on the path: sandboxed; nianbao's own templates alone: plain
+    from jinja2.sandbox import SandboxedEnvironment
+    agency = html_render.search_path(RenderOptions(template_dirs=(tmp_path,)))
+    assert isinstance(html_render.environment(agency), SandboxedEnvironment)
+    own = html_render.environment(html_render.search_path(RenderOptions()))
+    assert not isinstance(own, SandboxedEnvironment)
 
 
 # ---- template errors -------------------------------------------------------------------------

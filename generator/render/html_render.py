@@ -34,11 +34,16 @@ def search_path(options: RenderOptions) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=32)
-def environment(dirs: tuple[str, ...]) -> SandboxedEnvironment:
-    """The (cached) sandboxed Jinja environment of one template search path."""
+def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
+    """The (cached) Jinja environment of one template search path: sandboxed whenever an
+    agency's folder is on it (templates nianbao did not write: they may not reach Python
+    internals), plain for nianbao's own templates alone — the sandbox checks every attribute
+    a template reads, about half of the ~18 ms a report's page takes to write."""
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(d, encoding="utf-8") for d in dirs])
-    env = SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True, auto_reload=True)
+    kind = (jinja2.Environment if dirs == (os.path.realpath(TEMPLATES_DIR),)
+            else SandboxedEnvironment)
+    env = kind(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+               trim_blocks=True, lstrip_blocks=True, auto_reload=True)
     env.tests["table"] = lambda obj: isinstance(obj, Table)
     env.tests["heading"] = lambda obj: isinstance(obj, Heading)
     env.tests["para"] = lambda obj: isinstance(obj, Para)
