@@ -60,8 +60,12 @@ def test_round_trip(built: dict[str, dict[str, Path]], edition: str, suffix: str
     for part, _ in OVERVIEW_PARTS:
         assert narrative["overview"][part] == (expected["overview"][part] or "").strip()
     assert narrative["problems"] == expected["problems"].strip()
-    # 六 as printed ends with the fee sentence nianbao composes from the fee figures
-    assert narrative["other"].startswith(expected["other"].strip())
+    # 六's fee sentence, composed from the fee figures, is read back as those figures; the
+    # preamble's website and contact as the agency's
+    assert narrative["other"] == expected["other"].strip()
+    assert got["fees"] == source["fees"]
+    for key in ("website", "contact"):
+        assert got["agency"][key] == source["agency"][key]
     assert _findings(path) == _findings(EXAMPLES[edition])
     # every figure says where it was printed
     where = str(back.sources.find(("table3", "new", "total")))
@@ -176,7 +180,10 @@ def test_foreign_docx(tmp_path: Path) -> None:
     assert narrative["overview"]["on_request"] == "全年新收政府信息公开申请38件，上年结转2件。"
     assert narrative["overview"]["oversight"] == "纳入年度绩效考核。"
     assert narrative["overview"]["management"] == "完善信息发布审核制度。"
-    assert narrative["other"] == "本年度未收取信息处理费。"  # the 落款 is not text of 六
+    # 六 held only the fee statement: read as the figures (the 落款 is not text of 六)
+    assert narrative["other"] is None
+    assert dumped["fees"] == {"notices": 0, "amount_billed": "0", "amount_collected": "0"}
+    assert str(back.sources.find(("fees", "notices"))) == f"{path} 第16段"
     assert dumped["published"] == "2025-01-20"
     assert str(back.sources.find(("narrative", "overview", "platform"))) == f"{path} 第8段"
 
@@ -304,7 +311,8 @@ def test_portal_page_layout_table(tmp_path: Path) -> None:
     source = read(EXAMPLES["2019"], ReadOptions()).report.model_dump(mode="json")
     dumped = back.report.model_dump(mode="json")
     assert all(dumped[k] == source[k] for k in TABLES)
-    assert dumped["narrative"]["other"] == "本年度未收取信息处理费。"
+    assert dumped["narrative"]["other"] is None  # only the fee statement: read as figures
+    assert dumped["fees"]["notices"] == 0
     assert dumped["published"] == "2021-01-15"
     assert (dumped["agency"]["name"], dumped["year"]) == ("驻马店市住房和城乡建设局", 2020)
 

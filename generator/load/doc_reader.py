@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from nianbao import schemas
 from nianbao.errors import LoadError, Problem
+from nianbao.load.doc_facts import read_facts
 from nianbao.load.doc_grid import Block, Grid, Paragraph, grid_sheet, stack
 from nianbao.load.doc_groups import read_collapsed
 from nianbao.load.doc_text import (
@@ -238,6 +239,7 @@ def _read_text(reader: _DocReader, paras: list[tuple[int, Paragraph]],
         if date is not None:
             reader.data["published"] = date
             reader.sources[("published",)] = Source(reader.name, paragraph=_last_number(paras))
+    read_facts(reader.data, reader.sources, reader.name, paras, narrative, first)
     for text_path, texts in narrative.texts.items():
         if texts:
             put(reader.data, text_path, "\n".join(texts))

@@ -44,6 +44,7 @@ class Narrative:
     texts: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
     where: dict[tuple[str, ...], int] = field(default_factory=dict)  # path → paragraph number
     found: set[str] = field(default_factory=set)  # section ids whose heading was found
+    numbers: dict[tuple[str, ...], list[int]] = field(default_factory=dict)  # of each text
 
 
 def _numbered(text: str) -> tuple[str, str, str] | None:
@@ -148,6 +149,7 @@ def read_narrative(paras: list[tuple[int, Paragraph]],
                     body = cand[1]
         if target is not None and body:
             out.texts.setdefault(target, []).append(body)
+            out.numbers.setdefault(target, []).append(number)
             out.where.setdefault(target, number)
     return out
 

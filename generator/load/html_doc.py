@@ -29,7 +29,8 @@ LAYOUT_TEXT = 300  # characters of a cell beyond which a table is page layout, n
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BOLD_TAGS = {"b", "strong"}
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.IGNORECASE)
-_SPACE = re.compile(r"[ \t\r\n\f\v\u00a0]+")
+_SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u2028]+")
+_BR = "\u2028"  # a <br>: a line of its own in running text, a space inside a table cell
 # a space between two CJK characters or CJK punctuation is an artefact of source line breaks
 _CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[{_CJK}]) (?=\\d)|(?<=\\d) (?=[{_CJK}])")
@@ -69,7 +70,7 @@ def _bold(el: Any) -> bool:
 def _pieces(el: Any, bold: bool, out: list[tuple[str, bool]]) -> None:
     """The text of an element as (text, in bold) pieces; <br> is a line break."""
     if el.tag == "br":
-        out.append(("\n", bold))
+        out.append((_BR, bold))
         return
     bold = bold or _bold(el)
     if el.text:
@@ -81,12 +82,22 @@ def _pieces(el: Any, bold: bool, out: list[tuple[str, bool]]) -> None:
             out.append((child.tail, bold))
 
 
-def _paragraph(el: Any) -> Paragraph | None:
+def _paragraphs(el: Any) -> list[Paragraph]:
+    """The paragraphs of a block element: one per line, as <br> breaks them (a portal's
+    report is often one <div> of lines: "一、总体情况<br>（一）主动公开情况。…<br>…")."""
     pieces: list[tuple[str, bool]] = []
     _pieces(el, _bold(el), pieces)
-    if not _clean("".join(t for t, _ in pieces)):
-        return None
-    return Paragraph.of(pieces, el.tag in _HEADINGS, _clean)
+    lines: list[list[tuple[str, bool]]] = [[]]
+    for text, bold in pieces:
+        if text == _BR:
+            lines.append([])
+        else:
+            lines[-1].append((text, bold))
+    heading = el.tag in _HEADINGS and len(lines) == 1  # a title broken by <br> is one title
+    if el.tag in _HEADINGS and len(lines) > 1:
+        return [Paragraph.of([p for line in lines for p in line + [(" ", False)]], True, _clean)]
+    return [Paragraph.of(line, heading, _clean) for line in lines
+            if _clean("".join(t for t, _ in line))]
 
 
 def _int(value: str | None) -> int:
@@ -152,9 +163,7 @@ def _walk(el: Any, blocks: list[Block], name: str, budget: list[int]) -> None:
         if child.tag == "table" and not _is_layout(child):
             blocks.append(_table(child, name, budget).grid)
         elif child.tag in _BLOCK_TAGS and not _has_block(child):
-            para = _paragraph(child)
-            if para is not None:
-                blocks.append(para)
+            blocks.extend(_paragraphs(child))
         else:
             if child.text and child.text.strip():
                 blocks.append(Paragraph(_clean(child.text)))
