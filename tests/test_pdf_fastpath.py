@@ -321,12 +321,11 @@ def test_kept_font_subsets_give_the_same_bytes(doc, tmp_path, monkeypatch):
     """The faces a report draws with the same glyphs as an earlier one are taken from the
     cache (not cut and deflated again), and the PDF is byte for byte the one cut afresh —
     also after the cache let go of them (a new set of rare characters)."""
-    from weasyprint.pdf import fonts
-
     cuts: list[int] = []
-    real = fonts.Font._harfbuzz_subset
-    monkeypatch.setattr(fonts.Font, "_harfbuzz_subset",
-                        lambda self, *a: (cuts.append(len(a[0])), real(self, *a))[1])
+    real = pdf_font_cache._cut
+    monkeypatch.setattr(pdf_font_cache, "_cut",
+                        lambda font, glyphs, hinting: (cuts.append(len(glyphs)),
+                                                       real(font, glyphs, hinting))[1])
     pdf_font_cache.clear()
     first = pdf_render.render(doc, RenderOptions())
     assert len(cuts) >= 3                       # every face of the report cut once
@@ -339,6 +338,24 @@ def test_kept_font_subsets_give_the_same_bytes(doc, tmp_path, monkeypatch):
     pdf_font_cache.clear()
     assert pdf_render.render(doc, RenderOptions()) == first
     assert pdf_render.render(_naming(tmp_path, "周到"), RenderOptions()) == other
+
+
+def test_fonts_cut_by_weasyprint_when_uharfbuzz_cannot(doc, fast, monkeypatch, tmp_path):
+    """When nianbao's cut (uharfbuzz) fails, WeasyPrint's own subsetting runs: the same
+    pages and text, the fonts embedded as subsets all the same."""
+    from weasyprint.pdf import fonts
+
+    ran: list[int] = []
+    real = fonts.Font._harfbuzz_subset
+    monkeypatch.setattr(fonts.Font, "_harfbuzz_subset",
+                        lambda self, *a: (ran.append(1), real(self, *a))[1])
+    monkeypatch.setattr(pdf_font_cache, "_cut", lambda *a: None)
+    pdf_font_cache.clear()
+    theirs = pdf_render.render(doc, RenderOptions())
+    pdf_font_cache.clear()
+    assert len(ran) >= 3
+    assert abs(len(theirs) - len(fast)) < len(fast) // 50     # subsets, not whole faces
+    assert_same_pages(theirs, fast, tmp_path)
 
 
 def test_kept_font_subsets_hold_their_faces_and_stay_bounded(doc, monkeypatch):
@@ -376,3 +393,40 @@ def test_kept_border_runs_give_the_same_bytes(doc, fast):
         kept.clear()
     assert pdf_render.render(doc, RenderOptions()) == fast
     assert any(s.borders for s in table_skeleton.SKELETONS.values() if s is not None)
+
+
+# ---- pseudo-element styles when asked for (lazy_pseudo) ---------------------------------------
+def test_lazy_pseudo_element_styles_give_the_same_bytes(doc, fast, monkeypatch):
+    """The ~1,000 pseudo-element styles a report's elements get from the user-agent sheet
+    are built only when WeasyPrint asks for one; built all up front, the PDF is the same."""
+    import weasyprint.css
+    from nianbao.render import lazy_pseudo
+
+    built: list[str] = []
+    real = lazy_pseudo._build
+    monkeypatch.setattr(lazy_pseudo, "_build", lambda self, element, pseudo, *a:
+                        (built.append(pseudo), real(self, element, pseudo, *a))[1])
+    assert pdf_render.render(doc, RenderOptions()) == fast
+    assert 0 < len(built) < 100                 # asked for: a few (::marker of list items…)
+    monkeypatch.setattr(lazy_pseudo, "patches", lambda: [])
+    assert pdf_render.render(doc, RenderOptions()) == fast
+    assert weasyprint.css.StyleFor.__call__.__module__ == "weasyprint.css"
+
+
+def test_lazy_pseudo_elements_of_an_agency_template_are_drawn(tmp_path):
+    """An agency template's own pseudo-elements (text before and after each heading) are
+    drawn as WeasyPrint draws them without nianbao's patches."""
+    (tmp_path / "report.html").write_text(
+        '{% extends "_base.html" %}{% block head %}<style>'
+        "h2::before { content: '◆' } h2::after { content: '【完】' }"
+        "</style>{% endblock %}", encoding="utf-8")
+    doc = example("county-transport-2024.yaml")
+    options = RenderOptions(template_dirs=(tmp_path,))
+
+    def words(pdf: bytes) -> str:
+        return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                              check=True).stdout.decode()
+
+    ours = words(pdf_render.render(doc, options))
+    assert ours.count("【完】") == ours.count("◆") >= 6
+    assert ours == words(pdf_render.render(doc, options, stamp_tables=False))

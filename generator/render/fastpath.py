@@ -3,7 +3,9 @@ the patches it applies only while nianbao renders.
 
 The fast path — tables drawn from skeletons (`table_skeleton`, `table_stamp`), text
 replayed from recordings (`text_replay`, `font_refs`), tinyhtml5's regex cache mended
-(`parse_cache`), pydyf's streams deflated at level 6 (`pdf_deflate`) — uses internals that
+(`parse_cache`), pydyf's streams deflated at level 6 (`pdf_deflate`), font subsets kept
+between reports and cut with uharfbuzz (`pdf_font_cache`), pseudo-element styles built
+when asked for (`lazy_pseudo`) — uses internals that
 no release of these libraries promises to keep: WeasyPrint's box classes and the results
 of its table layout (``collapsed_border_grid``, ``column_positions``, ``Page._page_box``),
 its drawing functions (``draw_table``, ``draw_block_level``, ``draw_text``, ``draw_line``,
@@ -20,8 +22,9 @@ through its cffi bindings; pydyf's ``zlib``; tinyhtml5's ``characters_until_rege
 - **Fallback** — an exception anywhere inside the fast path is not the report's fault:
   `pdf_render` renders that report the ordinary way instead (the same pages), logs the
   exception once per process (one line, no traceback) and drops the table skeletons.
-- **Scope** — `scoped()` puts the patches in place (WeasyPrint's ``draw.draw_table`` and
-  ``draw.draw_block_level``, pydyf's ``zlib``, tinyhtml5's regex cache) for one nianbao
+- **Scope** — `scoped()` puts the patches in place (WeasyPrint's ``draw.draw_table``,
+  ``draw.draw_block_level``, ``Font.subset``, ``StyleFor.set_computed_styles`` and
+  ``StyleFor.__call__``, pydyf's ``zlib``, tinyhtml5's regex cache) for one nianbao
   render and puts the originals back afterwards, and the patched functions act only in the
   thread running that render (`active()`): another library's use of WeasyPrint in the same
   process, during or after a nianbao render, is WeasyPrint's own.
@@ -55,6 +58,7 @@ _INTERNALS = {
                                               "BlockBox"),
     "weasyprint.document": ("Page",),
     "weasyprint.pdf.fonts": ("Font",),
+    "weasyprint.css": ("StyleFor", "ComputedStyle"),
     "pydyf": ("zlib",),
     "tinyhtml5.inputstream": ("characters_until_regex",),
 }
@@ -127,10 +131,16 @@ def active() -> bool:
 
 
 def _patches() -> list[tuple[Any, str, Any]]:
-    from nianbao.render import parse_cache, pdf_deflate, pdf_font_cache, table_stamp
+    from nianbao.render import (
+        lazy_pseudo,
+        parse_cache,
+        pdf_deflate,
+        pdf_font_cache,
+        table_stamp,
+    )
 
     return (table_stamp.patches() + pdf_deflate.patches() + parse_cache.patches()
-            + pdf_font_cache.patches())
+            + pdf_font_cache.patches() + lazy_pseudo.patches())
 
 
 _SCOPE_LOCK = threading.Lock()
