@@ -13,8 +13,9 @@ deflated again for each report.  Here they are kept:
   WeasyPrint asked for a .notdef outline (its ``missing`` glyphs): everything
   ``Font._harfbuzz_subset`` reads.  The value is the subset's bytes, exactly what the
   subsetter returned the first time (same bytes in, same bytes out: a report gives the same
-  PDF whether its subsets came from here or not).  At most ``MAX_SUBSETS`` entries,
-  least recently used dropped first (with the face reference when no entry names it).
+  PDF whether its subsets came from here or not).  At most ``MAX_SUBSETS`` entries of at
+  most ``MAX_KEPT_GLYPHS`` glyphs, least recently used dropped first (with the face
+  reference when no entry names it).
 - **Deflated streams** — pydyf compresses a stream with ``compressobj(level)
   .compress(data) + flush()``; for data that is one of the kept subsets (found by length,
   then by digest), the compressed bytes of its first time are given again
@@ -31,7 +32,11 @@ import hashlib
 from collections import OrderedDict
 from typing import Any
 
-MAX_SUBSETS = 24
+MAX_SUBSETS = 16
+# Only small glyph sets are kept: the faces of headings, tables and 落款 draw the same few
+# dozen glyphs in report after report; a body face draws a few hundred that differ in
+# each (kept, it would never be met again and cost ~200 KB a worker each).
+MAX_KEPT_GLYPHS = 160
 _SUBSETS: OrderedDict[tuple, tuple[bytes, bytes]] = OrderedDict()  # key → (subset, digest)
 _FACES: dict[int, Any] = {}            # face address → font_refs.OwnedFace
 _LENGTHS: dict[int, int] = {}          # length of a kept subset → how many have it
@@ -106,7 +111,8 @@ def subset(font: Any, to_unicode: dict, hinting: bool) -> None:
             return None
         cut = font.file_content
     font.file_content = cut
-    _keep(key, cut, font)
+    if len(to_unicode) <= MAX_KEPT_GLYPHS:
+        _keep(key, cut, font)
     return None
 
 
