@@ -321,11 +321,13 @@ def test_kept_font_subsets_give_the_same_bytes(doc, tmp_path, monkeypatch):
     """The faces a report draws with the same glyphs as an earlier one are taken from the
     cache (not cut and deflated again), and the PDF is byte for byte the one cut afresh —
     also after the cache let go of them (a new set of rare characters)."""
+    from weasyprint.pdf import fonts
+
     cuts: list[int] = []
-    real = pdf_font_cache._cut
-    monkeypatch.setattr(pdf_font_cache, "_cut",
-                        lambda font, glyphs, hinting: (cuts.append(len(glyphs)),
-                                                       real(font, glyphs, hinting))[1])
+    real = fonts.Font._harfbuzz_subset
+    monkeypatch.setattr(fonts.Font, "_harfbuzz_subset",
+                        lambda self, glyphs, hinting: (cuts.append(len(glyphs)),
+                                                       real(self, glyphs, hinting))[1])
     pdf_font_cache.clear()
     first = pdf_render.render(doc, RenderOptions())
     assert len(cuts) >= 3                       # every face of the report cut once
@@ -341,24 +343,6 @@ def test_kept_font_subsets_give_the_same_bytes(doc, tmp_path, monkeypatch):
     pdf_font_cache.clear()
     assert pdf_render.render(doc, RenderOptions()) == first
     assert pdf_render.render(_naming(tmp_path, "周到"), RenderOptions()) == other
-
-
-def test_fonts_cut_by_weasyprint_when_uharfbuzz_cannot(doc, fast, monkeypatch, tmp_path):
-    """When nianbao's cut (uharfbuzz) fails, WeasyPrint's own subsetting runs: the same
-    pages and text, the fonts embedded as subsets all the same."""
-    from weasyprint.pdf import fonts
-
-    ran: list[int] = []
-    real = fonts.Font._harfbuzz_subset
-    monkeypatch.setattr(fonts.Font, "_harfbuzz_subset",
-                        lambda self, *a: (ran.append(1), real(self, *a))[1])
-    monkeypatch.setattr(pdf_font_cache, "_cut", lambda *a: None)
-    pdf_font_cache.clear()
-    theirs = pdf_render.render(doc, RenderOptions())
-    pdf_font_cache.clear()
-    assert len(ran) >= 3
-    assert abs(len(theirs) - len(fast)) < len(fast) // 50     # subsets, not whole faces
-    assert_same_pages(theirs, fast, tmp_path)
 
 
 def test_kept_font_subsets_hold_their_faces_and_stay_bounded(doc, monkeypatch):

@@ -4,7 +4,7 @@ the patches it applies only while nianbao renders.
 The fast path — tables drawn from skeletons (`table_skeleton`, `table_stamp`), text
 replayed from recordings (`text_replay`, `font_refs`), tinyhtml5's regex cache mended
 (`parse_cache`), pydyf's streams deflated at level 6 (`pdf_deflate`), font subsets kept
-between reports and cut with uharfbuzz (`pdf_font_cache`), pseudo-element styles built
+between reports (`pdf_font_cache`), pseudo-element styles built
 when asked for (`lazy_pseudo`) — uses internals that
 no release of these libraries promises to keep: WeasyPrint's box classes and the results
 of its table layout (``collapsed_border_grid``, ``column_positions``, ``Page._page_box``),

@@ -103,51 +103,11 @@ def subset(font: Any, to_unicode: dict, hinting: bool) -> None:
         _SUBSETS.move_to_end(key)
         font.file_content = kept[0]
         return None
-    cut = _cut(font, to_unicode, hinting)
-    if cut is None:                          # not cut here: WeasyPrint's own way
-        before = font.file_content
-        original(font, to_unicode, hinting)
-        if font.file_content is before:      # not cut (WeasyPrint warned, kept it whole)
-            return None
-        cut = font.file_content
-    font.file_content = cut
-    if len(to_unicode) <= MAX_KEPT_GLYPHS:
-        _keep(key, cut, font)
+    before = font.file_content
+    original(font, to_unicode, hinting)
+    if font.file_content is not before and len(to_unicode) <= MAX_KEPT_GLYPHS:
+        _keep(key, font.file_content, font)     # cut (else WeasyPrint kept it whole)
     return None
-
-
-# Tables WeasyPrint 70 drops from every embedded face (pdf/fonts.py, _harfbuzz_subset).
-_DROP_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF",
-                b"LTSH", b"PCLT", b"SVG ")
-
-
-def _cut(font: Any, to_unicode: dict, hinting: bool) -> bytes | None:
-    """WeasyPrint's two HarfBuzz passes (keep the glyphs drawn at their ids, dropping the
-    tables a PDF does not need; then cut the empty glyphs after the last one drawn) made
-    with uharfbuzz's HarfBuzz (15, pinned with nianbao) instead of the system's: the same
-    glyphs, ~2× faster than Debian 12's HarfBuzz 6 (~20 → ~10 ms for a report's body
-    face).  None when it cannot (WeasyPrint's own subsetting then runs)."""
-    try:
-        import uharfbuzz as hb
-
-        flags = hb.SubsetFlags
-        face = hb.Face(hb.Blob(font.file_content), font.index)
-        wanted = hb.SubsetInput()
-        glyphs = wanted.sets(hb.SubsetInputSets.GLYPH_INDEX)
-        glyphs.update(sorted(to_unicode))
-        wanted.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(
-            int.from_bytes(tag, "big") for tag in _DROP_TABLES)
-        notdef = flags.NOTDEF_OUTLINE if font.missing else 0
-        wanted.flags = (flags.RETAIN_GIDS | flags.PASSTHROUGH_UNRECOGNIZED
-                        | flags.DESUBROUTINIZE | notdef)
-        kept = hb.subset(face, wanted)
-        glyphs.add_range(0, max(to_unicode))
-        wanted.flags = (flags.PASSTHROUGH_UNRECOGNIZED | flags.DESUBROUTINIZE | notdef
-                        | (0 if hinting else flags.NO_HINTING))
-        data = hb.subset(kept, wanted).blob.data
-    except Exception:  # noqa: BLE001  (any failure: WeasyPrint's own way, same glyphs)
-        return None
-    return bytes(data) or None
 
 
 def deflated(data: bytes, level: int) -> tuple[bytes, bytes | None]:
