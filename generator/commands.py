@@ -33,7 +33,7 @@ def _refuse_overwrite(path: Path, force: bool) -> bool:
 
 def _data_suffix(path: Path, published: bool = False) -> str | None:
     """The extension of a data file nianbao writes (or, published=True, of a source it
-    reads: a published .docx/.html report too); None, said, for any other."""
+    reads: a published report too, DOCUMENT_SUFFIXES); None, said, for any other."""
     from nianbao.load import DOCUMENT_SUFFIXES
 
     suffix = path.suffix.lower()

@@ -131,7 +131,7 @@ def template_dirs(path: Path, root: Path) -> tuple[Path, ...]:
 def discover(root: Path, exclude: tuple[Path, ...] = (), published: bool = False) -> list[Entry]:
     """Every input file below root (any depth), sorted, with previous years linked.
 
-    published: published reports (.docx/.html/.htm) are inputs too (batch --check-only);
+    published: published reports (load.DOCUMENT_SUFFIXES) are inputs too (batch --check-only);
     a batch that builds leaves them alone, for the HTML and DOCX it writes are no inputs.
     """
     skip = {p.resolve() for p in exclude}

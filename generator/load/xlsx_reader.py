@@ -294,7 +294,7 @@ def _title_cell(sheet: Sheet, spec: FieldSpec) -> Pos | None:
 
 def _missing(layout: TableLayout) -> str:
     """找不到表三（收到和处理政府信息公开申请情况）：在各工作表中查找了“…”“…”等标签…"""
-    from nianbao.load.xlsx_tables import table_spec
+    from nianbao.load.xlsx_table_spec import table_spec
 
     subject = layout.heading.split("、", 1)[-1]
     looked = "".join(f"“{t}”" for t in table_spec(layout).looked_for)
