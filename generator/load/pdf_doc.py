@@ -1,26 +1,35 @@
 """A PDF report with a text layer as paragraphs and grids, in document order.
 
-Two readers share the work, for speed (issue 18: a 6-page report read and checked in 0.5 s):
 PDFium (pypdfium2, pdfplumber's own dependency) reads the characters of every page in a few
 milliseconds each; a page whose text holds three or more labels of the statutory tables
-(schemas/), or that follows such a page and draws lines, is then parsed by pdfplumber
-(pdfminer) for its ruling lines, which rebuild the tables (pdf_grid.py).  Text outside the
-tables becomes paragraphs (pdf_text.py).  A PDF of images only (a scan) is refused with what
-to provide instead; so is anything that is not a readable PDF, or one of absurd size.
+(schemas/), or that follows such a page, and that draws lines, is a table page: its ruling
+lines are read from PDFium's path objects as well (pdf_lines.py), or, where that reader cannot
+take the page, by pdfplumber (pdfminer) as before (pdf_tables.py), and they rebuild the tables
+(pdf_grid.py).  Text outside the tables becomes paragraphs (pdf_text.py).  A PDF of images only
+(a scan) is refused with what to provide instead; so is anything that is not a readable PDF, or
+one of absurd size.
 """
 
 from __future__ import annotations
 
 import ctypes
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nianbao import schemas
 from nianbao.errors import LoadError, Problem
 from nianbao.load.doc_grid import Block
-from nianbao.load.pdf_grid import PageTable, fill, find_tables
+from nianbao.load.pdf_grid import PageTable
 from nianbao.load.pdf_join import join, union_columns
+from nianbao.load.pdf_lines import Edge, page_edges
+from nianbao.load.pdf_tables import (
+    LABEL_HITS,
+    MAX_TABLE_PAGES,
+    PARSE_ERRORS,
+    label_hits,
+    read_tables,
+    too_many,
+)
 from nianbao.load.pdf_text import (
     Char,
     Line,
@@ -32,22 +41,16 @@ from nianbao.load.pdf_text import (
     paragraph,
     starts_paragraph,
 )
-from nianbao.load.xlsx_labels import normalise
 
 MAX_PAGES = 200  # a report has a few pages; a PDF claiming more is refused
-MAX_TABLE_PAGES = 16  # pages parsed for their ruling lines (pdfplumber)
 MAX_CHARS = 400_000  # characters of all pages together
-LABEL_HITS = 3  # labels of the statutory tables that mark a page holding one
 INSTEAD = ("请提供该年报的 Word 文档（.docx）或网页（.html），或机关填报用的工作簿（.xlsx）"
            "/ YAML 数据文件")
 NOT_PDF = "不是可读取的 PDF 文档"
 SCAN = ("这是扫描件（PDF 各页只有图像，没有文字层），无法读取其中的文字和数字：" + INSTEAD)
 _OBJ_PATH, _OBJ_IMAGE = 2, 3  # FPDF_PAGEOBJ_PATH, FPDF_PAGEOBJ_IMAGE
 _PASSWORD = 4  # FPDF_ERR_PASSWORD
-# what pdfminer and pdfplumber may raise on a damaged file beside their own exceptions
-_PARSE_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, OverflowError,
-    ZeroDivisionError, RecursionError, UnicodeError, LookupError, EOFError, OSError)
+BROKEN_TABLE = f"{NOT_PDF}（文件已损坏，该页的表格无法解析）：{INSTEAD}"
 
 
 def refuse(name: str, why: str) -> LoadError:
@@ -68,16 +71,6 @@ def _sniff(data: bytes) -> str:
     if b"\x00" not in head:
         return "文件内容是纯文本"
     return "文件内容不是 PDF 格式"
-
-
-@lru_cache(maxsize=1)
-def table_labels() -> tuple[str, ...]:
-    """Normalised labels of the statutory tables of every edition (4 characters or more:
-    shorter ones such as 总计 occur in any text)."""
-    found = {normalise(cell.text) for edition in schemas.EDITIONS.values()
-             for layout in edition.tables for row in layout.rows for cell in row
-             if cell.kind != "value" and cell.text}
-    return tuple(sorted(t for t in found if len(t) >= 4))
 
 
 class _Pdfium:
@@ -101,8 +94,10 @@ class _Pdfium:
     def count(self) -> int:
         return len(self.pdf)
 
-    def page(self, index: int) -> tuple[list[Char], float, bool]:
-        """(characters, page height, whether the page holds an image) of one page."""
+    def page(self, index: int, after_table: bool, want_lines: bool) -> _Page:
+        """One page read while it is open: its characters and height, whether it holds an
+        image, and — for a table page (its labels, or `after_table`: the page before held a
+        table's labels) when `want_lines` — its ruling lines."""
         from pypdfium2 import raw
 
         page = self.pdf[index]
@@ -111,19 +106,36 @@ class _Pdfium:
             text = page.get_textpage()
             chars = _chars(raw, text, top)
             text.close()
-            images = not chars and _has_object(raw, page, _OBJ_IMAGE)
-            return chars, page.get_height(), images
+            image = not chars and _has_object(raw, page, _OBJ_IMAGE)
+            out = _Page(chars, page.get_height(), image, label_hits(chars))
+            if (out.hits >= LABEL_HITS or after_table) and _has_object(raw, page, _OBJ_PATH):
+                out.ruled = True
+                out.edges = page_edges(raw, page, out.height) if want_lines else None
+            return out
         finally:
             page.close()
 
-    def draws_lines(self, index: int) -> bool:
-        from pypdfium2 import raw
 
-        page = self.pdf[index]
-        try:
-            return _has_object(raw, page, _OBJ_PATH)
-        finally:
-            page.close()
+@dataclass
+class _Page:
+    """What the one pass over a page learns of it."""
+
+    chars: list[Char]
+    height: float
+    image: bool
+    hits: int  # labels of the statutory tables in its text
+    ruled: bool = False  # a table page: holds labels (or follows such a page) and draws lines
+    edges: list[Edge] | None = None  # its ruling lines from PDFium (None: pdfplumber's)
+
+
+@dataclass
+class _Pages:
+    """Every page's characters, height and label hits, and the table pages' ruling lines."""
+
+    chars: list[list[Char]] = field(default_factory=list)
+    heights: list[float] = field(default_factory=list)
+    hits: list[int] = field(default_factory=list)
+    ruled: dict[int, list[Edge] | None] = field(default_factory=dict)
 
 
 def _chars(raw: Any, text: Any, top: float) -> list[Char]:
@@ -175,14 +187,16 @@ def read_pdf_blocks(path: Path, name: str) -> list[Block]:
     data = path.read_bytes()
     if b"%PDF-" not in data[:1024]:
         raise refuse(name, _sniff(data))
-    pages, heights, ruled = _read_pages(data, name)
-    tables = _read_tables(data, name, ruled, pages)
-    lines = drop_furniture([page_lines(i + 1, chars) for i, chars in enumerate(pages)], heights)
+    read = _read_pages(data, name)
+    tables = read_tables(data, name, read.ruled, read.hits, read.chars, BROKEN_TABLE)
+    lines = drop_furniture([page_lines(i + 1, chars) for i, chars in enumerate(read.chars)],
+                           read.heights)
     return _blocks(lines, tables)
 
 
-def _read_pages(data: bytes, name: str) -> tuple[list[list[Char]], list[float], list[int]]:
-    """Every page's characters and height (PDFium), and the pages holding tables."""
+def _read_pages(data: bytes, name: str) -> _Pages:
+    """Every page's characters and height, and the table pages' ruling lines (PDFium), in
+    one pass: each page is loaded once."""
     reader = _Pdfium(data, name)
     try:
         count = reader.count()
@@ -191,88 +205,32 @@ def _read_pages(data: bytes, name: str) -> tuple[list[list[Char]], list[float], 
         if count > MAX_PAGES:
             raise LoadError([Problem(name, f"PDF 共 {count} 页，超过 {MAX_PAGES} 页，不像是一份年报，"
                                            "已拒绝读取：请只提供年报本身")])
-        pages: list[list[Char]] = []
-        heights: list[float] = []
-        images = 0
+        out = _Pages()
+        images = total = 0
         for i in range(count):
-            chars, height, image = reader.page(i)
-            pages.append(chars)
-            heights.append(height)
-            images += image
-            if sum(map(len, pages)) > MAX_CHARS:
+            # a table's last rows may follow on the next page: it is a table page too
+            after = bool(out.hits) and out.hits[-1] >= LABEL_HITS
+            page = reader.page(i, after, len(out.ruled) < MAX_TABLE_PAGES)
+            out.chars.append(page.chars)
+            out.heights.append(page.height)
+            out.hits.append(page.hits)
+            if page.ruled:
+                out.ruled[i] = page.edges
+            images += page.image
+            total += len(page.chars)
+            if total > MAX_CHARS:
                 raise LoadError([Problem(f"{name} 第{i + 1}页", f"PDF 的文字超过 {MAX_CHARS} 个字符，"
                                                               "不像是一份年报，已拒绝读取")])
-        if not any(pages):
+        if not any(out.chars):
             raise LoadError([Problem(name, SCAN if images else
                                      f"{NOT_PDF}（各页没有可读取的文字）：{INSTEAD}")])
-        return pages, heights, _table_pages(pages, reader, name)
-    except _PARSE_ERRORS:
+        if len(out.ruled) > MAX_TABLE_PAGES:
+            raise too_many(name, len(out.ruled))
+        return out
+    except PARSE_ERRORS:
         raise refuse(name, "文件已损坏，无法读取页面内容") from None
     finally:
         reader.close()
-
-
-def _table_pages(pages: list[list[Char]], reader: _Pdfium, name: str) -> list[int]:
-    """Pages (0-based) holding a statutory table: pages drawing lines with LABEL_HITS
-    labels or more in their text, or following such a page (a table's last rows)."""
-    labels = table_labels()
-    hits = []
-    for chars in pages:
-        text = normalise("".join(c.text for c in chars))
-        hits.append(sum(label in text for label in labels))
-    found = [i for i, n in enumerate(hits) if n >= LABEL_HITS]
-    after = [i + 1 for i in found if i + 1 < len(pages) and i + 1 not in found]
-    chosen = [i for i in sorted(set(found + after)) if reader.draws_lines(i)]
-    if len(chosen) > MAX_TABLE_PAGES:
-        raise LoadError([Problem(name, f"PDF 中有 {len(chosen)} 页含统计表的标签，超过 "
-                                       f"{MAX_TABLE_PAGES} 页，不像是一份年报，已拒绝读取：请只提供"
-                                       "年报本身")])
-    return chosen
-
-
-def _read_tables(data: bytes, name: str, numbers: list[int],
-                 pages: list[list[Char]]) -> dict[int, list[PageTable]]:
-    """The ruled tables of the given pages (pdfplumber's ruling lines, PDFium's characters
-    in their cells); such a page keeps the characters outside its tables (pages[i] is
-    changed in place), so all running text comes from one reader."""
-    import io
-
-    import pdfplumber
-    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
-
-    out: dict[int, list[PageTable]] = {}
-    if not numbers:
-        return out
-    current = numbers[0]
-    errors = (PdfminerException, MalformedPDFException) + _PARSE_ERRORS
-    try:
-        with pdfplumber.open(io.BytesIO(data), pages=[n + 1 for n in numbers]) as pdf:
-            for index, page in zip(numbers, pdf.pages, strict=True):
-                current = index
-                tables = find_tables(page, index + 1)
-                pages[index] = _place(pages[index], tables)
-                out[index] = tables
-    except errors:
-        raise LoadError([Problem(f"{name} 第{current + 1}页", f"{NOT_PDF}（文件已损坏，该页的"
-                                                             f"表格无法解析）：{INSTEAD}")]) from None
-    return out
-
-
-def _place(chars: list[Char], tables: list[PageTable]) -> list[Char]:
-    """Fill the tables with the characters inside them; the characters outside any."""
-    inside: dict[int, list[Char]] = {}
-    outside = []
-    for ch in chars:
-        x, y = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        for n, table in enumerate(tables):
-            if table.top <= y <= table.bottom and table.columns[0] <= x <= table.columns[-1]:
-                inside.setdefault(n, []).append(ch)
-                break
-        else:
-            outside.append(ch)
-    for n, table in enumerate(tables):
-        fill(table, inside.get(n, []))
-    return outside
 
 
 def _blocks(pages: list[list[Line]], tables: dict[int, list[PageTable]]) -> list[Block]:

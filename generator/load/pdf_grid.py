@@ -22,6 +22,7 @@ from nianbao.load.xlsx_book import Pos
 SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
             "snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3}
 TOLERANCE = 2.5  # points within which two cell edges are the same grid line
+Bbox = tuple[float, float, float, float]  # a cell: x0, top, x1, bottom
 
 
 class PdfGrid(Grid):
@@ -65,10 +66,16 @@ def _index(edges: list[float], v: float) -> int:
 
 def find_tables(page: Any, number: int) -> list[PageTable]:
     """The ruled tables of a pdfplumber page (2 rows and 2 columns at least), top to
-    bottom, with their cells' text."""
+    bottom, without their text yet."""
+    return tables_from_cells([found.cells for found in page.find_tables(SETTINGS)], number)
+
+
+def tables_from_cells(groups: list[list[Bbox]], number: int) -> list[PageTable]:
+    """The tables of page `number` (1-based) from the cells pdfplumber's table finder groups
+    into tables (2 rows and 2 columns at least), top to bottom."""
     tables = []
-    for found in page.find_tables(SETTINGS):
-        cells = [c for c in found.cells if c is not None]
+    for group in groups:
+        cells = [c for c in group if c is not None]
         xs = _edges([c[0] for c in cells] + [c[2] for c in cells])
         ys = _edges([c[1] for c in cells] + [c[3] for c in cells])
         if len(xs) < 3 or len(ys) < 3:
@@ -78,7 +85,7 @@ def find_tables(page: Any, number: int) -> list[PageTable]:
     return tables
 
 
-def _table(number: int, cells: list[tuple[float, float, float, float]], xs: list[float],
+def _table(number: int, cells: list[Bbox], xs: list[float],
            ys: list[float]) -> PageTable:
     """Cells placed on the grid the edges make (text filled in later by fill)."""
     table = PageTable(number, ys[0], ys[-1], xs, ys)
