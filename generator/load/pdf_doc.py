@@ -21,7 +21,7 @@ from nianbao.errors import LoadError, Problem
 from nianbao.load.doc_grid import Block
 from nianbao.load.pdf_grid import PageTable
 from nianbao.load.pdf_join import join, union_columns
-from nianbao.load.pdf_lines import Edge, page_edges
+from nianbao.load.pdf_lines import EdgeDict, page_edges
 from nianbao.load.pdf_tables import (
     LABEL_HITS,
     MAX_TABLE_PAGES,
@@ -125,7 +125,7 @@ class _Page:
     image: bool
     hits: int  # labels of the statutory tables in its text
     ruled: bool = False  # a table page: holds labels (or follows such a page) and draws lines
-    edges: list[Edge] | None = None  # its ruling lines from PDFium (None: pdfplumber's)
+    edges: list[EdgeDict] | None = None  # its ruling lines from PDFium (None: pdfplumber's)
 
 
 @dataclass
@@ -135,7 +135,7 @@ class _Pages:
     chars: list[list[Char]] = field(default_factory=list)
     heights: list[float] = field(default_factory=list)
     hits: list[int] = field(default_factory=list)
-    ruled: dict[int, list[Edge] | None] = field(default_factory=dict)
+    ruled: dict[int, list[EdgeDict] | None] = field(default_factory=dict)
 
 
 def _chars(raw: Any, text: Any, top: float) -> list[Char]:

@@ -8,7 +8,7 @@ edges the way pdfminer and pdfplumber do it (pdfminer.converter.PDFLayoutAnalyze
 subpaths split at each moveto, a closing segment back to the start dropped, two points a
 line, a closed axis-parallel four-sided path a rectangle, anything else a curve whose
 consecutive points are edges; pdfplumber.utils.geometry: *_to_edges), and the cells are then
-found by pdfplumber's own table functions (merge_edges … cells_to_tables) with the settings of
+found by pdfplumber's table finder (ported in pdf_cells.py) with the settings of
 pdf_grid.SETTINGS.
 
 A page this reader cannot take as pdfminer would (rotated, its media box not at the origin,
@@ -23,10 +23,9 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 
-Edge = dict[str, Any]  # pdfplumber's edge: x0, x1, top, bottom, width, height, orientation
+EdgeDict = dict[str, Any]  # pdfplumber's edge: x0, x1, top, bottom, width, height, orientation
 Matrix = tuple[float, float, float, float, float, float]
 Point = tuple[float, float]
-Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom
 
 _PATH, _FORM = 2, 5  # FPDF_PAGEOBJ_PATH, FPDF_PAGEOBJ_FORM
 _LINETO, _BEZIERTO, _MOVETO = 0, 1, 2  # FPDF_SEGMENT_*
@@ -40,7 +39,7 @@ class Unreadable(Exception):
     """The page is beyond this reader: pdfplumber parses it instead."""
 
 
-def page_edges(raw: Any, page: Any, height: float) -> list[Edge] | None:
+def page_edges(raw: Any, page: Any, height: float) -> list[EdgeDict] | None:
     """The edges pdfplumber would find on an open PDFium page (pypdfium2 PdfPage), or None
     when this page is beyond this reader."""
     box = page.get_mediabox()
@@ -64,9 +63,9 @@ class _Found:
     """The edges of a page's lines, rectangles and curves, each in content order."""
 
     def __init__(self) -> None:
-        self.lines: list[Edge] = []
-        self.rects: list[Edge] = []
-        self.curves: list[Edge] = []
+        self.lines: list[EdgeDict] = []
+        self.rects: list[EdgeDict] = []
+        self.curves: list[EdgeDict] = []
 
 
 class _Budget:
@@ -199,20 +198,20 @@ def _is_rect(pts: list[Point]) -> bool:
 
 
 def _edge(kind: str, x0: float, top: float, x1: float, bottom: float,
-          orientation: str | None) -> Edge:
+          orientation: str | None) -> EdgeDict:
     return {"object_type": kind, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
             "doctop": top, "width": x1 - x0, "height": bottom - top,
             "orientation": orientation}
 
 
-def _line(p0: Point, p1: Point) -> Edge:
+def _line(p0: Point, p1: Point) -> EdgeDict:
     """pdfplumber's line_to_edge: vertical unless both ends are at one height."""
     x0, x1 = min(p0[0], p1[0]), max(p0[0], p1[0])
     top, bottom = min(p0[1], p1[1]), max(p0[1], p1[1])
     return _edge("line", x0, top, x1, bottom, "h" if top == bottom else "v")
 
 
-def _rect_edges(p0: Point, p2: Point) -> list[Edge]:
+def _rect_edges(p0: Point, p2: Point) -> list[EdgeDict]:
     """pdfplumber's rect_to_edges: top, bottom, left, right."""
     x0, x1 = min(p0[0], p2[0]), max(p0[0], p2[0])
     top, bottom = min(p0[1], p2[1]), max(p0[1], p2[1])
@@ -222,7 +221,7 @@ def _rect_edges(p0: Point, p2: Point) -> list[Edge]:
             _edge("rect_edge", x1, top, x1, bottom, "v")]
 
 
-def _curve_edges(pts: list[Point]) -> list[Edge]:
+def _curve_edges(pts: list[Point]) -> list[EdgeDict]:
     """pdfplumber's curve_to_edges: one edge between each two consecutive points."""
     out = []
     for p0, p1 in pairwise(pts):
@@ -231,21 +230,3 @@ def _curve_edges(pts: list[Point]) -> list[Edge]:
                          max(p0[0], p1[0]), max(p0[1], p1[1]), orientation))
     return out
 
-
-def find_cells(edges: list[Edge], settings: dict[str, Any]) -> list[list[Bbox]]:
-    """The cells of each table the edges enclose: pdfplumber's TableFinder on the 'lines'
-    strategy, given the edges instead of a parsed page."""
-    from pdfplumber import table as tf
-    from pdfplumber.utils import filter_edges
-
-    s = tf.TableSettings.resolve(settings)
-    v = filter_edges(edges, "v", min_length=s.edge_min_length_prefilter)
-    h = filter_edges(edges, "h", min_length=s.edge_min_length_prefilter)
-    merged = tf.merge_edges(v + h, snap_x_tolerance=s.snap_x_tolerance,
-                            snap_y_tolerance=s.snap_y_tolerance,
-                            join_x_tolerance=s.join_x_tolerance,
-                            join_y_tolerance=s.join_y_tolerance)
-    merged = filter_edges(merged, min_length=s.edge_min_length)
-    points = tf.edges_to_intersections(merged, s.intersection_x_tolerance,
-                                       s.intersection_y_tolerance)
-    return tf.cells_to_tables(tf.intersections_to_cells(points))

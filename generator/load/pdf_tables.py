@@ -2,7 +2,8 @@
 
 Which pages hold a statutory table is told by their text (pdf_doc.py reads it with PDFium);
 their ruling lines come from PDFium's path objects (pdf_lines.py: the edges pdfplumber would
-find, in milliseconds), and pdfplumber's table finder turns them into cells.  A page the fast
+find, in milliseconds), and pdfplumber's table finder (ported: pdf_cells.py, so pdfplumber and
+pdfminer are not even imported) turns them into cells.  A page the fast
 reader cannot take (pdf_lines.page_edges gives None), or on which it finds no table although
 the page's text holds the tables' labels, is parsed by pdfplumber (pdfminer) as before: slower,
 never less exact.  When that happens it is said once per file (a logged warning), never
@@ -17,8 +18,9 @@ from functools import lru_cache
 
 from nianbao import schemas
 from nianbao.errors import LoadError, Problem
+from nianbao.load.pdf_cells import find_cells
 from nianbao.load.pdf_grid import SETTINGS, PageTable, fill, find_tables, tables_from_cells
-from nianbao.load.pdf_lines import Edge, find_cells
+from nianbao.load.pdf_lines import EdgeDict
 from nianbao.load.pdf_text import Char
 from nianbao.load.xlsx_labels import normalise
 
@@ -53,7 +55,7 @@ def too_many(name: str, count: int) -> LoadError:
                                     "不像是一份年报，已拒绝读取：请只提供年报本身")])
 
 
-def read_tables(data: bytes, name: str, ruled: dict[int, list[Edge] | None],
+def read_tables(data: bytes, name: str, ruled: dict[int, list[EdgeDict] | None],
                 hits: list[int], pages: list[list[Char]],
                 failed: str) -> dict[int, list[PageTable]]:
     """The ruled tables of the table pages (0-based index → edges from PDFium, or None where
