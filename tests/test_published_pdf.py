@@ -10,6 +10,7 @@ a page-number footer on every page, table 三 cut by a page break with its heade
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -287,3 +288,71 @@ def test_truncated_pdf_never_a_traceback(built: dict[str, Path], tmp_path: Path)
         result = run_cli("check", path)
         assert result.returncode in (1, 2), result.stderr
         assert "Traceback" not in result.stderr
+
+
+# ---- the ruling lines from PDFium against pdfplumber's (the fallback) ------------------------
+def _dump(blocks: list[Any]) -> list[Any]:
+    """Everything a block carries: a paragraph's fields, a grid's cells, merges and pages."""
+    return [(type(b).__name__, vars(b)) for b in blocks]
+
+
+def _read_blocks(path: Path) -> list[Any]:
+    from nianbao.load.pdf_doc import read_pdf_blocks
+
+    return _dump(read_pdf_blocks(path, path.name))
+
+
+@pytest.mark.parametrize("which", ["2021", "2019", "repeat", "plain"])
+def test_fast_lines_as_pdfplumbers(built: dict[str, Path], foreign: dict[str, Path], which: str,
+                                   monkeypatch: pytest.MonkeyPatch,
+                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Every table page of each test PDF read with PDFium's lines and, forced, with
+    pdfplumber's: the same paragraphs and grids (cells, merges, pages).  The fast path says
+    nothing; the fallback says once which pages it parsed and why."""
+    from nianbao.load import pdf_doc
+
+    path = {**built, **foreign}[which]
+    with caplog.at_level("WARNING", logger="nianbao.load.pdf_tables"):
+        fast = _read_blocks(path)
+        assert not caplog.records
+        monkeypatch.setattr(pdf_doc, "page_edges", lambda *_: None)
+        slow = _read_blocks(path)
+    assert fast == slow
+    assert any(kind == "PdfGrid" for kind, _ in fast)
+    assert len(caplog.records) == 1
+    message = caplog.records[0].getMessage()
+    assert message.startswith(f"{path.name}：第") and "已改用较慢的 pdfplumber" in message
+
+
+def test_no_lines_found_falls_back(built: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                  caplog: pytest.LogCaptureFixture) -> None:
+    """A page holding the tables' labels on which PDFium's paths give no table is parsed by
+    pdfplumber (and said): the tables are read all the same."""
+    from nianbao.load import pdf_doc
+
+    path = built["2021"]
+    expected = _read_blocks(path)
+    monkeypatch.setattr(pdf_doc, "page_edges", lambda *_: [])
+    with caplog.at_level("WARNING", logger="nianbao.load.pdf_tables"):
+        assert _read_blocks(path) == expected
+    assert [r.getMessage().split("（")[1] for r in caplog.records] == [
+        "页面含统计表的标签却找不到表格线），已改用较慢的 pdfplumber 解析这些页"]
+
+
+def test_fallback_said_on_the_command_line(built: dict[str, Path]) -> None:
+    """`nianbao check` on a PDF whose table pages PDFium cannot give (forced here): the same
+    findings, and one line on stderr saying the slower reader was used (not a traceback)."""
+    import sys
+
+    path = built["2021"]
+    forced = ("import sys; from nianbao.load import pdf_doc; pdf_doc.page_edges = lambda *_: None;"
+              "from nianbao.cli import main; sys.exit(main(sys.argv[1:]))")
+    slow = subprocess.run([sys.executable, "-c", forced, "check", "--format", "json", str(path)],
+                          capture_output=True, text=True, timeout=300, check=False, cwd=ROOT)
+    fast = run_cli("check", "--format", "json", path)
+    assert (fast.returncode, slow.returncode) == (0, 0), slow.stderr
+    assert slow.stdout == fast.stdout and fast.stderr == ""
+    said = re.fullmatch(re.escape(str(path)) + r"：第([\d、]+)页的表格线无法从 PDFium 读出（页面旋转、"
+                        r"坐标原点不在左下角或内容过于复杂），已改用较慢的 pdfplumber 解析这些页\n",
+                        slow.stderr)
+    assert said and "4" in said[1].split("、")  # table 三's page among them
