@@ -9,7 +9,7 @@ Parts of one table printed on consecutive pages are joined by pdf_join.py.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,8 +60,13 @@ def _edges(values: list[float]) -> list[float]:
 
 
 def _index(edges: list[float], v: float) -> int:
-    """The index of the edge nearest v."""
-    return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
+    """The index of the edge nearest v (the lower one when two are as near)."""
+    i = bisect_left(edges, v)
+    if i == 0:
+        return 0
+    if i == len(edges):
+        return i - 1
+    return i - 1 if v - edges[i - 1] <= edges[i] - v else i
 
 
 def find_tables(page: Any, number: int) -> list[PageTable]:
