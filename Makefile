@@ -31,7 +31,7 @@ demo: sysdeps-demo $(STAMP)
 	done
 
 test: sysdeps-test $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider
+	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider --durations=15
 
 # throughput of the batch (N synthetic reports, JOBS workers) against headless Chromium
 # SUBSET=1 (default) measures with GB2312 font subsets (HarfBuzz, ~0.3 s once per machine);

@@ -67,10 +67,15 @@ def test_verified_versions_are_the_installed_ones():
     assert fastpath.supported()
 
 
+def test_ordinary_render_has_the_fast_path_s_pages(ordinary, fast, tmp_path):
+    """What a report falls back to (below: another library version, an exception) is the
+    page the fast path draws."""
+    assert_same_pages(ordinary, fast, tmp_path)
+
+
 # ---- version gate ------------------------------------------------------------------------------
 @pytest.mark.parametrize("library", ["weasyprint", "pydyf", "tinyhtml5"])
-def test_other_version_renders_the_ordinary_way(library, monkeypatch, fresh_log, doc, ordinary,
-                                                fast, tmp_path):
+def test_other_version_renders_the_ordinary_way(library, monkeypatch, fresh_log, doc, ordinary):
     import importlib
 
     monkeypatch.setattr(importlib.import_module(library), "__version__", "99.0")
@@ -79,7 +84,6 @@ def test_other_version_renders_the_ordinary_way(library, monkeypatch, fresh_log,
     first = pdf_render.render(doc, RenderOptions())
     second = pdf_render.render(doc, RenderOptions())
     assert first == second == ordinary          # WeasyPrint's public API, nothing patched
-    assert_same_pages(first, fast, tmp_path)    # the pages of the fast path
     (line,) = records(fresh_log, "PDF fast path off")   # said once per process
     assert f"{library} 99.0 (verified: {fastpath.VERIFIED[library]})" in line.getMessage()
     assert line.exc_info is None
@@ -97,8 +101,7 @@ def _raise(*args, **kwargs):
     (fastpath, "_patches"),           # putting the patches in place
 ])
 def test_exception_in_the_fast_path_renders_the_ordinary_way(module, name, monkeypatch, fresh_log,
-                                                             capsys, doc, ordinary, fast,
-                                                             tmp_path):
+                                                             capsys, doc, ordinary, fast):
     from weasyprint import draw
 
     originals = draw.draw_table, draw.draw_block_level
@@ -108,8 +111,7 @@ def test_exception_in_the_fast_path_renders_the_ordinary_way(module, name, monke
     monkeypatch.setattr(module, name, _raise)
     first = pdf_render.render(doc, RenderOptions())
     second = pdf_render.render(doc, RenderOptions())
-    assert first == second == ordinary
-    assert_same_pages(first, fast, tmp_path)
+    assert first == second == ordinary         # whose pages are the fast path's (below)
     (line,) = records(fresh_log, "PDF fast path failed (RuntimeError: injected)")
     assert line.exc_info is None                        # one line, no traceback
     assert "Traceback" not in capsys.readouterr().err + fresh_log.text
