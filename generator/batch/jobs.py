@@ -130,6 +130,9 @@ def warm(formats: tuple[str, ...] = ("html", "pdf", "docx")) -> None:
     import importlib
 
     import nianbao.checks  # noqa: F401  (registers the rules)
+
+    if not formats:
+        return  # --check-only: nothing is rendered (the findings pages are the driver's)
     from nianbao.render import RenderOptions, html_render
 
     html_render.environment(html_render.search_path(RenderOptions()))
