@@ -154,3 +154,18 @@ def test_lines_drawn_every_way(tmp_path: Path) -> None:
         assert len(theirs) == 3  # the grid, the outline cut in four, the form's grid
         assert fast is not None and _close(fast, theirs)
     assert pages[2][0] is None and pages[3][0] is None  # left to pdfplumber
+
+
+@pytest.mark.parametrize(("limit", "value"), [("MAX_SEGMENTS", 20), ("MAX_OBJECTS", 5),
+                                              ("MAX_DEPTH", 0)])
+def test_a_page_beyond_the_limits_is_left_to_pdfplumber(tmp_path: Path, limit: str, value: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bounded work on a hostile page: past so many objects or path segments, or forms
+    nested so deep, the page is given up (None), and the caller's fallback reads it."""
+    from nianbao.load import pdf_lines
+
+    path = tmp_path / "lines.pdf"
+    path.write_bytes(_pdf([("/MediaBox [0 0 595 842]", f"{_TEXT}\n{_GRID}")]))
+    assert _cells_both(path)[0][0] is not None
+    monkeypatch.setattr(pdf_lines, limit, value)
+    assert _cells_both(path)[0][0] is None
