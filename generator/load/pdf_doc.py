@@ -22,11 +22,13 @@ from nianbao.errors import LoadError, Problem
 from nianbao.load.doc_grid import Block
 from nianbao.load.pdf_grid import PageTable
 from nianbao.load.pdf_join import join, union_columns
-from nianbao.load.pdf_lines import EdgeDict, page_edges
+from nianbao.load.pdf_lines import page_edges
 from nianbao.load.pdf_tables import (
     LABEL_HITS,
     MAX_TABLE_PAGES,
     PARSE_ERRORS,
+    Cells,
+    fast_cells,
     label_hits,
     read_tables,
     too_many,
@@ -111,7 +113,8 @@ class _Pdfium:
             out = _Page(chars, page.get_height(), image, label_hits(chars))
             if (out.hits >= LABEL_HITS or after_table) and _has_object(raw, page, _OBJ_PATH):
                 out.ruled = True
-                out.edges = page_edges(raw, page, out.height) if want_lines else None
+                if want_lines:
+                    out.cells = fast_cells(page_edges(raw, page, out.height))
             return out
         finally:
             page.close()
@@ -126,7 +129,7 @@ class _Page:
     image: bool
     hits: int  # labels of the statutory tables in its text
     ruled: bool = False  # a table page: holds labels (or follows such a page) and draws lines
-    edges: list[EdgeDict] | None = None  # its ruling lines from PDFium (None: pdfplumber's)
+    cells: Cells | str = ""  # its tables' cells from PDFium's lines, or why pdfplumber's
 
 
 @dataclass
@@ -136,7 +139,7 @@ class _Pages:
     chars: list[list[Char]] = field(default_factory=list)
     heights: list[float] = field(default_factory=list)
     hits: list[int] = field(default_factory=list)
-    ruled: dict[int, list[EdgeDict] | None] = field(default_factory=dict)
+    ruled: dict[int, Cells | str] = field(default_factory=dict)  # table pages: _Page.cells
 
 
 def _chars(raw: Any, text: Any, top: float) -> list[Char]:
@@ -229,7 +232,7 @@ def _read_pages(data: bytes, name: str) -> _Pages:
             out.heights.append(page.height)
             out.hits.append(page.hits)
             if page.ruled:
-                out.ruled[i] = page.edges
+                out.ruled[i] = page.cells
             images += page.image
             total += len(page.chars)
             if total > MAX_CHARS:

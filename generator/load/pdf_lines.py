@@ -30,7 +30,7 @@ Point = tuple[float, float]
 _PATH, _FORM = 2, 5  # FPDF_PAGEOBJ_PATH, FPDF_PAGEOBJ_FORM
 _LINETO, _BEZIERTO, _MOVETO = 0, 1, 2  # FPDF_SEGMENT_*
 MAX_OBJECTS = 100_000  # page objects (forms' included) read before giving the page up
-MAX_SEGMENTS = 400_000  # path segments of one page, likewise
+MAX_SEGMENTS = 100_000  # path segments of one page, likewise (a table page draws a few thousand)
 MAX_DEPTH = 8  # forms within forms
 _SUBPATH = re.compile(r"m[^m]+")  # pdfminer's split of a path into subpaths
 

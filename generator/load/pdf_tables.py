@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from nianbao import schemas
 from nianbao.errors import LoadError, Problem
-from nianbao.load.pdf_cells import find_cells
+from nianbao.load.pdf_cells import Bbox, find_cells
 from nianbao.load.pdf_grid import SETTINGS, PageTable, fill, find_tables, tables_from_cells
 from nianbao.load.pdf_lines import EdgeDict
 from nianbao.load.pdf_text import Char
@@ -31,6 +31,7 @@ MAX_TABLE_PAGES = 16  # pages read for their ruling lines
 PARSE_ERRORS: tuple[type[BaseException], ...] = (
     ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, OverflowError,
     ZeroDivisionError, RecursionError, UnicodeError, LookupError, EOFError, OSError)
+Cells = list[list[Bbox]]  # the cells of each table of a page
 SLOW = "%s：第%s页的表格线无法从 PDFium 读出（%s），已改用较慢的 pdfplumber 解析这些页"
 
 
@@ -55,24 +56,31 @@ def too_many(name: str, count: int) -> LoadError:
                                     "不像是一份年报，已拒绝读取：请只提供年报本身")])
 
 
-def read_tables(data: bytes, name: str, ruled: dict[int, list[EdgeDict] | None],
-                hits: list[int], pages: list[list[Char]],
-                failed: str) -> dict[int, list[PageTable]]:
-    """The ruled tables of the table pages (0-based index → edges from PDFium, or None where
-    pdfplumber must read them), PDFium's characters in their cells; such a page keeps the
-    characters outside its tables (pages[i] is changed in place), so all running text comes
-    from one reader.  `failed` is the message of a LoadError for a page that cannot be parsed."""
+def fast_cells(edges: list[EdgeDict] | None) -> Cells | str:
+    """The cells of a page's tables from its edges read by PDFium (pdf_lines.page_edges), or
+    why pdfplumber must read the page instead.  Called while the page is open, so that only
+    one page's edges are held at a time."""
+    if edges is None:
+        return "页面旋转、坐标原点不在左下角或内容过于复杂"
+    try:
+        return find_cells(edges, SETTINGS)
+    except PARSE_ERRORS:
+        return "表格线不合常规"
+
+
+def read_tables(data: bytes, name: str, ruled: dict[int, Cells | str], hits: list[int],
+                pages: list[list[Char]], failed: str) -> dict[int, list[PageTable]]:
+    """The ruled tables of the table pages (0-based index → fast_cells), PDFium's characters
+    in their cells; such a page keeps the characters outside its tables (pages[i] is changed
+    in place), so all running text comes from one reader.  `failed` is the message of a
+    LoadError for a page that cannot be parsed."""
     out: dict[int, list[PageTable]] = {}
     slow: dict[int, str] = {}
-    for index, edges in ruled.items():
-        if edges is None:
-            slow[index] = "页面旋转、坐标原点不在左下角或内容过于复杂"
+    for index, cells in ruled.items():
+        if isinstance(cells, str):
+            slow[index] = cells
             continue
-        try:
-            tables = tables_from_cells(find_cells(edges, SETTINGS), index + 1)
-        except PARSE_ERRORS:
-            slow[index] = "表格线不合常规"
-            continue
+        tables = tables_from_cells(cells, index + 1)
         if not tables and hits[index] >= LABEL_HITS:
             slow[index] = "页面含统计表的标签却找不到表格线"
             continue
