@@ -169,12 +169,21 @@ def restyle(xml: bytes, mapping: dict[str, str]) -> bytes:
 
 
 def merge_font_table(base_xml: bytes, ref_root: etree._Element) -> bytes:
-    """The reference's font table plus nianbao's entries for faces it does not list."""
+    """The reference's font table plus nianbao's entries for faces it does not list.
+
+    A face the reference lists without an alternate gets nianbao's (w:altName comes first in
+    w:font), so a machine without 仿宋_GB2312 still falls back to a Chinese 仿宋.
+    """
     out = copy.deepcopy(ref_root)
-    names = {f.get(q("w:name")) for f in out.findall(q("w:font"))}
+    listed = {f.get(q("w:name")): f for f in out.findall(q("w:font"))}
     for font in etree.fromstring(base_xml).findall(q("w:font")):
-        if font.get(q("w:name")) not in names:
+        theirs = listed.get(font.get(q("w:name")))
+        if theirs is None:
             out.append(copy.deepcopy(font))
+            continue
+        alt = font.find(q("w:altName"))
+        if theirs.find(q("w:altName")) is None and alt is not None:
+            theirs.insert(0, copy.deepcopy(alt))
     return xml_bytes(out)
 
 

@@ -105,6 +105,26 @@ def heading_style(level: int) -> str:
     return f"Heading{min(max(level, 1), 4)}"
 
 
+def keep_with_next(out: list[etree._Element]) -> None:
+    """Keep the last paragraph written so far on the page of the next one (w:keepNext).
+
+    Before the 落款: the Signature style keeps its own lines together, and this ties them to
+    the closing text above, as a clerk would move a lone signature back by hand.  After a
+    table there is no paragraph to keep (Word keeps a table row with keepNext only on its
+    paragraphs, and a whole table moved would leave a gap).
+    """
+    if not out or out[-1].tag != q("w:p"):
+        return
+    para = out[-1]
+    ppr = para.find(q("w:pPr"))
+    if ppr is None:
+        ppr = el("w:pPr")
+        para.insert(0, ppr)
+    if ppr.find(q("w:keepNext")) is None:
+        style = ppr.find(q("w:pStyle"))  # schema order: pStyle, keepNext, …
+        ppr.insert(0 if style is None else 1, el("w:keepNext"))
+
+
 def _separate_tables(out: list[etree._Element], node: etree._Element) -> None:
     if is_table(node) and out and is_table(out[-1]):
         out.append(paragraph(""))  # adjacent tables would merge into one
@@ -132,6 +152,7 @@ def body_elements(doc: Document, options: RenderOptions | None = None) -> list[e
             node = paragraph(block.text, heading_style(block.level))
         elif block.kind == "signature":
             if not signed:
+                keep_with_next(out)  # the 落款 never stands alone on the last page
                 out.append(paragraph("", SIGNATURE))  # one blank line above the 落款
                 signed = True
             node = paragraph(block.text, SIGNATURE)

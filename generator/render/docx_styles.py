@@ -268,25 +268,56 @@ def _drop_extras(document: docx.document.Document) -> None:
 
 
 # ---- font table ----------------------------------------------------------------------------
-# Official face → (a stock Windows face as w:altName, w:family).  Windows ships 仿宋/楷体/宋体/
-# 黑体 but not the *_GB2312 or 方正 faces; a missing font is matched by its font-table entry
-# (alternate name, GB2312 charset, family; ECMA-376 §17.8.3), so give each face one.
-FONT_TABLE = {
-    TITLE_FONT: ("宋体", "roman"),
-    BODY_FONT: ("仿宋", "roman"),
-    H1_FONT: ("SimHei", "swiss"),
-    H2_FONT: ("楷体", "roman"),
-    PAGE_FONT: ("SimSun", "roman"),
+@dataclass(frozen=True)
+class FontEntry:
+    """What a word processor needs to stand in for a face it lacks (ECMA-376 §17.8.3).
+
+    Word and WPS try `alt` (w:altName) first; failing that they match panose, charset and
+    family, so each entry says "a Chinese (GB2312, charset 86) face of this design".
+    """
+
+    alt: str       # a stock face of the same design on Chinese Windows/WPS
+    panose: str    # PANOSE-1 as Word writes it for the stock face of that design
+    family: str    # w:family: roman = serif (宋/仿宋/楷), swiss = sans (黑体)
+
+
+# Panose and Unicode/code-page signature of Chinese faces as Word writes them for Windows'
+# 宋体/仿宋/楷体/黑体; csb0 bit 18 (0x00040000) is the GB2312 code page, bit 0 Latin-1.
+_SIG = {"w:usb0": "00000003", "w:usb1": "288F0000", "w:usb2": "00000016", "w:usb3": "00000000",
+        "w:csb0": "00040001", "w:csb1": "00000000"}
+_FANGSONG = FontEntry("仿宋", "02010609060101010101", "roman")
+_KAITI = FontEntry("楷体", "02010609060101010101", "roman")
+_SONG = FontEntry("宋体", "02010600030101010101", "roman")
+
+# Official face → its stand-in.  Windows ships 仿宋/楷体/宋体/黑体 but not the *_GB2312 or 方正
+# faces; without an alternate a missing 仿宋_GB2312 may come out in any CJK face (LibreOffice
+# here picked a Japanese sans).  The stock faces are listed too, under their English names, for
+# systems that know them only by those (FangSong, KaiTi, SimSun, SimHei).
+FONT_TABLE: dict[str, FontEntry] = {
+    TITLE_FONT: FontEntry("华文中宋", "02010600040101010101", "roman"),  # 小标宋 → a heavy 宋
+    BODY_FONT: _FANGSONG,
+    H1_FONT: FontEntry("SimHei", "02010609060101010101", "swiss"),
+    H2_FONT: _KAITI,
+    PAGE_FONT: FontEntry("SimSun", _SONG.panose, "roman"),
+    "华文中宋": FontEntry("STZhongsong", "02010600040101010101", "roman"),
+    "仿宋": FontEntry("FangSong", _FANGSONG.panose, "roman"),
+    "楷体": FontEntry("KaiTi", _KAITI.panose, "roman"),
 }
+
+
+def font_entry(face: str, entry: FontEntry) -> etree._Element:
+    """One w:font: alternate, panose, GB2312 charset, family, pitch, signature (schema order)."""
+    return el("w:font", {"w:name": face}, el("w:altName", {"w:val": entry.alt}),
+              el("w:panose1", {"w:val": entry.panose}), el("w:charset", {"w:val": "86"}),
+              el("w:family", {"w:val": entry.family}), el("w:pitch", {"w:val": "variable"}),
+              el("w:sig", _SIG))
 
 
 def font_table(xml: bytes) -> bytes:
     """word/fontTable.xml with an entry (GB2312 charset, substitute) for each official face."""
     root = etree.fromstring(xml)
-    for face, (alt, family) in FONT_TABLE.items():
-        root.append(el("w:font", {"w:name": face}, el("w:altName", {"w:val": alt}),
-                       el("w:charset", {"w:val": "86"}), el("w:family", {"w:val": family}),
-                       el("w:pitch", {"w:val": "variable"})))
+    for face, entry in FONT_TABLE.items():
+        root.append(font_entry(face, entry))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 

@@ -120,15 +120,34 @@ def _head_lines(cell: GridCell, width: int, style: str) -> str:
     return "\n".join(lines)
 
 
+def grouped_rows(grid: list[list[Slot]], first_body: int) -> set[int]:
+    """Body rows that must stay on the page of the row below: all but the last row of each
+    innermost group (a row label spanning rows, e.g. （三）不予公开 over its eight reasons).
+
+    Word keeps a table row with the next when its paragraphs are "keep with next", so a group
+    label is never cut between pages ("（四）无法 / 提供").  Only innermost groups: an outer
+    label (三、本年度办理结果) spans most of table 三 and would push the whole block onto a
+    new page.
+    """
+    spans = {(r, r + cell.rowspan - 1) for r, slots in enumerate(grid) if r >= first_body
+             for cell, anchor_row, _ in slots
+             if cell.kind == "label" and cell.rowspan > 1 and anchor_row == r}
+    innermost = [(top, end) for top, end in spans
+                 if not any((t, e) != (top, end) and top <= t and e <= end for t, e in spans)]
+    return {r for top, end in innermost for r in range(top, end)}
+
+
 def _row(slots: list[Slot], r: int, widths: list[int], style: str, *,
-         header: bool) -> etree._Element:
+         header: bool, grouped: bool = False) -> etree._Element:
     """One w:tr: never split across pages; header rows repeat on every page."""
     trpr = el("w:trPr", None, el("w:cantSplit"))
     if header:
         trpr.append(el("w:tblHeader"))
     row = el("w:tr", None, trpr)
-    # a row of only banners/headers must not end a page (layout.md "Tables across pages")
-    keep = header or all(slot[0].kind in ("banner", "head", "note") for slot in slots)
+    # a row of only banners/headers must not end a page (layout.md "Tables across pages"),
+    # nor a row in the middle of a labelled group (see `grouped_rows`)
+    keep = header or grouped or all(slot[0].kind in ("banner", "head", "note")
+                                    for slot in slots)
     c = 0
     while c < len(slots):
         cell, anchor_row, anchor_col = slots[c]
@@ -146,8 +165,10 @@ def table_element(table: Table, width: int = TYPE_AREA_W) -> etree._Element:
     style = text_style(table)
     tbl = el("w:tbl", None, _table_props(widths),
              el("w:tblGrid", None, *(el("w:gridCol", {"w:w": str(w)}) for w in widths)))
+    grouped = grouped_rows(grid, len(table.header))
     for r, slots in enumerate(grid):
-        tbl.append(_row(slots, r, widths, style, header=r < len(table.header)))
+        tbl.append(_row(slots, r, widths, style, header=r < len(table.header),
+                        grouped=r in grouped))
     return tbl
 
 
