@@ -125,7 +125,7 @@ def _cells_both(path: Path) -> list[tuple[Any, Any]]:
     with pdfplumber.open(path) as plumber:
         for index, theirs in enumerate(plumber.pages):
             page = doc[index]
-            edges = page_edges(raw, page, page.get_height())
+            edges = page_edges(raw, page)
             fast = None if edges is None else find_cells(edges, SETTINGS)
             out.append((fast, [t.cells for t in theirs.find_tables(SETTINGS)]))
             page.close()
@@ -147,13 +147,14 @@ def test_lines_drawn_every_way(tmp_path: Path) -> None:
     content = f"{_TEXT}\n{_GRID}"
     path.write_bytes(_pdf([("/MediaBox [0 0 595 842]", content),
                            ("/MediaBox [0 0 595 842]", f"1 0 0 -1 0 842 cm\n{_GRID}"),
+                           ("/MediaBox [0 0 595 842] /CropBox [20 30 500 800]", content),
                            ("/MediaBox [0 0 595 842] /Rotate 90", content),
                            ("/MediaBox [10 20 605 862]", content)]))
     pages = _cells_both(path)
-    for fast, theirs in pages[:2]:
+    for fast, theirs in pages[:3]:
         assert len(theirs) == 3  # the grid, the outline cut in four, the form's grid
         assert fast is not None and _close(fast, theirs)
-    assert pages[2][0] is None and pages[3][0] is None  # left to pdfplumber
+    assert pages[3][0] is None and pages[4][0] is None  # left to pdfplumber
 
 
 @pytest.mark.parametrize(("limit", "value"), [("MAX_SEGMENTS", 20), ("MAX_OBJECTS", 5),

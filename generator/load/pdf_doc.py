@@ -114,7 +114,7 @@ class _Pdfium:
             if (out.hits >= LABEL_HITS or after_table) and _has_object(raw, page, _OBJ_PATH):
                 out.ruled = True
                 if want_lines:
-                    out.cells = fast_cells(page_edges(raw, page, out.height))
+                    out.cells = fast_cells(page_edges(raw, page))
             return out
         finally:
             page.close()

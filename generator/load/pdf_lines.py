@@ -39,12 +39,13 @@ class Unreadable(Exception):
     """The page is beyond this reader: pdfplumber parses it instead."""
 
 
-def page_edges(raw: Any, page: Any, height: float) -> list[EdgeDict] | None:
+def page_edges(raw: Any, page: Any) -> list[EdgeDict] | None:
     """The edges pdfplumber would find on an open PDFium page (pypdfium2 PdfPage), or None
     when this page is beyond this reader."""
     box = page.get_mediabox()
     if page.get_rotation() % 360 or box[0] or box[1]:
         return None  # pdfminer's coordinates then differ from PDF space: not worth the risk
+    height = box[3]  # pdfplumber's page height is the media box's (not a crop box's)
     budget = _Budget()
     found = _Found()
     try:
