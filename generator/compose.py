@@ -58,12 +58,22 @@ def _overview(checked: Validated) -> list[Block]:
     return blocks
 
 
-def _other(checked: Validated) -> list[Block]:
+def _other(checked: Validated) -> list[Para]:
+    """六、其他需要报告的事项: the agency's text, with the 信息处理费 statement where the text
+    has none (国办函〔2020〕109号).  The statement goes before a "无其他需要报告的事项" line,
+    never after it (issue 19 §3): a line that says only that becomes one sentence,
+    "本年度未收取信息处理费，无其他需要报告的事项。"."""
     text = checked.report.narrative.other
-    blocks: list[Block] = list(paragraphs(text))
-    if INFO_FEE not in (text or ""):
-        blocks.extend(sentences.fee_sentence(checked))
-    return blocks or [Para(sentences.NOTHING_ELSE, generated=True)]
+    blocks: list[Para] = paragraphs(text)
+    fee = sentences.fee_sentence(checked) if INFO_FEE not in (text or "") else []
+    if not fee:
+        return blocks or [Para(sentences.NOTHING_ELSE, generated=True)]
+    at = next((i for i, b in enumerate(blocks) if sentences.says_nothing_else(b.text)), None)
+    if at is None:
+        return blocks + fee
+    if sentences.only_nothing_else(blocks[at].text):
+        return blocks[:at] + [sentences.fee_and_nothing_else(fee[0])] + blocks[at + 1:]
+    return blocks[:at] + fee + blocks[at:]
 
 
 def _tabular_sections(checked: Validated) -> tuple[Section, ...]:

@@ -55,7 +55,18 @@ def _listed(pairs: list[tuple[str, Any]], unit: str) -> str:
 
 
 def _proactive(f: Any, year: int) -> list[str]:
+    if f.proactive_items == 0:  # not "主动公开政府信息0条" (issue 19 §2)
+        return [f"{year}年，本机关未主动公开政府信息。"]
     return [f"{year}年，本机关主动公开政府信息{_n(f.proactive_items)}条。"]
+
+
+def _of_which(total: Any, pairs: list[tuple[str, Any]], alone: str) -> str:
+    """"，其中当面5件、网上7件"; one kind making the whole total: alone ("，均为网上申请")."""
+    shown = [(name, v) for name, v in pairs if v]
+    if len(shown) == 1 and shown[0][1] == total:
+        return "，" + alone.format(shown[0][0])
+    listed = _listed(shown, "件")
+    return f"，其中{listed}" if listed else ""
 
 
 _CHANNELS = (("in_person", "当面"), ("fax", "传真"), ("email", "电子邮件"), ("online", "网上"),
@@ -72,16 +83,18 @@ def _on_request(f: Any, year: int) -> list[str]:
         if not any(getattr(rep, k) for k in _REPLY_KEYS):
             return out  # "已答复0件" would say nothing more
     elif req.total is not None:
-        channels = _listed([(name, getattr(req, k)) for k, name in _CHANNELS
-                            if getattr(req, k)], "件")
-        out.append(f"{year}年，本机关共收到政府信息公开申请{_n(req.total)}件"
-                   + (f"，其中{channels}" if channels else "") + "。")
+        channels = _of_which(req.total, [(name, getattr(req, k)) for k, name in _CHANNELS],
+                             "均为{}申请")
+        out.append(f"{year}年，本机关共收到政府信息公开申请{_n(req.total)}件{channels}。")
     elif any(getattr(req, k) is not None for k, _ in _CHANNELS):
         out.append(f"{year}年，本机关收到政府信息公开申请："
                    + _listed([(name, getattr(req, k)) for k, name in _CHANNELS], "件") + "。")
-    outcomes = _listed([(name, getattr(rep, k)) for k, name in _REPLIES], "件")
+    # outcomes that occurred: "不予公开0件" is not listed (issue 19 §2)
+    outcomes = _listed([(name, getattr(rep, k)) for k, name in _REPLIES
+                        if getattr(rep, k) != 0], "件")
     if rep.total is not None:
-        out.append(f"已答复{_n(rep.total)}件" + (f"，其中{outcomes}" if outcomes else "") + "。")
+        replies = _of_which(rep.total, [(name, getattr(rep, k)) for k, name in _REPLIES], "均{}")
+        out.append(f"已答复{_n(rep.total)}件{replies}。")
     elif outcomes:
         out.append(f"答复情况：{outcomes}。")
     return out

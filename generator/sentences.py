@@ -6,13 +6,18 @@ statutory label differently from the table beside it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from nianbao.checks.textscan import column_word
 from nianbao.document import Para
 from nianbao.fmt import format_value
 from nianbao.validate import Validated
 
 NOTHING_ELSE = "本年度无其他需要报告的事项。"
+# "（本年度）无/没有其他需要报告的事项" as agencies write it in 六
+_NOTHING_ELSE = re.compile(r"(?:本年度?|今年|全年)?(?:本机关)?(?:无|没有|暂无)其他(?:需要|需|应当|应)?报告的?事项")
+_ONLY_NOTHING_ELSE = re.compile(rf"^(?:{_NOTHING_ELSE.pattern})[。.]?$")
 
 
 def _v(report: Any, *path: str) -> Any:
@@ -23,6 +28,11 @@ def _v(report: Any, *path: str) -> Any:
 
 def _n(v: Any) -> str:
     return format_value(v) if v is not None else "（未填）"
+
+
+def _q(v: Any, unit: str) -> str:
+    """A figure with its unit ("3件"); a blank as "（未填）", not "（未填）件"."""
+    return f"{format_value(v)}{unit}" if v is not None else "（未填）"
 
 
 def preamble(checked: Validated) -> list[Para]:
@@ -50,52 +60,117 @@ def default_part(key: str, checked: Validated) -> list[Para]:
     return [Para(maker(checked), generated=True)] if maker else []
 
 
+def _some(v: Any) -> bool:
+    """A figure to state (a blank is stated too, as "（未填）", so it is never hidden)."""
+    return v is None or v != 0
+
+
+def _acts(name: str, pairs: list[tuple[str, Any]]) -> str:
+    """"制发行政规范性文件3件、废止1件": the figures with something to say, the name once."""
+    shown = [(verb, v) for verb, v in pairs if _some(v)]
+    return "、".join(f"{verb}{name if i == 0 else ''}{_q(v, '件')}"
+                    for i, (verb, v) in enumerate(shown))
+
+
+def _documents(name: str, acts: list[tuple[str, Any]], stock: tuple[str, Any]) -> str:
+    """第二十条第（一）项 for one kind: the year's acts, then what is in force (or 对外公开).
+
+    Zero acts are not listed one by one (issue 19 §2): "未制发、废止规章，现行有效规章2件";
+    a kind with nothing at all is said once: "没有制发、废止或现行有效的规章"."""
+    said = _acts(name, acts)
+    verbs = "、".join(verb for verb, _ in acts)
+    word, held = stock
+    if said:
+        return said + (f"，{word}{_q(held, '件')}" if _some(held) else "")
+    if _some(held):
+        return f"未{verbs}{name}，{word}{name}{_q(held, '件')}"
+    return f"没有{verbs}或{word.removesuffix('总数')}的{name}"
+
+
+def _document_clause(names: list[str], rows: list[Any], cols: tuple[tuple[str, str], ...]) -> str:
+    """Both kinds of 第二十条第（一）项; two kinds with nothing at all are said once."""
+    words = [column_word(text) for _, text in cols]
+    if all(not _some(getattr(row, c)) for row in rows for c, _ in cols):
+        stock = words[-1].removesuffix("总数")
+        return f"没有{'、'.join(words[:-1])}或{stock}的{'和'.join(names)}"
+    return "；".join(
+        _documents(name, [(w, getattr(row, c)) for w, (c, _) in zip(words[:-1], cols[:-1],
+                                                                        strict=True)],
+                   (words[-1], getattr(row, cols[-1][0])))
+        for name, row in zip(names, rows, strict=True))
+
+
+def _decision_clause(named: list[tuple[str, Any]], word: str) -> str:
+    """第二十条第（五）（六）项: "作出行政处罚决定3件，未作出行政许可、行政强制决定"."""
+    some = [f"{name}{word}{_q(v, '件')}" for name, v in named if _some(v)]
+    none = [name for name, v in named if not _some(v)]
+    parts = (["作出" + "、".join(some)] if some else []) + \
+        ([f"未作出{'、'.join(none)}{word}"] if none else [])
+    return "，".join(parts)
+
+
+def _fee_clause(name: str, amount: Any, unit: str) -> str:
+    """第二十条第（八）项 (万元): "收取行政事业性收费12.5万元" / "未收取行政事业性收费"."""
+    return f"收取{name}{_q(amount, unit)}" if _some(amount) else f"未收取{name}"
+
+
 def _proactive_2021(checked: Validated) -> str:
+    """（一）主动公开 from 表二 (2021), clause by clause in the table's order."""
     r, mod = checked.report, checked.edition.module
-    rows = mod.T2_ROWS
-    t2 = r.table2
-    return (f"{r.year}年，本机关制发{rows['regulations']}{_n(t2.regulations.issued)}件、"
-            f"{rows['normative_documents']}{_n(t2.normative_documents.issued)}件，废止"
-            f"{rows['regulations']}{_n(t2.regulations.repealed)}件、{rows['normative_documents']}"
-            f"{_n(t2.normative_documents.repealed)}件，现行有效{rows['regulations']}"
-            f"{_n(t2.regulations.in_force)}件、{rows['normative_documents']}"
-            f"{_n(t2.normative_documents.in_force)}件；作出{rows['licensing']}决定"
-            f"{_n(t2.licensing.decisions)}件、{rows['penalty']}决定{_n(t2.penalty.decisions)}件、"
-            f"{rows['coercion']}决定{_n(t2.coercion.decisions)}件；{rows['administrative_fees']}"
-            f"收费金额{_n(t2.administrative_fees.amount)}万元。")
+    rows, t2 = mod.T2_ROWS, r.table2
+    kinds = ("regulations", "normative_documents")
+    docs = _document_clause([rows[k] for k in kinds], [getattr(t2, k) for k in kinds],
+                            mod.T2_DOC_COLS)
+    decided = [(rows[k], getattr(t2, k).decisions) for k in ("licensing", "penalty", "coercion")]
+    word = column_word(mod.T2_DECISIONS).removeprefix("处理")  # 决定
+    fees = _fee_clause(rows["administrative_fees"], t2.administrative_fees.amount, "万元")
+    if not any(_some(v) for _, v in decided) and not _some(t2.administrative_fees.amount) \
+            and docs.startswith("没有"):  # nothing at all: one short sentence
+        return f"{r.year}年，本机关{docs}，{_decision_clause(decided, word)}，也{fees}。"
+    return f"{r.year}年，本机关{docs}；{_decision_clause(decided, word)}；{fees}。"
 
 
-def _change(label: str, v: Any) -> str:
+def _change(v: Any) -> str:
     """本年增/减 in words: 本年增加4项 / 本年减少8项 / 本年无增减."""
     if v is None:
-        return f"{label}（未填）"
+        return "本年增减（未填）"
     return "本年无增减" if v == 0 else f"本年{'增加' if v > 0 else '减少'}{abs(v)}项"
 
 
+def _items_2019(name: str, row: Any) -> str:
+    """第二十条第（五）（六）（八）项 (2019) for a row with figures: items, change, decisions."""
+    text = (f"{name.removesuffix('事项')}事项上年{_q(row.previous_items, '项')}，"
+            f"{_change(row.change)}")
+    if hasattr(row, "decisions"):
+        text += (f"，作出处理决定{_q(row.decisions, '件')}" if _some(row.decisions)
+                 else "，未作出处理决定")
+    return text
+
+
+def _items_clause_2019(rows: dict[str, str], t2: Any, keys: tuple[str, ...]) -> str:
+    """Rows with figures stated; rows with nothing at all said once: "没有行政处罚、行政强制事项"."""
+    def empty(row: Any) -> bool:
+        return not any(_some(getattr(row, c)) for c in type(row).model_fields)
+    said = [_items_2019(rows[k], getattr(t2, k)) for k in keys if not empty(getattr(t2, k))]
+    none = [rows[k] for k in keys if empty(getattr(t2, k))]
+    return "；".join(said + ([f"没有{'、'.join(none)}事项"] if none else []))
+
+
 def _proactive_2019(checked: Validated) -> str:
+    """（一）主动公开 from 表二 (2019): documents, items and decisions, fees, procurement."""
     r, mod = checked.report, checked.edition.module
     rows, t2 = mod.T2_ROWS, r.table2
-    doc_cols, item_cols = dict(mod.T2_DOC_COLS), dict(mod.T2_ITEM_COLS)
-    buy_cols = dict(mod.T2_PROCUREMENT_COLS)
-
-    def docs(key: str) -> str:
-        row = getattr(t2, key)
-        return rows[key] + "：" + "，".join(f"{text}{_n(getattr(row, col))}件"
-                                          for col, text in doc_cols.items())
-
-    def items(key: str) -> str:
-        row = getattr(t2, key)
-        parts = [f"{item_cols['previous_items']}{_n(row.previous_items)}项",
-                 _change(item_cols["change"], row.change)]
-        if hasattr(row, "decisions"):
-            parts.append(f"{item_cols['decisions']}{_n(row.decisions)}件")
-        return rows[key] + "：" + "，".join(parts)
-
+    kinds = ("regulations", "normative_documents")
+    docs = _document_clause([rows[k] for k in kinds], [getattr(t2, k) for k in kinds],
+                            mod.T2_DOC_COLS)
+    items = _items_clause_2019(rows, t2, ("licensing", "other_services", "penalty", "coercion",
+                                          "administrative_fees"))
     buy = t2.procurement
-    return (f"{r.year}年，{docs('regulations')}；{docs('normative_documents')}。"
-            + "；".join(items(k) for k in ("licensing", "other_services", "penalty", "coercion"))
-            + f"。{items('administrative_fees')}。{rows['procurement']}：{buy_cols['projects']}"
-            f"{_n(buy.projects)}项，{buy_cols['amount']}{_n(buy.amount)}。")
+    buy_cols = dict(mod.T2_PROCUREMENT_COLS)
+    procurement = (f"{rows['procurement']}项目{_n(buy.projects)}项，"
+                   f"{buy_cols['amount']}{_n(buy.amount)}"
+                   if _some(buy.projects) or _some(buy.amount) else f"没有{rows['procurement']}项目")
+    return f"{r.year}年，本机关{docs}。{items}。{procurement}。"
 
 
 # （一）主动公开 stated from 表二, per edition (the table differs between 2019 and 2021)
@@ -118,16 +193,25 @@ def _sum_totals(checked: Validated, rows: list[tuple[str, ...]]) -> int | None:
 
 
 def _on_request(checked: Validated) -> str:
+    """（二）依申请公开 from 表三: received, carried over, handled, and the outcomes that
+    occurred (zero rows are not listed one by one, issue 19 §2)."""
     r = checked.report
     t3 = r.table3
     new, carry_in = t3.new.total, t3.carry_in.total
     if new == 0 and carry_in == 0:
         return f"{r.year}年，本机关未收到政府信息公开申请，也没有上年结转的申请。"
-    head = (f"{r.year}年，本机关新收政府信息公开申请{_n(new)}件，上年结转{_n(carry_in)}件，"
-            f"本年度办理完毕{_n(t3.total.total)}件，结转下年度继续办理{_n(t3.carry_out.total)}件。")
-    outcomes = [f"{name}{_n(_sum_totals(checked, rows))}件"
-                for name, rows in _outcome_groups(checked).items()]
-    return head + "办理结果中，" + "，".join(outcomes) + "。"
+    head = [f"新收政府信息公开申请{_q(new, '件')}" if _some(new)
+            else "未收到新的政府信息公开申请"]
+    if _some(carry_in):
+        head.append(f"上年结转{_q(carry_in, '件')}")
+    done, carry_out = t3.total.total, t3.carry_out.total
+    head.append(f"本年度办理完毕{_q(done, '件')}" if _some(done) else "本年度尚无办理完毕的申请")
+    if _some(carry_out):
+        head.append(f"结转下年度继续办理{_q(carry_out, '件')}")
+    outcomes = [f"{name}{_q(total, '件')}" for name, rows in _outcome_groups(checked).items()
+                if _some(total := _sum_totals(checked, rows))]
+    tail = ("办理结果中，" + "，".join(outcomes) + "。") if outcomes and _some(done) else ""
+    return f"{r.year}年，本机关" + "，".join(head) + "。" + tail
 
 
 def fee_sentence(checked: Validated) -> list[Para]:
@@ -140,3 +224,19 @@ def fee_sentence(checked: Validated) -> list[Para]:
     return [Para(f"本年度共发出信息处理费收费通知{_n(fees.notices)}件，通知金额合计"
                  f"{_n(fees.amount_billed)}元，实际收取信息处理费{_n(fees.amount_collected)}元。",
                  generated=True)]
+
+
+def says_nothing_else(text: str) -> bool:
+    """True when a paragraph of 六 states that there is nothing else to report."""
+    return _NOTHING_ELSE.search(text) is not None
+
+
+def only_nothing_else(text: str) -> bool:
+    """True when a paragraph of 六 is only "无其他需要报告的事项。"."""
+    return _ONLY_NOTHING_ELSE.match(text.strip()) is not None
+
+
+def fee_and_nothing_else(fee: Para) -> Para:
+    """The fee statement and "nothing else" as one sentence, as a clerk writes it:
+    "本年度未收取信息处理费，无其他需要报告的事项。" (issue 19 §3)."""
+    return Para(fee.text.removesuffix("。") + "，无其他需要报告的事项。", generated=True)

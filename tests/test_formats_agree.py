@@ -128,4 +128,5 @@ def test_township_states_figures_in_default_sentences(builds) -> None:
     sentence = "2024年，本机关未收到政府信息公开申请，也没有上年结转的申请。"
     for fmt, text in texts.items():
         assert sentence in text, fmt
-        assert "本年度未收取信息处理费。" in text, fmt
+        # 六: the clerk's "无其他需要报告的事项。" and the fee statement as one sentence
+        assert "本年度未收取信息处理费，无其他需要报告的事项。" in text, fmt

@@ -4,7 +4,8 @@ agency's website and contact details of the preamble (Agency.website, Agency.con
 
 A 六 paragraph that is nothing but the fee statement ("本年度未收取信息处理费。", "本年度共发出
 信息处理费收费通知2件，通知金额合计300元，实际收取信息处理费200元。") becomes the figures and
-leaves the text (nianbao prints the figures back as that sentence); a statement inside
+leaves the text (nianbao prints the figures back as that sentence); followed by
+"，无其他需要报告的事项" it leaves that as the text; a statement inside
 longer text gives the figures and stays in the text.  Every value names its paragraph.
 """
 
@@ -25,7 +26,11 @@ _COLLECTED = re.compile(r"实际收取(信息处理费)?(金额)?(合计|共计)
 # a paragraph that is the fee statement and nothing else (on normalised text: "，" is ",")
 _ONLY = re.compile(r"^(本年度?|全年|\d{4}年度?)?,?(本机关|本[局委办厅]|我[局委办厅])?(共)?"
                    r"(((未|没有)(收取|发生)(任何)?信息处理费)|(发出信息处理费收费通知\d+件,"
-                   r"通知金额合计[\d,.]+元,实际收取信息处理费[\d,.]+元))。?$")
+                   r"通知金额合计[\d,.]+元,实际收取信息处理费[\d,.]+元))"
+                   r"(?P<tail>,无其他需要报告的事项)?。?$")
+# nianbao writes the statement and "nothing else" as one sentence (compose._other): the
+# figures are read, the "nothing else" stays as the text of 六
+NOTHING_ELSE = "无其他需要报告的事项。"
 _SITE = re.compile(r"(?:可在|可从|可登录|可访问|请登录|请访问)(?P<v>[^。，,]{2,80}?)(?:下载|查阅|查看|获取)")
 _URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9./\-_%?=&#]+")
 _CONTACT = re.compile(r"联系[（(](?P<v>[^（）()]{4,160})[）)]")
@@ -58,6 +63,12 @@ def fee_facts(paras: list[tuple[int, str]]) -> tuple[Found, set[int]]:
         if figures and _ONLY.match(compact):
             only.add(number)
     return found, only
+
+
+def _fee_then_nothing_else(text: str) -> bool:
+    """True for "本年度未收取信息处理费，无其他需要报告的事项。" (fee statement, then nothing else)."""
+    m = _ONLY.match(normalise(text))
+    return m is not None and m["tail"] is not None
 
 
 def agency_facts(paras: list[tuple[int, str]]) -> Found:
@@ -94,7 +105,9 @@ def read_facts(data: dict[str, Any], sources: dict[tuple[str, ...], Any], name: 
     numbers = narrative.numbers.get(other, [])[:len(texts)]
     fees, only = fee_facts(list(zip(numbers, texts, strict=True)))
     if only:
-        kept = [(n, t) for n, t in zip(numbers, texts, strict=True) if n not in only]
+        kept = [(n, t if n not in only else NOTHING_ELSE)
+                for n, t in zip(numbers, texts, strict=True)
+                if n not in only or _fee_then_nothing_else(t)]
         narrative.texts[other] = [t for _, t in kept]
         narrative.numbers[other] = [n for n, _ in kept]
     preamble = [(n, p.text.strip()) for n, p in paras if n < first]

@@ -1,0 +1,132 @@
+"""Default sentences written from the figures (issue 19 §1–3): from meaning, not glued labels;
+zero figures said once, naturally; 六's fee statement never after "无其他需要报告的事项"."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from conftest import DELETE, mutated
+from nianbao.compose import compose
+from nianbao.document import Para
+from nianbao.load import RawReport
+from nianbao.pipeline import check_file, render_all
+from nianbao.validate import Validated
+
+NO_TEXT = {("narrative", "overview", "proactive"): None,
+           ("narrative", "overview", "on_request"): None}
+ZERO_T2 = {("table2", "regulations"): {"issued": 0, "repealed": 0, "in_force": 0},
+           ("table2", "normative_documents"): {"issued": 0, "repealed": 0, "in_force": 0},
+           ("table2", "licensing", "decisions"): 0, ("table2", "penalty", "decisions"): 0,
+           ("table2", "coercion", "decisions"): 0, ("table2", "administrative_fees", "amount"): 0}
+
+
+def generated(checked: Validated) -> dict[str, list[str]]:
+    """Section heading → the paragraphs nianbao wrote."""
+    return {s.heading: [b.text for b in s.blocks if isinstance(b, Para) and b.generated]
+            for s in compose(checked).sections}
+
+
+def overview(checked: Validated) -> list[str]:
+    return generated(checked)["一、总体情况"]
+
+
+def other(checked: Validated) -> list[str]:
+    """Every paragraph of 六 (the agency's and nianbao's)."""
+    section = compose(checked).sections[-1]
+    return [b.text for b in section.blocks if isinstance(b, Para)]
+
+
+# ---- §1 meaning, not labels -----------------------------------------------------------------
+def test_proactive_states_meaning_not_glued_labels(county_raw: RawReport) -> None:
+    text = overview(mutated(county_raw, NO_TEXT))[0]
+    assert text == ("2024年，本机关没有制发、废止或现行有效的规章；制发行政规范性文件3件、废止1件，"
+                    "现行有效12件；作出行政许可决定1286件、行政处罚决定342件、行政强制决定5件；"
+                    "未收取行政事业性收费。")
+    fees = overview(mutated(county_raw, {**NO_TEXT, ("table2", "administrative_fees", "amount"):
+                                         "12.50"}))[0]
+    assert fees.endswith("；收取行政事业性收费12.50万元。")
+    assert "收费收费" not in fees and "收费金额" not in fees
+
+
+@pytest.mark.parametrize("changes", [{}, ZERO_T2, {("table2", "penalty", "decisions"): 7}],
+                         ids=["figures", "zero", "one"])
+def test_no_word_is_doubled(county_raw: RawReport, changes: dict[Any, Any]) -> None:
+    """A doubled word ("收费收费", "事项事项", "采购采购") is the mark of glued labels."""
+    for texts in generated(mutated(county_raw, {**NO_TEXT, **changes})).values():
+        for text in texts:
+            assert re.search(r"([\u4e00-\u9fff]{2})\1", text) is None, text
+
+
+# ---- §2 zero figures said once ------------------------------------------------------------------
+def test_nothing_at_all_is_one_short_sentence(county_raw: RawReport) -> None:
+    text = overview(mutated(county_raw, {**NO_TEXT, **ZERO_T2}))[0]
+    assert text == ("2024年，本机关没有制发、废止或现行有效的规章和行政规范性文件，"
+                    "未作出行政许可、行政处罚、行政强制决定，也未收取行政事业性收费。")
+
+
+def test_zero_items_are_not_listed(county_raw: RawReport) -> None:
+    checked = mutated(county_raw, {
+        **NO_TEXT, ("table2", "regulations"): {"issued": 0, "repealed": 0, "in_force": 2},
+        ("table2", "normative_documents"): {"issued": 0, "repealed": 2, "in_force": 0},
+        ("table2", "licensing", "decisions"): 0, ("table3", "carry_in"): {
+            k: 0 for k in ("natural", "commercial", "research", "nonprofit", "legal", "other",
+                           "total")}})
+    proactive, on_request = overview(checked)
+    assert proactive == ("2024年，本机关未制发、废止规章，现行有效规章2件；废止行政规范性文件2件；"
+                         "作出行政处罚决定342件、行政强制决定5件，未作出行政许可决定；"
+                         "未收取行政事业性收费。")
+    assert re.search(r"(?<![\d.])0(件|项|万元)", proactive + on_request) is None
+    assert "上年结转" not in on_request
+
+
+def test_township_with_nothing(township_raw: RawReport) -> None:
+    assert overview(mutated(township_raw, {})) == [
+        "2024年，本机关没有制发、废止或现行有效的规章和行政规范性文件；作出行政处罚决定3件，"
+        "未作出行政许可、行政强制决定；未收取行政事业性收费。",
+        "2024年，本机关未收到政府信息公开申请，也没有上年结转的申请。"]
+
+
+def test_blank_figure_is_said_blank(township_raw: RawReport) -> None:
+    text = overview(mutated(township_raw, {("table2", "penalty", "decisions"): None}))[0]
+    assert "作出行政处罚决定（未填），" in text
+
+
+# ---- §3 六: the fee statement and "nothing else" ------------------------------------------------
+FEES = {("fees",): {"notices": 2, "amount_billed": 300, "amount_collected": 200}}
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({}, ["本年度未收取信息处理费，无其他需要报告的事项。"]),
+    (FEES, ["本年度共发出信息处理费收费通知2件，通知金额合计300元，实际收取信息处理费200元，"
+            "无其他需要报告的事项。"]),
+    ({("narrative", "other"): "本年度公开人大代表建议办理结果3件。\n本年度无其他需要报告的事项。"},
+     ["本年度公开人大代表建议办理结果3件。", "本年度未收取信息处理费，无其他需要报告的事项。"]),
+    ({("narrative", "other"): "公开建议办理结果3件。无其他需要报告的事项。"},
+     ["本年度未收取信息处理费。", "公开建议办理结果3件。无其他需要报告的事项。"]),
+    ({("narrative", "other"): "公开建议办理结果3件。"},
+     ["公开建议办理结果3件。", "本年度未收取信息处理费。"]),
+    ({("narrative", "other"): None}, ["本年度未收取信息处理费。"]),
+    ({("narrative", "other"): None, ("fees",): DELETE}, ["本年度无其他需要报告的事项。"]),
+], ids=["only-nothing-else", "fees-collected", "nothing-else-line", "nothing-else-inside",
+        "other-matters", "no-text", "no-fees"])
+def test_fee_statement_never_after_nothing_else(township_raw: RawReport, changes: dict[Any, Any],
+                                                expected: list[str]) -> None:
+    assert other(mutated(township_raw, changes)) == expected
+
+
+def test_merged_fee_sentence_reads_back_as_the_figures(township_raw: RawReport,
+                                                      tmp_path: Any) -> None:
+    """doc_facts reads "本年度未收取信息处理费，无其他需要报告的事项。" as the fee figures and
+    "无其他需要报告的事项。" as the text of 六: the round trip gives the input."""
+    for changes in ({}, FEES):
+        checked = mutated(township_raw, changes)
+        path = tmp_path / "report.html"
+        path.write_bytes(render_all(checked, ["html"])["html"])
+        back = check_file(path).validated.report
+        assert back.narrative.other == "无其他需要报告的事项。"
+        assert back.fees == checked.report.fees
+        assert back.fees is not None and back.fees.amount_collected == Decimal(
+            changes[("fees",)]["amount_collected"] if changes else 0)
