@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DELETE, mutated
+from conftest import DELETE, ROOT, mutated
+from nianbao.checks import run_checks
 from nianbao.compose import compose
 from nianbao.document import Para
-from nianbao.load import RawReport
+from nianbao.load import RawReport, load
 from nianbao.pipeline import check_file, render_all
-from nianbao.validate import Validated
+from nianbao.validate import Validated, validate
+
+EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
 
 NO_TEXT = {("narrative", "overview", "proactive"): None,
            ("narrative", "overview", "on_request"): None}
@@ -84,8 +88,8 @@ def test_zero_items_are_not_listed(county_raw: RawReport) -> None:
 
 def test_township_with_nothing(township_raw: RawReport) -> None:
     assert overview(mutated(township_raw, {})) == [
-        "2024年，本机关没有制发、废止或现行有效的规章和行政规范性文件；作出行政处罚决定3件，"
-        "未作出行政许可、行政强制决定；未收取行政事业性收费。",
+        ("2024年，本机关没有制发、废止或现行有效的规章和行政规范性文件；作出行政处罚决定3件，"
+        "未作出行政许可、行政强制决定；未收取行政事业性收费。"),
         "2024年，本机关未收到政府信息公开申请，也没有上年结转的申请。"]
 
 
@@ -100,8 +104,8 @@ FEES = {("fees",): {"notices": 2, "amount_billed": 300, "amount_collected": 200}
 
 @pytest.mark.parametrize(("changes", "expected"), [
     ({}, ["本年度未收取信息处理费，无其他需要报告的事项。"]),
-    (FEES, ["本年度共发出信息处理费收费通知2件，通知金额合计300元，实际收取信息处理费200元，"
-            "无其他需要报告的事项。"]),
+    (FEES, [("本年度共发出信息处理费收费通知2件，通知金额合计300元，实际收取信息处理费200元，"
+            "无其他需要报告的事项。")]),
     ({("narrative", "other"): "本年度公开人大代表建议办理结果3件。\n本年度无其他需要报告的事项。"},
      ["本年度公开人大代表建议办理结果3件。", "本年度未收取信息处理费，无其他需要报告的事项。"]),
     ({("narrative", "other"): "公开建议办理结果3件。无其他需要报告的事项。"},
@@ -130,3 +134,70 @@ def test_merged_fee_sentence_reads_back_as_the_figures(township_raw: RawReport,
         assert back.fees == checked.report.fees
         assert back.fees is not None and back.fees.amount_collected == Decimal(
             changes[("fees",)]["amount_collected"] if changes else 0)
+
+
+# ---- §5 TEXT-NUMBERS: （一）主动公开 against 表二 -----------------------------------------------
+PROACTIVE = ("narrative", "overview", "proactive")
+
+
+def _text_numbers(raw: RawReport, changes: dict[Any, Any]) -> list[Any]:
+    return [f for f in run_checks(mutated(raw, changes)) if f.rule == "TEXT-NUMBERS"]
+
+
+def test_decisions_stated_against_table_2(county_raw: RawReport) -> None:
+    found = _text_numbers(county_raw, {PROACTIVE: "全年作出行政许可决定300件。",
+                                       ("table2", "licensing", "decisions"): 356})
+    assert [(f.severity, f.expected, f.actual) for f in found] == [("warning", 356, 300)]
+    assert found[0].message == ("正文“全年作出行政许可决定300件”写的是300件，"
+                                "但表二“行政许可”行“本年处理决定数量”列为356")
+    assert [c.path for c in found[0].cells] == [("table2", "licensing", "decisions")]
+
+
+@pytest.mark.parametrize(("text", "cells"), [
+    ("全年制发行政规范性文件4件，废止1件，现行有效行政规范性文件12件。",
+     [("normative_documents", "issued")]),
+    ("印发规范性文件3件、废止2件，现行有效13件。",
+     [("normative_documents", "repealed"), ("normative_documents", "in_force")]),
+    ("作出行政许可决定1286件、行政处罚决定340件、行政强制决定5件。", [("penalty", "decisions")]),
+    ("本年度行政事业性收费金额12.5万元。", [("administrative_fees", "amount")]),
+    ("现行有效规章1件。", [("regulations", "in_force")]),
+], ids=["issued", "carried-row", "list", "fee", "regulations"])
+def test_each_cell_of_table_2(county_raw: RawReport, text: str,
+                              cells: list[tuple[str, str]]) -> None:
+    found = _text_numbers(county_raw, {PROACTIVE: text})
+    assert [c.path[1:] for f in found for c in f.cells] == cells
+
+
+@pytest.mark.parametrize("text", [
+    "作出行政许可、行政处罚决定共1633件。",  # a joint figure, not one cell's
+    "作出行政许可和行政处罚决定共1633件。",
+    "主动公开政府信息1,426条，其中行政执法信息638条。",
+    "对1件不再适用的文件予以废止并及时公布。",
+    "公开行政许可事项办理结果300项。",
+    "未制发、废止规章，也未作出行政强制决定。",
+], ids=["joint", "joint-and", "other-units", "verb-after", "items", "none"])
+def test_no_false_alarm(county_raw: RawReport, text: str) -> None:
+    assert _text_numbers(county_raw, {PROACTIVE: text}) == []
+
+
+def test_only_proactive_is_read_against_table_2(county_raw: RawReport) -> None:
+    text = "完成文件清理，废止行政规范性文件9件。"
+    assert _text_numbers(county_raw, {("narrative", "overview", "management"): text}) == []
+    assert len(_text_numbers(county_raw, {PROACTIVE: text})) == 1
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: str(p.relative_to(ROOT / "examples")))
+def test_examples_and_their_default_sentences_agree_with_the_tables(example: Path) -> None:
+    """No TEXT-NUMBERS on any example; nor when every default sentence of the example (and of
+    the example with its figure parts left empty) is typed in as the agency's own text, which
+    is what reading a published report back does."""
+    raw = load(example)
+    checked = validate(raw)
+    assert [f.message for f in run_checks(checked) if f.rule == "TEXT-NUMBERS"] == []
+    if checked.edition.family == "items":
+        return
+    for changes in ({}, NO_TEXT, {**NO_TEXT, **ZERO_T2} if checked.edition.id == "2021" else {}):
+        said = generated(mutated(raw, changes))
+        parts = dict(zip(("proactive", "on_request"), said["一、总体情况"], strict=False))
+        typed = {("narrative", "overview", k): v for k, v in parts.items()}
+        assert _text_numbers(raw, {**changes, **typed}) == [], parts

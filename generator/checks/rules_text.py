@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 from nianbao import schemas
 from nianbao.checks.engine import Context, Finding, rule
-from nianbao.checks.textscan import stated_figures, wrong_years
+from nianbao.checks.textscan import (
+    StatedCell,
+    stated_cells,
+    stated_figures,
+    table2_words,
+    wrong_years,
+)
 from nianbao.fmt import cn_date
 from nianbao.schemas.common import (
     FIGURE_PARTS,
@@ -111,8 +118,11 @@ _TOPICS = {
 
 
 @rule("TEXT-NUMBERS", "warning", "真实年报常见正文与表格自相矛盾",
-      "正文中写到的申请数、结转数、行政复议数、行政诉讼数与表格一致", editions=("2019", "2021"))
+      "正文中写到的申请数、结转数、行政复议数、行政诉讼数与表格一致；“（一）主动公开”中写到的"
+      "制发、废止、现行有效文件数，行政许可、行政处罚、行政强制决定数和行政事业性收费金额与表二一致",
+      editions=("2019", "2021"))
 def text_numbers(ctx: Context) -> Iterator[Finding]:
+    yield from _table2_numbers(ctx)
     for path, _, text in narrative_texts(ctx):
         for stated in stated_figures(text):
             what, cells = _TOPICS[stated.topic]
@@ -125,6 +135,34 @@ def text_numbers(ctx: Context) -> Iterator[Finding]:
                           f"正文“{stated.clause}”写{what}{stated.number}件，但"
                           f"{'与'.join(r.words() for r in refs)}为{sum(vals)}",
                           refs, expected=sum(vals), actual=stated.number, where=where)
+
+
+# the part of 一、总体情况 whose figures are those of 表二 (issue 19 §5)
+_PROACTIVE = ("narrative", "overview", "proactive")
+
+
+def _table2_numbers(ctx: Context) -> Iterator[Finding]:
+    """（一）主动公开's figures against 表二: "作出行政许可决定300件" while the table says 356."""
+    words = table2_words(ctx.checked.edition, tuple(schemas.EDITIONS.values()))
+    for path, _, text in narrative_texts(ctx):
+        if path != _PROACTIVE:
+            continue
+        for stated in stated_cells(text, words):
+            finding = _table2_mismatch(ctx, stated)
+            if finding is not None:
+                yield finding
+
+
+def _table2_mismatch(ctx: Context, stated: StatedCell) -> Finding | None:
+    """A warning when a figure stated for a cell of 表二 is not the cell's (blank: no finding)."""
+    value = ctx.value(stated.path)
+    if value is None or Decimal(str(value)) == Decimal(str(stated.number)):
+        return None
+    ref = ctx.cell(stated.path)
+    return Finding("TEXT-NUMBERS", "warning",
+                   f"正文“{stated.clause}”写的是{stated.number}{stated.unit}，但{ref.words()}"
+                   f"为{value}", [ref], expected=value, actual=stated.number,
+                   where=ctx.checked.sources.find(_PROACTIVE))
 
 
 @rule("TEXT-YEAR", "warning", "照抄上年报告（“内容雷同”可被追责）",
