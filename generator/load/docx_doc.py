@@ -15,7 +15,8 @@ from typing import Any
 
 from nianbao.errors import LoadError, Problem
 from nianbao.load.doc_grid import MAX_GRID_CELLS, Block, GridBuilder, Paragraph
-from nianbao.load.xlsx_book import OLE_MAGIC, Pos
+from nianbao.load.sniff import content_kind
+from nianbao.load.xlsx_book import Pos
 from nianbao.load.xlsx_guard import ZIP_ERRORS, check_directory
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -28,28 +29,12 @@ def _refuse(name: str, why: str) -> LoadError:
     return LoadError([Problem(name, f"{NOT_DOCX}（{why}）：{SAVE_AS}")])
 
 
-def _sniff(data: bytes) -> str:
-    """What a file that is not a zip looks like, for the message."""
-    if data.startswith(OLE_MAGIC):
-        return "这是旧版 Word（.doc）文件或设置了打开密码的文档"
-    if data.startswith(b"%PDF"):
-        return "文件内容是 PDF 文档"
-    head = data[:4096].lower()
-    if b"<html" in head or b"<!doctype" in head:
-        return "文件内容是网页，请把扩展名改为 .html"
-    if not data.strip():
-        return "文件是空的"
-    if b"\x00" not in data[:4096]:
-        return "文件内容是纯文本"
-    return "文件内容不是 Word 格式"
-
-
 def check_docx(path: Path, name: str) -> None:
     """Raise LoadError unless the file is a zip holding a Word document within the limits."""
     with path.open("rb") as stream:
         head = stream.read(8)
     if not head.startswith(b"PK"):
-        raise _refuse(name, _sniff(path.read_bytes()))
+        raise _refuse(name, content_kind(path.read_bytes(), "docx"))
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()

@@ -44,6 +44,7 @@ from nianbao.load.pdf_text import (
     paragraph,
     starts_paragraph,
 )
+from nianbao.load.sniff import content_kind
 
 MAX_PAGES = 200  # a report has a few pages; a PDF claiming more is refused
 MAX_CHARS = 400_000  # characters of all pages together
@@ -58,22 +59,6 @@ BROKEN_TABLE = f"{NOT_PDF}（文件已损坏，该页的表格无法解析）：
 
 def refuse(name: str, why: str) -> LoadError:
     return LoadError([Problem(name, f"{NOT_PDF}（{why}）：{INSTEAD}")])
-
-
-def _sniff(data: bytes) -> str:
-    """What a file named .pdf holds when it is not a PDF, for the message."""
-    if data.startswith(b"PK"):
-        return "文件内容是压缩包（可能是 Word 文档或工作簿，请改用正确的扩展名）"
-    if data.startswith(bytes.fromhex("D0CF11E0A1B11AE1")):
-        return "文件内容是旧版 Word/Excel 文件"
-    head = data[:4096].lower()
-    if b"<html" in head or b"<!doctype" in head:
-        return "文件内容是网页，请把扩展名改为 .html"
-    if not data.strip():
-        return "文件是空的"
-    if b"\x00" not in head:
-        return "文件内容是纯文本"
-    return "文件内容不是 PDF 格式"
 
 
 class _Pdfium:
@@ -203,7 +188,7 @@ def read_pdf_blocks(path: Path, name: str) -> list[Block]:
     a scan, a damaged file, not a PDF, more than MAX_PAGES pages)."""
     data = path.read_bytes()
     if b"%PDF-" not in data[:1024]:
-        raise refuse(name, _sniff(data))
+        raise refuse(name, content_kind(data, "pdf"))
     read = _read_pages(data, name)
     tables = read_tables(data, name, read.ruled, read.hits, read.chars, BROKEN_TABLE)
     lines = drop_furniture([page_lines(i + 1, chars) for i, chars in enumerate(read.chars)],

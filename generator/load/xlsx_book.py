@@ -14,26 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.errors import LoadError, Problem
+from nianbao.load.sniff import OLE_MAGIC, content_kind
 from nianbao.load.xlsx_guard import MAX_MERGED_CELLS, ZIP_ERRORS, check_package
 from nianbao.load.xlsx_labels import LABEL_MAX, normalise
 
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # compound document: .xls, .doc, encrypted .xlsx
 SAVE_AS = "请在 Excel/WPS 中打开后“另存为” .xlsx 格式再试"
 NOT_XLSX = "不是有效的 xlsx 工作簿"
 ENCRYPTED = "工作簿设置了打开密码：请在 Excel/WPS 中取消密码后另存再试"
 OLD_XLS = "这是旧版 Excel（.xls）文件，只是扩展名为 .xlsx：" + SAVE_AS
 Pos = tuple[int, int]  # (row, column), 1-based as in openpyxl
-
-
-def _sniff(data: bytes) -> str:
-    """What a non-zip file looks like, for the message."""
-    if data.startswith(b"%PDF"):
-        return "文件内容是 PDF 文档"
-    if data.startswith((b"<html", b"<!DOCTYPE", b"<?xml")) or b"<table" in data[:4096].lower():
-        return "文件内容是网页或 XML 文本（可能是从网站导出的“假 xlsx”）"
-    if not data or b"\x00" not in data[:4096]:
-        return "文件内容是纯文本" if data.strip() else "文件是空的"
-    return "文件内容不是 Excel 格式"
 
 
 def _zip_kind(path: Path) -> str | None:
@@ -63,7 +52,7 @@ def check_container(path: Path, name: str) -> bool:
             raise LoadError([Problem(name, ENCRYPTED)])
         raise LoadError([Problem(name, OLD_XLS)])
     if not data.startswith(b"PK"):
-        raise LoadError([Problem(name, f"{NOT_XLSX}（{_sniff(data)}）：{SAVE_AS}")])
+        raise LoadError([Problem(name, f"{NOT_XLSX}（{content_kind(data, 'xlsx')}）：{SAVE_AS}")])
     kind = _zip_kind(path)
     if kind is not None:
         raise LoadError([Problem(name, f"{NOT_XLSX}（{kind}）：{SAVE_AS}")])
