@@ -37,6 +37,7 @@ from nianbao.xlsx_sheets import (
     TOP_LEFT,
     UNLOCKED,
     Validations,
+    fit_text_row,
     line_count,
     print_setup,
     protect,
@@ -109,9 +110,8 @@ def sections_sheet(ws: Any, values: dict[str, Any] | None) -> None:
     for r in range(2, last + 1):
         text = ws.cell(r, 3).value if isinstance(ws.cell(r, 3).value, str) else ""
         head = ws.cell(r, 1).value if isinstance(ws.cell(r, 1).value, str) else ""
-        lines = max(line_count(text, SECTION_WIDTHS[2]) + 1,
-                    line_count(head, SECTION_WIDTHS[0]), TEXT_MIN_LINES)
-        ws.row_dimensions[r].height = row_height(lines)
+        fit_text_row(ws, r, max(line_count(text, SECTION_WIDTHS[2]) + 1,
+                                line_count(head, SECTION_WIDTHS[0]), TEXT_MIN_LINES))
     print_setup(ws, landscape=True, title_rows="1:1")
     protect(ws)
     ws.protection.insertRows = False  # a clerk may add sections between the rows given

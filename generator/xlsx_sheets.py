@@ -10,13 +10,14 @@ walks the same layouts, so the two cannot drift apart.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from nianbao.schemas.layout import LayoutCell, TableLayout, place
-from openpyxl.styles import Alignment, Border, Font, Protection, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,6 +35,11 @@ LOCKED, UNLOCKED = Protection(locked=True), Protection(locked=False)
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+# The cells a clerk types into, and only those, are shaded (the unlocked ones: `shade_inputs`).
+# Pale green: the annotated copy marks findings red, yellow and blue (`annotate.FILLS`), so
+# a shaded blank is never mistaken for a warning there.
+INPUT_COLOUR = "E2EFDA"
+INPUT_FILL = PatternFill(fill_type="solid", start_color=INPUT_COLOUR, end_color=INPUT_COLOUR)
 TEXT_FORMAT = "@"  # text cells stay text (a phone number or "2021" is not a number)
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -184,9 +190,38 @@ def put_value(cell: Any, value: Any, kind: str) -> None:
     cell.protection = UNLOCKED
 
 
+def fit_text_row(ws: Worksheet, row: int, lines: int) -> None:
+    """Give a narrative row room for `lines` lines; the row stays auto-sized (`auto_height`
+    drops its customHeight when the workbook is saved), so Excel/WPS grow it again as the
+    clerk types and what was typed stays in view."""
+    ws.row_dimensions[row].height = row_height(lines)
+
+
+AUTO_ROW = re.compile(rb'(<row r="(\d+)"[^>]*?) customHeight="1"')
+
+
+def auto_height(sheet_xml: bytes, first_row: int) -> bytes:
+    """A worksheet part with the rows from `first_row` on marked auto-sized: their height is
+    kept as the starting height, without customHeight="1", which would freeze it (a custom
+    height is never refitted, so text typed past it would be hidden)."""
+    def drop(match: re.Match[bytes]) -> bytes:
+        return match.group(1) if int(match.group(2)) >= first_row else match.group(0)
+    return AUTO_ROW.sub(drop, sheet_xml)
+
+
+def shade_inputs(ws: Worksheet) -> None:
+    """Shade every unlocked cell: what can be typed into is what is shaded, no more, no less
+    (labels, headings and the edition stay white and locked)."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.protection.locked is False:
+                cell.fill = INPUT_FILL
+
+
 def protect(ws: Worksheet) -> None:
     """Sheet protection without a password: locked cells cannot be typed over; columns and
-    rows may still be resized."""
+    rows may still be resized.  The cells left open are shaded first (`shade_inputs`)."""
+    shade_inputs(ws)
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
@@ -228,6 +263,28 @@ def column_widths(layout: TableLayout) -> list[float]:
     return [round(w, 1) for w in widths]
 
 
+def head_lines(text: str, width: float) -> str:
+    """A column head broken between its words where the column is too narrow for one line
+    (社会公益\n组织, not Excel's 社会公益组\n织), as the PDF and DOCX break it.
+
+    The words are those of the rendered heads (`GridCell.words`); a CJK character takes two
+    width units, so a column of `width` units holds (width - 1) // 2 of them.  The reader
+    drops white space when it matches labels, so the line breaks do not change a label.
+    """
+    from nianbao.document import GridCell
+
+    words = GridCell(text, "head").words
+    capacity = max(int((width - 1.0) // 2), 1)
+    if len(words) == 1 or len(text) <= capacity:
+        return text
+    lines = [""]
+    for word in words:
+        if lines[-1] and len(lines[-1]) + len(word) > capacity:
+            lines.append("")
+        lines[-1] += word
+    return "\n".join(lines)
+
+
 def _style(cell: Any, spec: LayoutCell, row_span: int) -> None:
     cell.border = BORDER
     cell.font = BODY_FONT  # one plain face throughout, as in the official tables
@@ -239,6 +296,11 @@ def _style(cell: Any, spec: LayoutCell, row_span: int) -> None:
         cell.protection = LOCKED
 
 
+def cell_text(spec: LayoutCell, width: float) -> str:
+    """What a label cell shows: its layout text, a column head broken between words."""
+    return head_lines(spec.text, width) if spec.kind == "head" else spec.text
+
+
 def _heights(layout: TableLayout, grid: list, widths: list[float]) -> list[float]:
     """Row heights (points) so every wrapped label shows whole, rows spanned shared evenly."""
     heights = [MIN_ROW_PT] * len(grid)
@@ -247,7 +309,8 @@ def _heights(layout: TableLayout, grid: list, widths: list[float]) -> list[float
         for c, (spec, ar, ac) in enumerate(row):
             if (ar, ac) != (r, c) or not spec.text:
                 continue
-            need = row_height(line_count(spec.text, sum(widths[c:c + spec.colspan])))
+            width = sum(widths[c:c + spec.colspan])
+            need = row_height(line_count(cell_text(spec, width), width))
             if spec.rowspan == 1:
                 heights[r] = max(heights[r], need)
             else:
@@ -291,7 +354,7 @@ def table_sheet(ws: Worksheet, layout: TableLayout, values: dict[str, Any] | Non
                     anchor.comment = Comment(notes[spec.path], "nianbao", width=240, height=80)
                 checks.add(spec.value_kind, rng.coord)
             else:
-                put(anchor, spec.text)
+                put(anchor, cell_text(spec, sum(widths[c:c + spec.colspan])))
             for rr, cc in rng.cells:
                 cell = ws.cell(rr, cc)
                 _style(cell, spec, spec.rowspan)
@@ -309,6 +372,7 @@ def table_sheet(ws: Worksheet, layout: TableLayout, values: dict[str, Any] | Non
     protect(ws)
 
 
-__all__ = ["GRID_TOP", "Validations", "amount_format", "column_widths", "line_count",
-           "print_setup", "protect", "put", "put_value", "row_height", "table_sheet",
+__all__ = ["GRID_TOP", "Validations", "amount_format", "auto_height", "column_widths", "fit_text_row",
+           "line_count",
+           "print_setup", "protect", "put", "put_value", "row_height", "shade_inputs", "table_sheet",
            "text_width", "value_at"]

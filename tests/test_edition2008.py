@@ -241,7 +241,7 @@ def test_workbook_layout(tmp_path: Path) -> None:
     book = tmp_path / "a.xlsx"
     assert run_cli("convert", CITY, book).returncode == 0
     wb = load_workbook(book)
-    assert wb.sheetnames == ["基本信息", "正文", "关键数据"]
+    assert wb.sheetnames == ["基本信息", "正文", "关键数据", "填写说明"]
     text = wb["正文"]
     assert [c.value for c in text[1]] == ["标题", "对应条例事项", "内容"]
     assert text["A2"].value == "导语（第一个标题之前的文字，可空）"
