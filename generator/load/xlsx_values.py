@@ -13,6 +13,7 @@ text); any other formula is an error naming its cell.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -152,11 +153,18 @@ def _decimal_text(text: str) -> Decimal | None:
         return None
 
 
+def _whole(value: Any) -> bool:
+    """A number with no fraction; an infinite or NaN float (a formula's cached result can be
+    one) is not, and must not reach int(), which raises on it."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value == int(value))
+
+
 def as_text(value: Any) -> Any:
     """Text of a text field: numbers typed into it (a phone number) become their digits."""
     if isinstance(value, str):
         return value.replace("\r\n", "\n")
-    if isinstance(value, float) and value == int(value):
+    if isinstance(value, float) and _whole(value):
         return str(int(value))
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return str(value)
@@ -172,7 +180,7 @@ def as_date(value: Any) -> Any:
     """A date from an Excel date or from text such as 2025-01-20, 2025/1/20, 2025年1月20日."""
     if isinstance(value, dt.datetime):
         return value.date()
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == int(value):
+    if _whole(value):
         value = str(int(value))
     if isinstance(value, str):
         text = "".join(unicodedata.normalize("NFKC", value).split())
