@@ -114,13 +114,20 @@ def _fee_clause(name: str, amount: Any, unit: str) -> str:
     return f"收取{name}{_q(amount, unit)}" if _some(amount) else f"未收取{name}"
 
 
-def _proactive_2021(checked: Validated) -> str:
-    """（一）主动公开 from 表二 (2021), clause by clause in the table's order."""
+def _table2_documents(checked: Validated) -> tuple[Any, Any, dict[str, str], Any, str]:
+    """(report, edition module, 表二's row names, 表二, its documents clause): what both
+    editions' （一）主动公开 sentence starts from."""
     r, mod = checked.report, checked.edition.module
     rows, t2 = mod.T2_ROWS, r.table2
     kinds = ("regulations", "normative_documents")
     docs = _document_clause([rows[k] for k in kinds], [getattr(t2, k) for k in kinds],
                             mod.T2_DOC_COLS)
+    return r, mod, rows, t2, docs
+
+
+def _proactive_2021(checked: Validated) -> str:
+    """（一）主动公开 from 表二 (2021), clause by clause in the table's order."""
+    r, mod, rows, t2, docs = _table2_documents(checked)
     decided = [(rows[k], getattr(t2, k).decisions) for k in ("licensing", "penalty", "coercion")]
     word = column_word(mod.T2_DECISIONS).removeprefix("处理")  # 决定
     fees = _fee_clause(rows["administrative_fees"], t2.administrative_fees.amount, "万元")
@@ -158,11 +165,7 @@ def _items_clause_2019(rows: dict[str, str], t2: Any, keys: tuple[str, ...]) -> 
 
 def _proactive_2019(checked: Validated) -> str:
     """（一）主动公开 from 表二 (2019): documents, items and decisions, fees, procurement."""
-    r, mod = checked.report, checked.edition.module
-    rows, t2 = mod.T2_ROWS, r.table2
-    kinds = ("regulations", "normative_documents")
-    docs = _document_clause([rows[k] for k in kinds], [getattr(t2, k) for k in kinds],
-                            mod.T2_DOC_COLS)
+    r, mod, rows, t2, docs = _table2_documents(checked)
     items = _items_clause_2019(rows, t2, ("licensing", "other_services", "penalty", "coercion",
                                           "administrative_fees"))
     buy = t2.procurement
