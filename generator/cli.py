@@ -60,8 +60,10 @@ def _parser() -> ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text：中文列表（默认）；json：供脚本读取")
     _previous(check)
-    check.add_argument("--annotate", type=Path, metavar="标注.xlsx",
-                       help="另存一份工作簿，在有问题的单元格上加批注和底色")
+    check.add_argument("--annotate", nargs="?", const="",
+                       metavar="标注.xlsx",
+                       help="另存一份工作簿，在有问题的单元格上加批注和底色"
+                            "（不写文件名时存为输入旁的“原名_标注.xlsx”）")
     _read_options(check)
 
     build = sub.add_parser("build", help="生成 HTML、PDF、DOCX 报告")

@@ -106,9 +106,17 @@ def _checked(file: Path, options: ReadOptions, as_json: bool = False,
         return None
 
 
+def annotated_path(source: Path, asked: str) -> Path:
+    """Where the annotated copy goes: the name given, or — `--annotate` without one (the
+    parser's const "") — ``原名_标注.xlsx`` beside the input (issue 19 §12)."""
+    if asked == "":
+        return source.with_name(f"{source.stem}_标注{source.suffix}")
+    return Path(asked)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Check one file; print findings; optionally annotate the workbook; exit 0/1/2."""
-    if args.annotate and args.file.suffix.lower() not in XLSX_SUFFIXES:
+    if args.annotate is not None and args.file.suffix.lower() not in XLSX_SUFFIXES:
         console.warn("--annotate 只适用于 .xlsx 工作簿")
         return EXIT_UNREADABLE
     checked = _checked(args.file, read_options(args), args.format == "json", args.previous)
@@ -118,11 +126,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         sys.stdout.write(console.findings_json(checked) + "\n")
     else:
         console.print_findings(checked)
-    if args.annotate:
+    if args.annotate is not None:
         from nianbao.annotate import annotate
-        marked = annotate(args.file, args.annotate, checked.findings)
+        target = annotated_path(args.file, args.annotate)
+        marked = annotate(args.file, target, checked.findings)
         (console.warn if args.format == "json" else console.say)(
-            f"已生成 {args.annotate}：{marked} 个单元格加了批注")
+            f"已生成 {target}：{marked} 个单元格加了批注")
     return EXIT_ERRORS if checked.has_errors else EXIT_OK
 
 

@@ -121,6 +121,18 @@ def test_annotate_marks_cells_with_comment_and_colour(tmp_path: Path) -> None:
     assert sum(1 for row in untouched.iter_rows() for c in row if c.comment) == 8
 
 
+def test_annotate_without_a_name_writes_beside_the_input(tmp_path: Path) -> None:
+    """Issue 19 §12: `--annotate` alone writes 原名_标注.xlsx beside the workbook."""
+    book = tmp_path / "年报数据.xlsx"
+    convert(EXAMPLES / "invalid" / "t3-balance.yaml", book)
+    result = run_cli("check", book, "--annotate")
+    beside = tmp_path / "年报数据_标注.xlsx"
+    assert result.returncode == 1, result.stderr
+    assert f"已生成 {beside}：8 个单元格加了批注" in result.stdout
+    assert "T3-BALANCE" in str([c.comment.text for row in load_workbook(beside)["表三"].iter_rows()
+                                for c in row if c.comment])
+
+
 def test_annotate_needs_a_workbook() -> None:
     result = run_cli("check", COUNTY, "--annotate", "x.xlsx")
     assert result.returncode == 2 and "--annotate 只适用于 .xlsx 工作簿" in result.stderr
