@@ -32,12 +32,18 @@ TABLES = ("table2", "table3", "table4")
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
     """nianbao's own HTML and DOCX of each example: edition → format → path."""
+    return build_examples(tmp_path_factory, EXAMPLES)
+
+
+def build_examples(factory: pytest.TempPathFactory,
+                   examples: dict[str, Path]) -> dict[str, dict[str, Path]]:
+    """Each example built as HTML and DOCX by nianbao: key → suffix → path."""
     out: dict[str, dict[str, Path]] = {}
-    for edition, src in EXAMPLES.items():
-        folder = tmp_path_factory.mktemp(f"built{edition}")
+    for key, src in examples.items():
+        folder = factory.mktemp(f"built{key}")
         result = run_cli("build", src, "--format", "html,docx", "-o", folder)
         assert result.returncode == 0, result.stderr
-        out[edition] = {p.suffix: p for p in folder.iterdir()}
+        out[key] = {p.suffix: p for p in folder.iterdir()}
     return out
 
 
@@ -150,31 +156,44 @@ def _para(doc: Any, lead: str, rest: str) -> None:
         paragraph.add_run(rest)
 
 
-def test_foreign_docx(tmp_path: Path) -> None:
-    path = tmp_path / "某局年报.docx"
-    _foreign_docx(path)
+def assert_foreign_findings(path: Path, page: int | None = None) -> None:
+    """A foreign copy of the county report (its blank cell, its typo) checked: exit 1 and
+    exactly those two findings, located (``page``: printed on page 1 of a PDF)."""
     result = run_cli("check", "--format", "json", path)
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)
     assert (doc["agency"], doc["year"], doc["edition"]) == ("某某县交通运输局", 2024, "2021")
     got = [(f["rule"], f["severity"], f["message"], f.get("source"),
             [c["source"] for c in f["cells"]]) for f in doc["findings"]]
-    blank = {"file": str(path), "table": 1, "row": 4, "col": 4}
+    at = {"file": str(path)} | ({"page": page} if page is not None else {})
     assert got == [
         ("BLANK", "error", ("表二“行政规范性文件”行“现行有效件数”列没有填写：请填入数字（没有就填0），"
-         "或使用 --blank-as-zero 把空白按0计"), None, [blank]),
+         "或使用 --blank-as-zero 把空白按0计"), None, [at | {"table": 1, "row": 4, "col": 4}]),
         ("LABELS", "warning", ("标签“（一）予已公开”与正式名称“（一）予以公开”不一致，已按“（一）予以公开”"
-         "读取，请改正"), {"file": str(path), "table": 2, "row": 6, "col": 2}, []),
+         "读取，请改正"), at | {"table": 2, "row": 6, "col": 2}, []),
     ]
-    text = run_cli("check", path).stdout
-    assert f"（{path} 第1个表格 第4行第4列）" in text
-    assert f"位置：{path} 第2个表格 第6行第2列" in text
+
+
+def read_foreign_tables(path: Path) -> tuple[Any, dict[str, Any]]:
+    """A foreign copy read back with --blank-as-zero: (what was read, its model as JSON),
+    every table asserted to be the county example's (its blank cell as 0)."""
     back = read(path, ReadOptions(blank_as_zero=True))
     dumped = back.report.model_dump(mode="json")
     source = read(EXAMPLES["2021"], ReadOptions()).report.model_dump(mode="json")
     source["table2"]["normative_documents"]["in_force"] = 0  # the blank cell, --blank-as-zero
     for key in TABLES:
         assert dumped[key] == source[key], key
+    return back, dumped
+
+
+def test_foreign_docx(tmp_path: Path) -> None:
+    path = tmp_path / "某局年报.docx"
+    _foreign_docx(path)
+    assert_foreign_findings(path)
+    text = run_cli("check", path).stdout
+    assert f"（{path} 第1个表格 第4行第4列）" in text
+    assert f"位置：{path} 第2个表格 第6行第2列" in text
+    back, dumped = read_foreign_tables(path)
     narrative = dumped["narrative"]
     assert narrative["overview"]["intro"] == "2024年，本局认真贯彻落实《条例》。"
     assert narrative["overview"]["on_request"] == "全年新收政府信息公开申请38件，上年结转2件。"

@@ -18,6 +18,7 @@ from nianbao.load.doc_items import item_for
 from nianbao.load.doc_text import document_title
 from nianbao.pipeline import ReadOptions, read
 from nianbao.schemas import edition2008 as e08
+from test_published import _findings, build_examples
 
 EXAMPLES = {"suifenhe": ROOT / "examples" / "suifenhe-2012.yaml",
             "city": ROOT / "examples" / "city-construction-2011.yaml"}
@@ -26,22 +27,11 @@ EXAMPLES = {"suifenhe": ROOT / "examples" / "suifenhe-2012.yaml",
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
     """nianbao's own HTML and DOCX of each 2008 example: example → suffix → path."""
-    out: dict[str, dict[str, Path]] = {}
-    for key, src in EXAMPLES.items():
-        folder = tmp_path_factory.mktemp(key)
-        result = run_cli("build", src, "--format", "html,docx", "-o", folder)
-        assert result.returncode == 0, result.stderr
-        out[key] = {p.suffix: p for p in folder.iterdir()}
-    return out
+    return build_examples(tmp_path_factory, EXAMPLES)
 
 
 def _compact(text: str | None) -> str:
     return "".join((text or "").split())
-
-
-def _findings(path: Path) -> list[tuple[str, str, str]]:
-    doc = json.loads(run_cli("check", "--format", "json", path).stdout)
-    return sorted((f["rule"], f["severity"], f["message"]) for f in doc["findings"])
 
 
 @pytest.mark.parametrize("key", sorted(EXAMPLES))

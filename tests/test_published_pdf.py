@@ -21,7 +21,16 @@ from conftest import ROOT, run_cli
 from nianbao import schemas
 from nianbao.pipeline import ReadOptions, read
 from nianbao.schemas.common import OVERVIEW_PARTS
-from test_published import CLOSING, NARRATIVE, TYPO, _layout_cells, _para, _values
+from test_published import (
+    CLOSING,
+    NARRATIVE,
+    TYPO,
+    _layout_cells,
+    _para,
+    _values,
+    assert_foreign_findings,
+    read_foreign_tables,
+)
 
 EXAMPLES = {"2021": ROOT / "examples" / "county-transport-2024.yaml",
             "2019": ROOT / "examples" / "zhumadian-housing-2020.yaml"}
@@ -155,27 +164,10 @@ def test_foreign_pdf(foreign: dict[str, Path], kind: str) -> None:
     """Every figure read, across page breaks (table 三 runs over four pages, rows cut by the
     breaks), and exactly the findings the Word file has, located by page, table, row, col."""
     path = foreign[kind]
-    result = run_cli("check", "--format", "json", path)
-    assert result.returncode == 1, result.stderr
-    doc = json.loads(result.stdout)
-    assert (doc["agency"], doc["year"], doc["edition"]) == ("某某县交通运输局", 2024, "2021")
-    got = [(f["rule"], f["severity"], f["message"], f.get("source"),
-            [c["source"] for c in f["cells"]]) for f in doc["findings"]]
-    blank = {"file": str(path), "page": 1, "table": 1, "row": 4, "col": 4}
-    assert got == [
-        ("BLANK", "error", ("表二“行政规范性文件”行“现行有效件数”列没有填写：请填入数字（没有就填0），"
-         "或使用 --blank-as-zero 把空白按0计"), None, [blank]),
-        ("LABELS", "warning", ("标签“（一）予已公开”与正式名称“（一）予以公开”不一致，已按“（一）予以公开”"
-         "读取，请改正"), {"file": str(path), "page": 1, "table": 2, "row": 6, "col": 2}, []),
-    ]
+    assert_foreign_findings(path, page=1)
     text = run_cli("check", path).stdout
     assert f"（{path} 第1页 第1个表格 第4行第4列）" in text
-    back = read(path, ReadOptions(blank_as_zero=True))
-    dumped = back.report.model_dump(mode="json")
-    source = read(EXAMPLES["2021"], ReadOptions()).report.model_dump(mode="json")
-    source["table2"]["normative_documents"]["in_force"] = 0  # the blank cell, --blank-as-zero
-    for key in TABLES:
-        assert dumped[key] == source[key], key
+    back, dumped = read_foreign_tables(path)
     narrative = dumped["narrative"]
     assert narrative["overview"]["proactive"] == "全年主动公开政府信息1,426条。"
     assert narrative["overview"]["management"] == "完善信息发布审核制度。"
