@@ -118,9 +118,18 @@ CLOSING = [(SECTION_5, ""), ("", "存在的主要问题：解读形式单一。�
 def _foreign_docx(path: Path) -> None:
     import docx
 
+    doc = docx.Document()
+    fill_foreign(doc)
+    doc.save(str(path))
+
+
+def fill_foreign(doc: Any, label: Any = lambda text: text, after_table: Any = None) -> None:
+    """The 2021 example in the official layout, as a clerk's Word file holds it: the title
+    split over two paragraphs, bold lead-ins, merged label cells, runs split mid-label, a
+    typo (TYPO), one empty printed cell, the 落款.  ``label``: how any other cell text is
+    printed; ``after_table(table, layout)``: run on each table once it is filled."""
     edition = schemas.EDITIONS["2021"]
     data = _values("2021")
-    doc = docx.Document()
     doc.add_paragraph("某某县交通运输局")  # the title split over two paragraphs
     doc.add_paragraph("2024年度政府信息公开工作年度报告")
     for lead, rest in NARRATIVE:
@@ -134,18 +143,19 @@ def _foreign_docx(path: Path) -> None:
             cell = table.cell(r, c)
             if rs > 1 or cs > 1:  # Word's merges: gridSpan across, vMerge down
                 cell = cell.merge(table.cell(r + rs - 1, c + cs - 1))
-            text = text.replace(*TYPO) if text == TYPO[0] else text
+            text = TYPO[1] if text == TYPO[0] else label(text)
             if text == "12":  # an empty printed cell (table 二 现行有效件数 of 行政规范性文件)
                 text = ""
             paragraph = cell.paragraphs[0]
             for piece in (text[:2], text[2:5], text[5:]):  # runs split mid-label
                 if piece:
                     paragraph.add_run(piece)
+        if after_table is not None:
+            after_table(table, layout)
     for lead, rest in CLOSING:
         _para(doc, lead, rest)
     doc.add_paragraph("某某县交通运输局")
     doc.add_paragraph("2025年1月20日")
-    doc.save(str(path))
 
 
 def _para(doc: Any, lead: str, rest: str) -> None:

@@ -18,17 +18,11 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, run_cli
-from nianbao import schemas
 from nianbao.pipeline import ReadOptions, read
 from nianbao.schemas.common import OVERVIEW_PARTS
 from test_published import (
-    CLOSING,
-    NARRATIVE,
-    TYPO,
-    _layout_cells,
-    _para,
-    _values,
     assert_foreign_findings,
+    fill_foreign,
     read_foreign_tables,
 )
 
@@ -86,8 +80,6 @@ def _foreign_docx(path: Path, repeat_header: bool) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    edition = schemas.EDITIONS["2021"]
-    data = _values("2021")
     doc = docx.Document()
     section = doc.sections[0]
     section.header.paragraphs[0].text = "某某县交通运输局政务公开"  # a running header
@@ -95,33 +87,14 @@ def _foreign_docx(path: Path, repeat_header: bool) -> None:
     footer.add_run("— ")
     _page_field(footer, OxmlElement, qn)
     footer.add_run(" —")
-    doc.add_paragraph("某某县交通运输局")  # the title split over two paragraphs
-    doc.add_paragraph("2024年度政府信息公开工作年度报告")
-    for lead, rest in NARRATIVE:
-        _para(doc, lead, rest)
-    for layout in edition.tables:
-        _para(doc, layout.heading, "")
-        cells = _layout_cells(layout, data)
-        table = doc.add_table(rows=max(r + rs for r, _, rs, _, _ in cells), cols=layout.ncols)
+
+    def after_table(table: Any, layout: Any) -> None:
         table.style = "Table Grid"
-        for r, c, rs, cs, text in cells:
-            cell = table.cell(r, c)
-            if rs > 1 or cs > 1:
-                cell = cell.merge(table.cell(r + rs - 1, c + cs - 1))
-            text = TYPO[1] if text == TYPO[0] else _spaced(text)
-            if text == "12":  # an empty printed cell (table 二 现行有效件数 of 行政规范性文件)
-                text = ""
-            paragraph = cell.paragraphs[0]
-            for piece in (text[:2], text[2:5], text[5:]):  # runs split mid-label
-                if piece:
-                    paragraph.add_run(piece)
         if repeat_header:
             for tr in table._tbl.findall(qn("w:tr"))[:len(layout.header)]:
                 tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    for lead, rest in CLOSING:
-        _para(doc, lead, rest)
-    doc.add_paragraph("某某县交通运输局")
-    doc.add_paragraph("2025年1月20日")
+
+    fill_foreign(doc, _spaced, after_table)
     doc.save(str(path))
 
 
