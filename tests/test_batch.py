@@ -138,7 +138,8 @@ def test_summary_json_rows_and_counts(first_run) -> None:
     assert bad["first_error"] == T4_SUM_MESSAGE
     broken = rows["丙局/2024.yaml"]
     assert broken["status"].startswith("无法读取：") and "YAML" in broken["status"]
-    assert broken["agency"] is None and broken["state"] == "unreadable"
+    # unreadable: agency and year as its place names them (丙局/2024.yaml)
+    assert (broken["agency"], broken["year"], broken["state"]) == ("丙局", 2024, "unreadable")
     ok = rows["乙镇/2024.xlsx"]
     assert (ok["agency"], ok["year"], ok["edition"], ok["status"]) == ("乙镇", 2024, "2021",
                                                                        "已生成")
@@ -156,9 +157,10 @@ def test_previous_year_found_by_layout(first_run, tree: Path) -> None:
     assert "XYEAR-CARRY" in [f["rule"] for f in found["findings"]]
     first_year = json.loads((out / rows["甲局/2023.yaml"]["findings"]).read_text("utf-8"))
     assert not any(f["rule"].startswith("XYEAR") for f in first_year["findings"])
-    # the findings file is exactly `nianbao check --format json --previous …`
-    check = run_cli("check", "--format", "json", tree / "甲局" / "2024.yaml",
-                    "--previous", tree / "甲局" / "2023.yaml")
+    # the findings file is exactly `nianbao check --format json --previous …` run in DIR:
+    # files are named relative to the batch folder (the pages go back to the agencies)
+    check = run_cli("check", "--format", "json", "甲局/2024.yaml",
+                    "--previous", "甲局/2023.yaml", cwd=tree)
     assert found == json.loads(check.stdout)
     assert rows["甲局/2024.yaml"]["warnings"] == found["summary"]["warnings"] > 0
 
@@ -188,7 +190,7 @@ def test_summary_html_sortable_with_links(first_run) -> None:
     assert f'href="{html_link}"' in page
     assert f'href="{quote("findings/丁局/2024.yaml.html")}"' in page   # the readable page
     assert "有错误未生成" in page and "无法读取" in page and "addEventListener" in page
-    assert f"<td>{T4_SUM_MESSAGE}</td>" in page.replace("&#34;", '"')
+    assert f'<td class="t">{T4_SUM_MESSAGE}</td>' in page.replace("&#34;", '"')
     assert "http://" not in page and "https://" not in page  # nothing fetched
     assert page.count("<tr class=") == 6
     assert "<h1>年度报告批量生成汇总</h1>" in page and "<th>输出文件</th>" in page
@@ -273,7 +275,7 @@ def test_findings_pages_say_what_check_says(first_run, tree: Path) -> None:
     ding = html.unescape((out / rows["丁局/2024.yaml"]["findings_page"]).read_text("utf-8"))
     assert "有错误，不能发布：1 个错误，0 个警告，0 个提示" in ding
     assert '错误 <span class="rule">T4-SUM</span>' in ding and "<dd>未生成</dd>" in ding
-    check = run_cli("check", tree / "丁局" / "2024.yaml").stdout
+    check = run_cli("check", "丁局/2024.yaml", cwd=tree).stdout
     cells = [line.strip().removeprefix("· ") for line in check.splitlines()
              if line.strip().startswith("·")]
     assert len(cells) == 5 and all(f"<li>{c}</li>" in ding for c in cells)
@@ -605,7 +607,7 @@ def test_summary_says_the_first_warning_of_a_report_without_errors(first_run) ->
     assert row["first_warning"].startswith("上年结转与上一年度的结转下年度不一致：")
     assert row["first_warning"].endswith(f"（另有 {row['warnings'] - 1} 个警告）")
     page = (out / "summary.html").read_text(encoding="utf-8")
-    assert "<td>警告：上年结转与上一年度的结转下年度不一致：" in page
+    assert '<td class="t">警告：上年结转与上一年度的结转下年度不一致：' in page
     from openpyxl import load_workbook
     ws = load_workbook(out / "summary.xlsx")["汇总"]
     explained = {r[0]: r[8] for r in ws.iter_rows(min_row=2, values_only=True)}

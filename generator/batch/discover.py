@@ -16,16 +16,23 @@ the built-in templates come last.  ``templates/`` folders, hidden files and fold
 lock files (``~$…``), the output folder and the summary workbooks nianbao writes
 (``summary.xlsx``, ``nianbao aggregate``'s 汇总.xlsx — marked in their document properties,
 wherever they were saved) are never read as inputs.
+
+Every file is named relative to the batch folder (a manifest's own folder), in messages and
+findings as in the summary: the pages go back to the agencies, and nothing in them names
+the office's folders (``shown``, ``relative_text``).  The agency and year a path names
+(``path_agency``) stand in the summary row of a file that cannot be read.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from nianbao.errors import LoadError, Problem, os_reason
 from nianbao.load import DOCUMENT_SUFFIXES
@@ -36,6 +43,10 @@ INPUT_SUFFIXES = READ_SUFFIXES + (".xls", ".et")  # old formats: the summary say
 TEMPLATES = "templates"
 _YEAR_NAME = re.compile(r"((?:19|20)\d{2})(?:年度?)?")
 _YEAR_IN_NAME = re.compile(r"(?:19|20)\d{2}(?:年度|年(?!报))?")
+# what a file name says besides the agency: 乙局2024年报.xlsx, 乙局2024年度数据.xlsx, 报表.xlsx
+_GENERIC_NAME = re.compile(r"(?:政府信息公开)?(?:工作)?(?:年度报告|年报|报告|报表|数据|填报表|填报"
+                           r"|统计表)$")
+_SEPARATORS = " _-－—.（）()"
 MANIFEST_KEYS = {"file": ("file", "文件", "path", "路径"), "agency": ("agency", "机关", "机关名称"),
                  "year": ("year", "年度", "报告年度")}
 
@@ -44,10 +55,15 @@ MANIFEST_KEYS = {"file": ("file", "文件", "path", "路径"), "agency": ("agenc
 class Entry:
     """One input of a batch.
 
-    name: the file as the user would name it (``DIR/某局/2024.yaml``), used in messages and
-        the findings JSON; rel: the path below the batch root, used in the summary;
+    path: the file to read; rel: its path relative to the batch folder (``某局/2024.yaml``;
+        ``../其他/2024.yaml`` for a manifest's entry outside the manifest's folder), which
+        keys the cache and the summary; name: how messages and the findings JSON name it —
+        the same relative path (see the module docstring);
     agency, year: the grouping key for the previous-year lookup (None when unknown);
-    templates: template folders that apply, nearest first; previous: last year's input.
+    templates: template folders that apply, nearest first; previous: last year's input;
+    root: the batch folder (None: paths are shown as given);
+    agency_name: the agency as the manifest or the path names it (``某局`` for
+        ``某局/2024.xlsx``), shown in the summary when the file cannot be read.
     """
 
     path: Path
@@ -57,6 +73,12 @@ class Entry:
     year: int | None = None
     templates: tuple[Path, ...] = ()
     previous: Path | None = None
+    root: Path | None = None
+    agency_name: str | None = None
+
+    def shown(self, path: Path) -> str:
+        """A path as the batch's messages and pages name it: relative to the batch folder."""
+        return str(path) if self.root is None else relative(path, self.root)
 
 
 # The document category (docProps/core.xml, Excel's 文件 > 属性 > 类别) of the summary
@@ -91,6 +113,63 @@ def is_own_workbook(path: Path) -> bool:
     except ZIP_ERRORS:   # damaged (a lying directory, a bad CRC…): the reader says so
         return False
     return f">{OWN_WORKBOOK_CATEGORY}<".encode() in core
+
+
+def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root``, with ``/``: ``某局/2024.xlsx``, or ``../其他/2024.xlsx``
+    outside it; a path on another drive (Windows) by its last folder and name."""
+    for base, target in ((root, path), (root.resolve(), path.resolve())):
+        try:
+            return target.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    try:
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+    except ValueError:   # another drive
+        return PurePosixPath(*path.parts[-2:]).as_posix()
+
+
+@functools.lru_cache(maxsize=64)
+def absolute_forms(folder: Path) -> tuple[str, ...]:
+    """The ways a folder may be written absolutely in a message (as given made absolute, and
+    with its links resolved; with ``/`` too on Windows), each without the separator at its
+    end, longest first.  The root of the file system is none: it is in every path."""
+    forms = {str(folder.absolute()), str(folder.resolve())}
+    forms |= {f.replace(os.sep, "/") for f in forms}
+    return tuple(sorted((f.rstrip("/\\") for f in forms if len(f.rstrip("/\\")) > 2),
+                        key=len, reverse=True))
+
+
+def relative_text(text: str, folders: tuple[Path, ...]) -> str:
+    """Text with each folder's absolute path taken out: ``/srv/报告/某局/2024.xlsx`` →
+    ``某局/2024.xlsx``, ``/srv/报告`` alone → ``.`` (a safety net: messages name files by
+    ``Entry.name`` already, but a system's message may embed a path)."""
+    for folder in folders:
+        for form in absolute_forms(folder):
+            if form in text:
+                # the folder's files → their relative path; the folder alone → "."
+                text = re.sub(re.escape(form) + r"([/\\]+|(?![\w.\-]))",
+                              lambda m: "" if m[1] else ".", text)
+    return text
+
+
+def path_agency(rel: str) -> str | None:
+    """The agency a path laid out by year names (``_layout``), as the summary shows it for a
+    file that cannot be read: the folder of ``某局/2024.xlsx`` or ``县直/某局/2024.xlsx``; the
+    file name of ``2024/某局.xlsx`` (less a year and words such as 年报, 数据: ``2024/县直/
+    乙局2024年报.xlsx`` → 乙局); the folder of ``2024/某局/报表.xlsx``.  None when the path
+    follows no layout."""
+    path = PurePosixPath(rel)
+    if _layout(Path(rel))[1] is None:
+        return None
+    folders = [f for f in path.parts[:-1]
+               if f not in ("", ".", "..", "/") and _YEAR_NAME.fullmatch(f) is None]
+    if _YEAR_NAME.fullmatch(path.stem) is None:
+        name = _YEAR_IN_NAME.sub("", path.stem).strip(_SEPARATORS)
+        name = _GENERIC_NAME.sub("", name).strip(_SEPARATORS)
+        if name:
+            return name
+    return folders[-1] if folders else None
 
 
 def _layout(rel: Path) -> tuple[str | None, int | None]:
@@ -139,8 +218,9 @@ def discover(root: Path, exclude: tuple[Path, ...] = (), published: bool = False
     for path in sorted(_walk(root, skip, published=published)):
         rel = path.relative_to(root)
         agency, year = _layout(rel)
-        entries.append(Entry(path, str(path), rel.as_posix(), agency, year,
-                             template_dirs(path, root)))
+        entries.append(Entry(path, rel.as_posix(), rel.as_posix(), agency, year,
+                             template_dirs(path, root), root=root,
+                             agency_name=path_agency(rel.as_posix())))
     return link_previous(entries)
 
 
@@ -262,11 +342,15 @@ def _manifest_entries(manifest: Path, rows: list, first: int = 1,
         if path.resolve() in seen:
             continue
         seen.add(path.resolve())
-        rel = _relative(path, root)
+        rel = relative(path, root)
+        shown = None if agency is None else str(agency)
         if agency is None and year is None:
             agency, year = _layout(Path(rel))
-        entries.append(Entry(path, str(path), rel, None if agency is None else str(agency),
-                             year, template_dirs(path, root)))
+            shown = path_agency(rel)
+        elif shown is None and year is not None:
+            shown = path_agency(rel)
+        entries.append(Entry(path, rel, rel, None if agency is None else str(agency),
+                             year, template_dirs(path, root), root=root, agency_name=shown))
     if problems:
         raise LoadError(problems)
     return link_previous(entries)
@@ -284,10 +368,3 @@ def _manifest_path(root: Path, written: str) -> Path:
         if alt.exists():
             return alt
     return path
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

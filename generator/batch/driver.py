@@ -16,7 +16,7 @@ import signal
 import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -119,16 +119,16 @@ class _Run:
         previous = None
         if e.previous is not None:
             try:
-                previous = Blob(str(e.previous), e.previous.read_bytes())
+                previous = Blob(e.shown(e.previous), e.previous.read_bytes())
             except OSError:
                 previous = None
         return Task(index, Blob(e.name, e.path.read_bytes()), previous,
-                    tuple(self._folder(d) for d in e.templates), self.options.formats,
+                    tuple(self._folder(d, e) for d in e.templates), self.options.formats,
                     self.options.force, self.options.blank_as_zero)
 
-    def _folder(self, path: Path) -> jobs.TemplateFolder:
-        if path not in self._folders:
-            self._folders[path] = jobs.read_template_folder(path)
+    def _folder(self, path: Path, e: Entry) -> jobs.TemplateFolder:
+        if path not in self._folders:   # named, in messages, relative to the batch folder
+            self._folders[path] = replace(jobs.read_template_folder(path), name=e.shown(path))
         return self._folders[path]
 
     def _skip(self, index: int, cached: dict[str, Any]) -> None:
@@ -150,7 +150,7 @@ class _Run:
         its cache entry.  The result's bytes are dropped: the future or whatever else
         still holds the result keeps no rendered report."""
         try:
-            self._take(result)
+            self._take(_relative(result, self.entries[result.index], self.out))
         finally:
             result.outputs, result.findings_json = {}, ""
         self._journal(self.entries[result.index].rel)
@@ -273,11 +273,44 @@ class _Run:
         return [self.rows[i] for i in sorted(self.rows)]
 
 
+def _relative(result: Result, e: Entry, out: Path) -> Result:
+    """The result with no absolute path of the batch folder or OUT left in what the pages
+    show (the findings JSON, the message, the notes): they go back to the agencies.
+    Messages name files relative to the batch folder already; this catches a path that a
+    system's message embeds."""
+    from nianbao.batch.discover import relative_text
+
+    folders = (e.root, out) if e.root is not None else (out,)
+
+    def fix(value: Any) -> Any:
+        """Every string of a decoded JSON value, each folder's absolute path taken out."""
+        if isinstance(value, str):
+            return relative_text(value, folders)
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        return value
+
+    try:   # decoded, so that a path written with escapes (a Windows backslash) is found too
+        doc = json.loads(result.findings_json)
+    except ValueError:
+        doc = None
+    fixed = fix(doc)
+    if fixed != doc:   # else the bytes stay exactly as the worker wrote them
+        result.findings_json = json.dumps(fixed, ensure_ascii=False, indent=2)
+    result.message, result.first_error = fix(result.message), fix(result.first_error)
+    result.first_warning, result.notes = fix(result.first_warning), fix(result.notes)
+    return result
+
+
 def _row(e: Entry, result: Result, target: str | None, findings: str,
          checking: bool = False) -> dict[str, Any]:
     """The summary row of one report (its cache entry keeps it for skipped runs);
     checking: a --check-only batch, which renders nothing."""
-    return {"file": e.rel, "name": e.name, "agency": result.agency, "year": result.year,
+    # a file that could not be read: the agency and year its path names (某局/2024.xlsx)
+    return {"file": e.rel, "name": e.name, "agency": result.agency or e.agency_name,
+            "year": result.year or e.year,
             "edition": result.edition, **result.summary, "state": result.state,
             "status": _status(result, checking), "skipped": False, "note": "；".join(result.notes),
             "first_error": result.first_error, "first_warning": result.first_warning,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import tempfile
 from dataclasses import dataclass, field
@@ -115,10 +116,19 @@ def _first(checked: Checked, severity: str) -> str:
     return messages[0] + more
 
 
+# the temporary copy a worker reads (``_read``): a system's message may name it
+_SHIPPED = re.compile(r"(?:[^\s'\"]*[/\\])?nianbao-input-[^/\\\s'\"]+[/\\]input\.\w+")
+
+
 def unreadable(index: int, name: str, err: NianbaoError, state: str = UNREADABLE) -> Result:
-    """The result of a file that could not be read (the driver uses it too)."""
+    """The result of a file that could not be read (the driver uses it too); a message that
+    names the worker's temporary copy of the file names the file instead."""
     from nianbao import console
 
+    def named(text: str) -> str:
+        return _SHIPPED.sub(lambda _: name, text)
+
+    err = NianbaoError([Problem(named(p.where), named(p.message)) for p in err.problems])
     doc = console.problems_json(name, err)
     return Result(index, state, doc, summary={"errors": len(err.problems), "warnings": 0,
                                               "infos": 0},

@@ -16,6 +16,8 @@ ROW_KEYS = ("file", "agency", "year", "edition", "errors", "warnings", "infos", 
             "findings_page")
 COLUMNS = ("文件", "机关", "年度", "格式版本", "错误", "警告", "提示", "状态", "说明")
 FORMAT_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
+# rows whose agency and year come from the file's place in the batch folder, not the file
+PATH_NAMED = ("unreadable", "failed")
 
 
 def totals(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -69,6 +71,13 @@ th { background: #eee; cursor: pointer; user-select: none; white-space: nowrap;
      position: sticky; top: 0; }
 th[data-dir="asc"]::after { content: " ▲"; } th[data-dir="desc"]::after { content: " ▼"; }
 td.n { text-align: right; } td.f { white-space: nowrap; }
+/* 机关 and 文件 are never squeezed by a long status or 说明 (机关 was once cut every two
+   characters): a name keeps to one line up to 12 characters, a path wraps after a “/” and
+   keeps each part whole up to 14; a longer name breaks at a space, else where it must */
+.a, .p { word-break: keep-all; overflow-wrap: break-word; }
+td.a { min-width: 4em; } td.a span { display: inline-block; max-width: 12em; }
+td.p span { display: inline-block; max-width: 14em; } td.t { min-width: 8em; }
+td.a.path { color: #555; }
 tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 .totals span { margin-right: 1.5em; }
 .filter { margin: 1em 0; } .filter label { margin-right: 1.5em; }
@@ -101,13 +110,16 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 　点击表头可排序。
 </p>
 <table id="reports">
-<thead><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}{% if doc.formats %}<th>输出文件</th>{% endif %}<th>问题清单</th></tr></thead>
+<thead><tr>{% for c in columns %}<th{% if c in column_class %} class="{{ column_class[c] }}"{% endif %}>{{ c }}</th>{% endfor %}{% if doc.formats %}<th>输出文件</th>{% endif %}<th>问题清单</th></tr></thead>
 <tbody>
 {% for r in rows %}
 <tr class="{{ 'bad' if r.errors or r.state != 'built' else '' }}{{ ' skip' if r.skipped else '' }}">
-<td class="f">{{ r.file }}</td><td>{{ r.agency or '' }}</td><td class="n">{{ r.year or '' }}</td>
+<td class="p"><span>{{ r.file | wbr }}</span></td>
+{% if r.agency and r.state in path_named %}<td class="a path" title="文件无法读取，机关和年度按文件所在位置（文件夹、文件名）得出"><span>{{ r.agency }}</span></td>
+{% else %}<td class="a"><span>{{ r.agency or '' }}</span></td>{% endif %}
+<td class="n">{{ r.year or '' }}</td>
 <td>{{ r.edition or '' }}</td><td class="n">{{ r.errors }}</td><td class="n">{{ r.warnings }}</td>
-<td class="n">{{ r.infos }}</td><td>{{ r.status }}</td><td>{{ explain(r) }}</td>
+<td class="n">{{ r.infos }}</td><td class="t">{{ r.status }}</td><td class="t">{{ explain(r) }}</td>
 {% if doc.formats %}<td class="f">{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>{% endif %}
 <td><a href="{{ (r.findings_page or r.findings) | url }}">问题清单</a></td>
 </tr>
@@ -169,9 +181,12 @@ def page_environment(**options: Any) -> Any:
     """The Jinja environment of the batch's own pages (summary, findings): autoescaped,
     strict, with ``url`` quoting a relative path for an href."""
     import jinja2
+    import markupsafe
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, **options)
     env.filters["url"] = lambda path: quote(path, safe="/")
+    env.filters["wbr"] = lambda path: markupsafe.Markup("/<wbr>").join(
+        markupsafe.escape(part) for part in path.split("/"))
     return env
 
 
@@ -179,7 +194,13 @@ def summary_html(doc: dict[str, Any]) -> str:
     """The sortable summary page (Jinja with autoescape; nothing fetched)."""
     return page_environment().from_string(PAGE).render(
         doc=doc, rows=doc["reports"], t=doc["totals"], columns=COLUMNS, labels=FORMAT_LABELS,
-        explain=explain, heading="年度报告批量" + ("生成" if doc["formats"] else "校验") + "汇总")
+        explain=explain, column_class={"文件": "p", "机关": "a"}, path_named=PATH_NAMED,
+        heading=heading(doc))
+
+
+def heading(doc: dict[str, Any]) -> str:
+    """The summary's title: 年度报告批量生成汇总, or …校验汇总 for --check-only."""
+    return "年度报告批量" + ("生成" if doc["formats"] else "校验") + "汇总"
 
 
 # ---- xlsx ----------------------------------------------------------------------------------
@@ -214,32 +235,91 @@ def header(ws: Any, titles: list[str], widths: list[float]) -> None:
     ws.freeze_panes = "A2"
 
 
+# 汇总 columns: (least, most) width in Excel's units — each fits its longest text between the
+# two, a longer one wraps (文件, 机关, 状态, 说明) — or one width for the short ones.  机关
+# holds 11 characters a line (县人力资源和社会保障局); all of them fit A4 landscape at ~85 %
+XLSX_WIDTHS: dict[str, tuple[float, float]] = {
+    "文件": (12, 26), "机关": (8, 24), "年度": (7, 7), "格式版本": (10, 10), "错误": (7, 7),
+    "警告": (7, 7), "提示": (7, 7), "状态": (10, 28), "说明": (12, 38), "问题清单": (10, 10)}
+XLSX_WRAPPED = ("文件", "机关", "状态", "说明")
+LINK_WIDTH = 7   # HTML, PDF, DOCX
+LINE_HEIGHT = 16   # points a wrapped line takes (Chinese text at the default 11 pt)
+
+
+def text_width(text: object) -> float:
+    """How wide a text is in Excel's column units: a Chinese character about two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1.1 for c in str(text or ""))
+
+
+def print_setup(ws: Any, title: str) -> None:
+    """Printed as a clerk files it: A4 landscape, every column on the page's width (as many
+    pages down as it takes), the header row on every page, grid lines, page numbers."""
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.75, bottom=0.75, header=0.3,
+                                  footer=0.3)
+    ws.oddHeader.center.text = title
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
 def summary_xlsx(doc: dict[str, Any]) -> bytes:
-    """汇总 sheet: one row per report, outputs and findings as relative hyperlinks."""
+    """汇总 sheet: one row per report, outputs and findings as relative hyperlinks; printed
+    landscape on the page's width with the header on every page (``print_setup``)."""
+    import math
+
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     formats = doc["formats"]
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
-    header(ws, [*COLUMNS, *(FORMAT_LABELS[f] for f in formats), "问题清单"],
-           [28, 30, 8, 10, 7, 7, 7, 40, 60, *([10] * len(formats)), 12])
+    titles = [*COLUMNS, *(FORMAT_LABELS[f] for f in formats), "问题清单"]
+    values = [[r["file"], r["agency"], r["year"], r["edition"], r["errors"], r["warnings"],
+               r["infos"], r["status"], explain(r)] for r in doc["reports"]]
+    widths = []
+    for col, title in enumerate(titles):
+        least, most = XLSX_WIDTHS.get(title, (LINK_WIDTH, LINK_WIDTH))
+        longest = max((text_width(v[col]) for v in values if col < len(v)), default=0)
+        widths.append(round(min(most, max(least, text_width(title) + 4, longest + 2)), 1))
+    header(ws, titles, widths)
     link_font, bad = Font(color="0563C1", underline="single"), PatternFill("solid",
                                                                            fgColor="FFE0E0")
-    for r in doc["reports"]:
-        ws.append([r["file"], r["agency"], r["year"], r["edition"], r["errors"], r["warnings"],
-                   r["infos"], r["status"], explain(r)])
+    by_path = Font(color="555555")   # an agency named by the file's place (unreadable)
+    top, wrap = Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
+    wrapped = {i for i, t in enumerate(titles, start=1) if t in XLSX_WRAPPED}
+    for r, cells in zip(doc["reports"], values, strict=True):
+        ws.append(cells)
         row = ws.max_row
+        for col in range(1, len(COLUMNS) + 1):
+            ws.cell(row, col).alignment = wrap if col in wrapped else top
+        # the height of its longest wrapped text: Excel and LibreOffice size a row by its
+        # cells only when they edit it, so that a printed row shows all of its text
+        lines = max(math.ceil(text_width(cells[col - 1]) / (widths[col - 1] - 1.5))
+                    for col in wrapped)
+        if lines > 1:
+            ws.row_dimensions[row].height = LINE_HEIGHT * lines
+        if r["agency"] and r["state"] in PATH_NAMED:
+            ws.cell(row, 2).font = by_path
         links = [(r["outputs"].get(f), FORMAT_LABELS[f]) for f in formats]
         findings = r["findings_page"] or r["findings"]
         for col, (path, text) in enumerate([*links, (findings, "问题清单")],
                                            start=len(COLUMNS) + 1):
             if path:
                 cell = ws.cell(row, col, text)
-                cell.hyperlink, cell.font = path, link_font
+                cell.hyperlink, cell.font, cell.alignment = path, link_font, top
         if r["errors"] or r["state"] != "built":
             for col in range(1, len(COLUMNS) + 1):
                 ws.cell(row, col).fill = bad
     ws.auto_filter.ref = ws.dimensions
+    print_setup(ws, heading(doc))
     return xlsx_bytes(wb)
