@@ -17,6 +17,7 @@ from nianbao.provenance import Source
 from nianbao.write import write_atomic
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}  # Excel's own good/bad tints
+ROOT_FILL = "FF7C80"  # darker red: the one typed figure behind several findings (roots.py)
 AUTHOR = "nianbao"
 
 
@@ -57,11 +58,17 @@ def annotate(src: Path, dest: Path, findings: list[Finding]) -> int:
         if sheet not in wb.sheetnames:
             continue
         cell = _anchor(wb[sheet], address)
-        text = "\n".join(f"{SEVERITY_ZH[f.severity]} {f.rule}：{f.message}" for f in found)
+        text = "\n".join(f"{SEVERITY_ZH[f.severity]} {f.rule}：{f.cell_message or f.message}"
+                         for f in found)
+        rooted = [f for f in found if f.root is not None and f.root.source is not None
+                  and (f.root.source.sheet, f.root.source.cell) == (sheet, address)]
+        if rooted:
+            text = (f"很可能是这一格填错了：下面{len(rooted)}项检查都因它不通过，"
+                    f"改正这一格即可\n{text}")
         comment = Comment(text, AUTHOR)
         comment.width, comment.height = 320, min(60 + 40 * len(found), 400)
         cell.comment = comment
-        colour = FILLS[found[0].severity]
+        colour = ROOT_FILL if rooted else FILLS[found[0].severity]
         cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
     buffer = io.BytesIO()
     wb.save(buffer)

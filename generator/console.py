@@ -10,6 +10,7 @@ from nianbao.checks import Finding, Rule
 from nianbao.checks.engine import SEVERITY_ZH
 from nianbao.errors import NianbaoError
 from nianbao.pipeline import Checked
+from nianbao.provenance import span
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -31,8 +32,20 @@ def print_findings(checked: Checked) -> None:
     out = _console()
     v = checked.validated
     out.print(f"[bold]{_plain(v.file)}[/]  {_plain(v.report.title)}（{v.edition.id}年格式）")
+    roots: dict[str, int] = {}
+    for f in checked.findings:
+        if f.root is not None:
+            roots[f.root.words()] = roots.get(f.root.words(), 0) + 1
     for f in checked.findings:
         _print_finding(out, f)
+        if f.root is not None and f.root.words() in roots:
+            n = roots.pop(f.root.words())
+            out.print(f"    [bold]▲ 很可能是这一格填错了：{_plain(f.root.line())}；"
+                      f"改正它，这里和下面共{n}项检查都会通过[/]")
+    if any(f.rule == "BLANK" and f.severity == "error" for f in checked.findings):
+        # the option is for the command line only: the findings themselves (shown in the
+        # annotated workbook and the preview) say what to do in the clerk's terms (§11)
+        out.print("    （如果表格中的空白都表示0，可在命令后加 --blank-as-zero，把空白按0计）")
     s = checked.summary
     head, counts = verdict(s)
     out.print(f"[{'bold red' if s['errors'] else 'green'}]{head}[/]：{counts}")
@@ -45,8 +58,18 @@ def verdict(summary: dict[str, int]) -> tuple[str, str]:
                   f"{summary['infos']} 个提示")
 
 
+MANY_CELLS = 12  # more cells than a sum's terms: one line, the cells as one span
+
+
 def _print_finding(out: Any, f: Finding) -> None:
-    out.print(f"[{_STYLE[f.severity]}]{SEVERITY_ZH[f.severity]} {f.rule}[/] {_plain(f.message)}")
+    head = f"[{_STYLE[f.severity]}]{SEVERITY_ZH[f.severity]} {f.rule}[/] {_plain(f.message)}"
+    located = [c.source for c in f.cells if c.source is not None]
+    if (f.cell_message is not None or len(f.cells) > MANY_CELLS) and located:
+        # issue 19 §6: 175 blank cells are one line here; each is listed in the JSON and
+        # marked in the annotated copy
+        out.print(f"{head}（{_plain(span(located))}，共{len(f.cells)}格）")
+        return
+    out.print(head)
     if f.where is not None:
         out.print(f"    位置：{_plain(str(f.where))}")
     for c in f.cells:

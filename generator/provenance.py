@@ -3,6 +3,7 @@ a table (its number in the document, row and column) or paragraph of a published
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 Path = tuple[str, ...]
@@ -82,3 +83,47 @@ class Sources:
                     return src
                 return replace(src, key=key_path(path))
         return Source(self.file, key=key_path(path))
+
+
+_A1 = re.compile(r"([A-Z]{1,3})(\d+)")
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _column_letters(n: int) -> str:
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def span(sources: list[Source]) -> str:
+    """Where many values are, in one phrase: '年报.xlsx 工作表“表三” B6:H30',
+    '年报.yaml 第58–96行', '年报.pdf 第4–5页 第2个表格'; '等' when some lie elsewhere."""
+    first = sources[0]
+    same = [s for s in sources if (s.file, s.sheet, s.table) == (first.file, first.sheet, first.table)]
+    more = "等" if len(same) < len(sources) else ""
+    cells = [m for s in same if s.cell and (m := _A1.fullmatch(s.cell))]
+    if first.sheet is not None and len(cells) == len(same):
+        cols = [_column_number(m[1]) for m in cells]
+        rows = [int(m[2]) for m in cells]
+        corner = f"{_column_letters(min(cols))}{min(rows)}"
+        far = f"{_column_letters(max(cols))}{max(rows)}"
+        return f"{first.file} 工作表“{first.sheet}” {corner}" + (f":{far}" if far != corner else "") + more
+    lines = [s.line for s in same if s.line is not None]
+    if first.sheet is None and first.table is None and len(lines) == len(same):
+        low, high = min(lines), max(lines)
+        return f"{first.file} 第{low}行" if low == high else f"{first.file} 第{low}–{high}行" + more
+    if first.table is not None:
+        pages = sorted({s.page for s in same if s.page is not None})
+        where = first.file
+        if pages:
+            where += f" 第{pages[0]}页" if len(pages) == 1 else f" 第{pages[0]}–{pages[-1]}页"
+        return f"{where} 第{first.table}个表格{more}"
+    return str(first) + more

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nianbao import schemas
@@ -12,6 +12,7 @@ from nianbao.errors import Problem, SchemaError
 from nianbao.load import RawReport
 from nianbao.provenance import Sources, key_path
 from nianbao.schemas.common import AgencyKind
+from nianbao.schemas.numbers import split_unit
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -27,6 +28,11 @@ class Validated:
     declared_edition: str | None = None
     raw: RawReport | None = None
     zeroed: tuple[tuple[str, ...], ...] = ()
+    # table cells whose figure came with a unit taken off ("356件"): path → (typed, unit)
+    units: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
+    # table cells whose value is not a figure ("约356"): path → the located message; the
+    # model holds None there, so the rest of the report is still checked (VAL-NUMBER)
+    unreadable: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 def choose_edition(data: dict[str, Any], override: str | None, file: str) -> schemas.Edition:
@@ -52,17 +58,105 @@ def validate(raw: RawReport, edition: str | None = None,
     """
     chosen = choose_edition(raw.data, edition, raw.file)
     data = copy.deepcopy(raw.data)
-    zeroed = _zero_blanks(data, chosen, raw) if blank_as_zero else ()
     declared = data.get("edition")
+    if edition is None and declared is None:
+        chosen = _edition_of_tables(data, chosen)
+    zeroed = _zero_blanks(data, chosen, raw) if blank_as_zero else ()
+    units = _take_units(data, chosen)
     # the table set decides the edition; a mismatch with the year is the EDITION-YEAR rule's
     # business (a finding), not a schema failure
     data["edition"] = chosen.id
-    try:
-        report = chosen.model.model_validate(data)
-    except ValidationError as exc:
-        raise SchemaError(_problems(exc, chosen, raw.sources)) from None
+    report, unreadable = _model(chosen, data, raw.sources)
     return Validated(report, chosen, raw.sources, raw.file,
-                     str(declared) if declared is not None else None, raw, zeroed)
+                     str(declared) if declared is not None else None, raw, zeroed,
+                     units, unreadable)
+
+
+def _model(edition: schemas.Edition, data: dict[str, Any], sources: Sources
+           ) -> tuple[Any, dict[tuple[str, ...], str]]:
+    """The edition's model of the data.  A table cell that holds no figure ("约356", "三百")
+    is one cell's problem, not the file's (issue 19 §8): it is set blank, remembered with its
+    located message, and the rest of the report is still checked.  Anything else that does
+    not fit (an unknown key, a date that is no date) leaves the file unreadable, every
+    problem listed at once."""
+    unreadable: dict[tuple[str, ...], str] = {}
+    for _ in range(2):   # the second pass only sees the cells set blank by the first
+        try:
+            return edition.model.model_validate(data), unreadable
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            cells = {path: err for err in errors
+                     if (path := tuple(str(p) for p in err["loc"])) and _is_value_cell(path, edition)
+                     and err["type"] not in ("extra_forbidden", "missing")}
+            if not cells or len(cells) < len(errors):
+                raise SchemaError(_problems(exc, edition, sources)) from None
+            for path, err in cells.items():
+                unreadable[path] = _message(err, path, edition) + _advice(err)
+                _put(data, path, None)
+    raise AssertionError("a table cell set blank still failed validation")  # pragma: no cover
+
+
+def _advice(err: ErrorDetails) -> str:
+    """What to do, unless the message already says it (“数字过大…，请核对”)."""
+    text = str(err.get("msg", ""))
+    if "请" in text:
+        return ""
+    return "，请只填阿拉伯数字（如 356）" if text.endswith("不是数字") else "，请改正"
+
+
+def _is_value_cell(path: tuple[str, ...], edition: schemas.Edition) -> bool:
+    try:
+        edition.slot(path)
+    except KeyError:
+        return False
+    return True
+
+
+def _put(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        data = data[key]
+    data[path[-1]] = value
+
+
+def _take_units(data: dict[str, Any], edition: schemas.Edition
+                ) -> dict[tuple[str, ...], tuple[str, str]]:
+    """Take a unit off a table figure where it cannot change the figure ("356件" → 356;
+    numbers.split_unit says which); return what was typed, for an info finding (VAL-UNIT)."""
+    taken = {}
+    for slot in edition.slots:
+        node: Any = data
+        for key in slot.path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue
+        typed = node.get(slot.path[-1])
+        split = split_unit(typed, slot.value_kind)
+        if split is not None and isinstance(typed, str):
+            node[slot.path[-1]] = split[0]
+            taken[slot.path] = (typed.strip(), split[1])
+    return taken
+
+
+def _edition_of_tables(data: dict[str, Any], by_year: schemas.Edition) -> schemas.Edition:
+    """The edition whose tables the file's keys are, when it names none and its year's
+    edition does not know them: a 2019 report written with 2021 keys is one EDITION-YEAR
+    error ("2019年度的报告应使用2019年格式"), as the workbook reader gives, not ten unknown
+    keys (issue 19 §9).  The year's edition whenever no other fits better."""
+    if not _foreign_table_keys(by_year, data):
+        return by_year
+    for other in schemas.EDITIONS.values():
+        if other is not by_year and not _foreign_table_keys(other, data):
+            return other
+    return by_year
+
+
+def _foreign_table_keys(edition: schemas.Edition, data: dict[str, Any]) -> bool:
+    try:
+        edition.model.model_validate({**data, "edition": edition.id})
+    except ValidationError as exc:
+        return any(e["type"] == "extra_forbidden" and str(e["loc"][0]).startswith("table")
+                   for e in exc.errors(include_url=False))
+    return False
 
 
 def _zero_blanks(data: dict[str, Any], edition: schemas.Edition, raw: RawReport

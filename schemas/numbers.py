@@ -178,3 +178,27 @@ def in_amount_range(v: float | Decimal) -> bool:
     if isinstance(v, Decimal):
         return v.is_finite() and (v == 0 or v.adjusted() < MAX_AMOUNT_DIGITS)
     return abs(v) < _AMOUNT_LIMIT
+
+
+# Units a clerk types after a figure ("356件", "12.5万元").  Only units that cannot change the
+# figure are taken off: a count is a count whether written 件 or 条 (the statutory tables
+# count 件; 2019's 表二 counts 条 of information), and an amount cell of the tables is in 万元
+# (its column label says so).  "元" in a 万元 cell, "千件" or "约356件" would change or hedge
+# the figure and stay errors of that cell.
+UNITS = {"count": ("件", "条"), "delta": ("件", "条"), "amount": ("万元",)}
+_UNIT_NUMBER = {"count": _DIGITS, "delta": _DIGITS, "amount": _DECIMAL}
+
+
+def split_unit(v: Any, value_kind: str) -> tuple[str, str] | None:
+    """(figure, unit) when text is a plain figure followed by a unit this kind of cell is
+    counted in: ('356件', 'count') → ('356', '件'); None for anything else."""
+    if not isinstance(v, str) or value_kind not in UNITS:
+        return None
+    text = number_text(v)
+    if text is None:
+        return None
+    for unit in UNITS[value_kind]:
+        figure = text.removesuffix(unit)
+        if figure != text and _UNIT_NUMBER[value_kind].fullmatch(figure):
+            return figure, unit
+    return None

@@ -31,6 +31,7 @@ EXPECTED = {
     "t4-sum.yaml": [("T4-SUM", [f"table4.review.{c}" for c in
                                 ("upheld", "corrected", "other", "pending", "total")])],
     "val-nonneg.yaml": [("VAL-NONNEG", ["table2.licensing.decisions"])],
+    "val-number.yaml": [("VAL-NUMBER", ["table2.licensing.decisions"])],
 }
 
 
@@ -90,7 +91,10 @@ def test_init_writes_every_key_with_labels(tmp_path: Path) -> None:
     assert data["year"] == 2024 and data["table3"]["other"]["unpaid_fee"]["total"] is None
     # a fresh template is readable; its blank cells are errors the clerk must fill
     doc = json.loads(run_cli("check", "--format", "json", out).stdout)
-    assert doc["summary"]["errors"] == 200 + 4
+    blanks = [f for f in doc["findings"] if f["rule"] == "BLANK"]
+    # one BLANK per table (issue 19 §6), every cell listed; and four empty sections
+    assert [len(f["cells"]) for f in blanks] == [10, 175, 15]
+    assert doc["summary"]["errors"] == 3 + 4
     assert run_cli("init", "--year", "2024", "--agency", "x", "-o", out).returncode == 2
 
 

@@ -178,7 +178,8 @@ def test_rules_that_apply_to_2019() -> None:
     ids = {r.id for r in rules_for("2019") if not r.needs_previous}
     assert ids == {"T3-BALANCE", "T3-ROWSUM", "T3-OUTCOMES", "T4-SUM", "VAL-NONNEG", "BLANK",
                    "LABELS", "SECTIONS", "TEXT-NUMBERS", "TEXT-YEAR", "DEADLINE",
-                   "EDITION-YEAR", "T2-2019", "TEXT-CONTROL"}
+                   "EDITION-YEAR", "T2-2019", "TEXT-CONTROL", "VAL-NUMBER", "VAL-UNIT",
+                   "AGENCY-KIND"}
     assert "T2-2019" not in {r.id for r in rules_for("2021")}
     listed = run_cli("rules", "--edition", "2019", "--format", "json")
     assert "T2-2019" in {r["id"] for r in json.loads(listed.stdout)}
@@ -241,9 +242,11 @@ def test_amount_keeps_its_unit(raw: RawReport, written, text: str, unit: str) ->
 @pytest.mark.parametrize("written", [Decimal("8687.376"), "8687.376", "abc", "5美元",
                                      {"value": 1, "unit": "美元"}, True])
 def test_amount_without_a_unit_is_refused(raw: RawReport, written) -> None:
-    with pytest.raises(SchemaError) as exc:
-        mutated(raw, {("table2", "procurement", "amount"): written})
-    assert "表二“政府集中采购”行“采购总金额”列" in str(exc.value.problems[0])
+    """Refused as that cell's problem (VAL-NUMBER), the rest still checked (issue 19 §8)."""
+    checked = mutated(raw, {("table2", "procurement", "amount"): written})
+    [message] = checked.unreadable.values()
+    assert message.startswith("表二“政府集中采购”行“采购总金额”列")
+    assert checked.report.table2.procurement.amount is None
 
 
 def test_amount_unit_through_convert(tmp_path: Path) -> None:

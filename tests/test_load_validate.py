@@ -28,13 +28,19 @@ def test_unknown_key_suggests_nearest(tmp_path: Path) -> None:
 
 
 def test_fraction_and_text_in_counts(tmp_path: Path) -> None:
+    """A count that is no whole figure is that cell's problem (VAL-NUMBER), not the file's:
+    the cell is read as blank and the rest of the report is still checked (issue 19 §8)."""
     text = ("agency: {name: 某局}\nyear: 2024\ntable2:\n  licensing: {decisions: 2.5}\n"
             "  penalty: {decisions: 很多}\n")
-    assert _problems(tmp_path, text) == [
-        "r.yaml 第4行 table2.licensing.decisions：表二“行政许可”行“本年处理决定数量”列："
-        "件数必须是整数，不能有小数（2.5）",
-        "r.yaml 第5行 table2.penalty.decisions：表二“行政处罚”行“本年处理决定数量”列："
-        "应为整数件数，“很多”不是数字"]
+    path = tmp_path / "r.yaml"
+    path.write_text(text, encoding="utf-8")
+    checked = validate(load(path))
+    assert checked.report.table2.licensing.decisions is None
+    assert checked.unreadable == {
+        ("table2", "licensing", "decisions"):
+            "表二“行政许可”行“本年处理决定数量”列：件数必须是整数，不能有小数（2.5），请改正",
+        ("table2", "penalty", "decisions"):
+            "表二“行政处罚”行“本年处理决定数量”列：应为整数件数，“很多”不是数字，请只填阿拉伯数字（如 356）"}
 
 
 def test_missing_agency(tmp_path: Path) -> None:

@@ -186,8 +186,7 @@ def assert_foreign_findings(path: Path, page: int | None = None) -> None:
             [c["source"] for c in f["cells"]]) for f in doc["findings"]]
     at = {"file": str(path)} | ({"page": page} if page is not None else {})
     assert got == [
-        ("BLANK", "error", ("表二“行政规范性文件”行“现行有效件数”列没有填写：请填入数字（没有就填0），"
-         "或使用 --blank-as-zero 把空白按0计"), None, [at | {"table": 1, "row": 4, "col": 4}]),
+        ("BLANK", "error", "表二“行政规范性文件”行“现行有效件数”列没有填写：请填入数字（没有发生的填0）", None, [at | {"table": 1, "row": 4, "col": 4}]),
         ("LABELS", "warning", ("标签“（一）予已公开”与正式名称“（一）予以公开”不一致，已按“（一）予以公开”"
          "读取，请改正"), at | {"table": 2, "row": 6, "col": 2}, []),
     ]

@@ -33,6 +33,10 @@ BROKEN = {
                                                   "total")}),
     "VAL-NONNEG": ({("table2", "coercion", "decisions"): -1},
                    {("table2", "coercion", "decisions")}),
+    "VAL-NUMBER": ({("table2", "coercion", "decisions"): "约5"},
+                   {("table2", "coercion", "decisions")}),
+    "VAL-UNIT": ({("table2", "coercion", "decisions"): "5件"},
+                 {("table2", "coercion", "decisions")}),
     "BLANK": ({("table3", "denied", "state_secret", "legal"): None},
               {("table3", "denied", "state_secret", "legal")}),
     "T2-STOCK": ({("table2", "normative_documents", "in_force"): 2},
@@ -48,6 +52,7 @@ BROKEN = {
     "TEXT-YEAR": ({("narrative", "problems"): "本年度（2023年）我局公开信息不够及时。"}, set()),
     "DEADLINE": ({("published",): dt.date(2025, 2, 10)}, set()),
     "TEXT-CONTROL": ({("narrative", "other"): "无其他\u202e需要报告的事项。"}, set()),
+    "AGENCY-KIND": ({("agency", "kind"): DELETE}, set()),
     "EDITION-YEAR": ({("year",): 2020, ("edition",): "2021",
                       ("published",): dt.date(2021, 1, 20)}, set()),
 }
@@ -107,8 +112,7 @@ def test_balance_message_names_column_and_both_sides(county_raw) -> None:
 def test_blank_finding_names_cell_labels_and_line(county_raw) -> None:
     f = findings_of(county_raw, BROKEN["BLANK"][0])[0]
     assert f.message == ("表三“三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密”行"
-                         "“法人或其他组织 / 法律服务机构”列没有填写：请填入数字（没有就填0），"
-                         "或使用 --blank-as-zero 把空白按0计")
+                         "“法人或其他组织 / 法律服务机构”列没有填写：请填入数字（没有发生的填0）")
     cell = f.as_json()["cells"][0]
     assert cell["row"] == "三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密"
     assert cell["column"] == "法人或其他组织 / 法律服务机构"
@@ -171,9 +175,8 @@ def test_blank_as_zero_gives_one_info_listing_the_cells(county_raw) -> None:
     strict = run_checks(validate(raw))
     assert sorted(f.message for f in strict) == [
         "表三“三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密”行“法人或其他组织 / 法律服务机构”列"
-        "没有填写：请填入数字（没有就填0），或使用 --blank-as-zero 把空白按0计",
-        "表二“行政强制”行“本年处理决定数量”列没有填写（填的是“—”）：请填入数字（没有就填0），"
-        "或使用 --blank-as-zero 把空白按0计"]
+        "没有填写：请填入数字（没有发生的填0）",
+        "表二“行政强制”行“本年处理决定数量”列没有填写（填的是“—”）：请填入数字（没有发生的填0）"]
     lenient = validate(raw, blank_as_zero=True)
     assert lenient.report.table2.coercion.decisions == 0
     found = run_checks(lenient)

@@ -4,18 +4,20 @@ live state (last good build kept, errors shown), the debounce, escaping, downloa
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import re
 import shutil
 import socket
 import threading
 import time
+import zipfile
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 
-from conftest import COUNTY, EXAMPLES
+from conftest import COUNTY, EXAMPLES, run_cli
 from nianbao.cli import parser
 from nianbao.serve import guard, start
 from nianbao.serve.server import Handler
@@ -115,8 +117,11 @@ def test_preview_is_the_pipeline_render(server, folder):
     path = folder / "invalid" / "t3-balance.yaml"
     checked = check_file(path)
     expected = render(compose(checked.validated), "html", RenderOptions(
-        preview=True, extra={"cell_flags": cell_flags(checked.findings)}))
-    assert request(server, "GET", "/preview/f/invalid/t3-balance.yaml")[2] == expected
+        preview=True, draft_errors=checked.summary["errors"],
+        extra={"cell_flags": cell_flags(checked.findings)}))
+    preview = request(server, "GET", "/preview/f/invalid/t3-balance.yaml")[2]
+    assert preview == expected
+    assert "草稿：本报告存在 2 个错误，不得发布".encode() in preview  # the draft its downloads are
     built = render(compose(checked.validated), "html")
     assert b"data-flag" not in built  # the marks are the preview's only
 
@@ -260,10 +265,12 @@ def test_broken_save_keeps_last_good_build_and_recovers(server, folder):
     good = get_json(server, "/state/f/county.yaml")
     assert good["problems"] == [] and good["render_version"] >= 1
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("commercial: 4,", "commercial: 4x,", 1), encoding="utf-8")
+    # a misspelt key leaves the file unreadable (a word in a cell would be a finding)
+    path.write_text(text.replace("commercial: 4,", "comercial: 4,", 1), encoding="utf-8")
     broken = wait_for(lambda: (s := get_json(server, "/state/f/county.yaml"))["problems"] and s)
     assert broken["render_version"] == good["render_version"]  # last good build kept
-    assert "第47行" in broken["problems"][0]["where"] and "4x" in broken["problems"][0]["message"]
+    assert ("第47行" in broken["problems"][0]["where"]
+            and "comercial" in broken["problems"][0]["message"])
     assert request(server, "GET", "/preview/f/county.yaml")[0] == 200
     path.write_text(text.replace("natural: 31, commercial: 4,", "natural: 32, commercial: 4,", 1),
                     encoding="utf-8")
@@ -402,6 +409,20 @@ def test_docx_download_is_cached_by_content(server, folder):
     wait_for(lambda: get_json(server, "/state/f/county.yaml")["render_version"] > 1)
     request(server, "GET", "/download/docx/f/county.yaml")
     assert server.server.downloads.renders == 2  # new bytes, new rendering
+
+
+def test_download_of_a_report_with_errors_is_the_marked_draft(server, folder, tmp_path):
+    """What `build --force` writes: every page marked with the preview's count of errors."""
+    status, _, data = request(server, "GET", "/download/docx/f/invalid/t3-balance.yaml")
+    assert status == 200
+    out = tmp_path / "built"
+    assert run_cli("build", folder / "invalid" / "t3-balance.yaml", "-o", out, "--format",
+                   "docx", "--force").returncode == 1
+    assert data == next(out.glob("*.docx")).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        headers = [archive.read(n).decode() for n in archive.namelist()
+                   if n.startswith("word/header")]
+    assert len(headers) == 3 and all("草稿：本报告存在 2 个错误，不得发布" in h for h in headers)
 
 
 def test_download_of_unreadable_file_is_refused(server, folder):

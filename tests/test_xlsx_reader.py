@@ -212,14 +212,15 @@ def test_amounts_keep_the_decimals_their_format_shows(tmp_path: Path) -> None:
     assert (type(amount), str(amount)) == (Decimal, "12.3400")
 
 
-def test_text_in_a_value_cell_is_a_located_schema_error(tmp_path: Path) -> None:
+def test_text_in_a_value_cell_is_a_located_finding(tmp_path: Path) -> None:
     values = table_values() | {("table3", "new", "natural"): "三十一"}
     path = save(writer_style(values=values), tmp_path / "word.xlsx")
-    with pytest.raises(SchemaError) as caught:
-        validate(load(path))
-    [problem] = caught.value.problems
-    assert problem.where == f"{path} 工作表“表三” D6"
-    assert "三十一" in problem.message
+    [found] = [f for f in run_checks(validate(load(path))) if f.severity == "error"]
+    assert (found.rule, found.message) == (
+        "VAL-NUMBER", "表三“一、本年新收政府信息公开申请数量”行“自然人”列：应为整数件数，"
+        "“三十一”不是数字，请只填阿拉伯数字（如 356）")
+    assert [(c.source.sheet, c.source.cell, c.value) for c in found.cells] == [
+        ("表三", "D6", "三十一")]
 
 
 # ---- formulas -------------------------------------------------------------------------------
@@ -314,13 +315,14 @@ def test_blank_cells_and_spellings_of_zero(tmp_path: Path) -> None:
     assert raw.zero_spellings == spelled
     for path in [("table3", "new", "research"), *spelled]:
         assert get(raw.data, path) is None
-    blank = [f for f in run_checks(validate(raw)) if f.rule == "BLANK"]
-    assert [(f.cells[0].path, f.cells[0].source.cell) for f in blank] == [
-        (("table3", "new", "research"), "F6"),
-        (("table3", "denied", "state_secret", "natural"), "D10"),
-        (("table3", "denied", "prohibited_by_law", "natural"), "D11"),
-        (("table4", "litigation_direct", "upheld"), "F6")]
-    assert "（填的是“—”）" in blank[1].message
+    blank = [f for f in run_checks(validate(raw)) if f.rule == "BLANK"]  # one per table
+    assert [[(c.path, c.source.cell) for c in f.cells] for f in blank] == [
+        [(("table3", "new", "research"), "F6"),
+         (("table3", "denied", "state_secret", "natural"), "D10"),
+         (("table3", "denied", "prohibited_by_law", "natural"), "D11")],
+        [(("table4", "litigation_direct", "upheld"), "F6")]]
+    assert blank[0].message.startswith("表三有3个单元格没有填写（填的是“—”“无”）：")
+    assert "（填的是“/”）" in blank[1].message
     assert validate(raw, blank_as_zero=True).report == validate(load(COUNTY)).report
 
 

@@ -77,9 +77,13 @@ def test_init_workbook_filled_then_checked_and_built(tmp_path: Path) -> None:
     result = run_cli("init", "--year", "2024", "--agency", "某某县交通运输局", "-o", book)
     assert result.returncode == 0, result.stderr
     empty = json.loads(run_cli("check", "--format", "json", book).stdout)
-    assert empty["summary"]["errors"] > 200  # every value cell is blank
-    blank = next(f for f in empty["findings"] if f["rule"] == "BLANK")
-    assert blank["cells"][0]["source"]["sheet"] == "表二"
+    blanks = [f for f in empty["findings"] if f["rule"] == "BLANK"]  # one per table
+    assert [f["message"] for f in blanks] == [
+        "表二的10个单元格都没有填写：请填入数字（没有发生的填0）",
+        "表三的175个单元格都没有填写：请填入数字（没有发生的填0）",
+        "表四的15个单元格都没有填写：请填入数字（没有发生的填0）"]
+    assert [c["source"]["cell"] for c in blanks[0]["cells"]][:3] == ["B5", "C5", "D5"]
+    assert {c["source"]["sheet"] for c in blanks[1]["cells"]} == {"表三"}
     _fill_like_a_clerk(book, COUNTY)
     filled = json.loads(run_cli("check", "--format", "json", book).stdout)
     assert filled["summary"] == {"errors": 0, "warnings": 0, "infos": 0}

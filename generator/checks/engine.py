@@ -62,6 +62,14 @@ class Finding:
     expected: Any = None
     actual: Any = None
     where: Source | None = None  # for findings about text rather than cells
+    # what each cell says in the annotated copy when the message speaks of many cells
+    # ("表三有175个单元格没有填写…" → "此格没有填写…"); the message otherwise
+    cell_message: str | None = None
+    # a sum rule's equation, path → coefficient (Σ coefficient × value = 0 when it holds),
+    # from which roots.py finds the one typed figure that breaks several rules
+    terms: dict[Path, int] = field(default_factory=dict, repr=False, compare=False)
+    # that figure's cell, when this finding is one of the rules it breaks (issue 19 §7)
+    root: CellRef | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The JSON form scripts depend on (keys fixed by the issue)."""
@@ -70,15 +78,18 @@ class Finding:
                "expected": _jsonable(self.expected), "actual": _jsonable(self.actual)}
         if self.where is not None:
             out["source"] = self.where.as_json()
+        if self.root is not None:
+            out["root"] = self.root.as_json()
         return out
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Finding:
         """The finding back from its `as_json` form."""
         where = Source(**d["source"]) if d.get("source") else None
+        root = CellRef.from_json(d["root"]) if d.get("root") else None
         return cls(d["rule"], d["severity"], d["message"],
                    [CellRef.from_json(c) for c in d.get("cells") or []],
-                   d.get("expected"), d.get("actual"), where)
+                   d.get("expected"), d.get("actual"), where, root=root)
 
 
 def _jsonable(v: Any) -> Any:
@@ -176,6 +187,8 @@ def rules_for(edition: str | None = None) -> list[Rule]:
 
 def run_checks(checked: Validated, previous: Validated | None = None) -> list[Finding]:
     """Evaluate every applicable rule; findings come sorted by severity, then rule order."""
+    from nianbao.checks.roots import root_first
+
     ctx = Context(checked, previous)
     findings: list[Finding] = []
     for r in rules_for(checked.edition.id):
@@ -183,7 +196,7 @@ def run_checks(checked: Validated, previous: Validated | None = None) -> list[Fi
             continue
         findings.extend(r.func(ctx))
     order = {s: i for i, s in enumerate(SEVERITIES)}
-    return sorted(findings, key=lambda f: order[f.severity])
+    return sorted(root_first(ctx, findings), key=lambda f: order[f.severity])
 
 
 def summary(findings: list[Finding]) -> dict[str, int]:

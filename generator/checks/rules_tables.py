@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 
-from nianbao.checks.engine import Context, Finding, Path, rule
+from nianbao.checks.engine import CellRef, Context, Finding, Path, rule
 
 RULE_BASIS_NOTE = "官方：表三表头注“本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和”"
 
@@ -29,6 +30,11 @@ def _columns(ctx: Context) -> list[str]:
     return list(dict.fromkeys(s.path[-1] for s in ctx.checked.edition.table("三").slots))
 
 
+def _sum_terms(paths: Sequence[Path]) -> dict[Path, int]:
+    """The equation “the last path is the sum of the others” as coefficients."""
+    return {p: 1 for p in paths[:-1]} | {paths[-1]: -1}
+
+
 def _values(ctx: Context, paths: Iterable[Path]) -> list[int] | None:
     """Values of all paths, or None when any is blank (BLANK reports blanks)."""
     vals = [ctx.value(p) for p in paths]
@@ -49,7 +55,8 @@ def t3_balance(ctx: Context) -> Iterator[Finding]:
         yield Finding("T3-BALANCE", "error",
                       f"表三“{cells[0].column}”列不平衡：第一项{vals[0]}加第二项{vals[1]}"
                       f"等于{left}，第三项总计{vals[2]}加第四项{vals[3]}等于{right}，两者应相等",
-                      cells, expected=left, actual=right)
+                      cells, expected=left, actual=right,
+                      terms=dict(zip(paths, (1, 1, -1, -1), strict=True)))
 
 
 @rule("T3-ROWSUM", "error", "表头含义：总计为各类申请人之和",
@@ -66,7 +73,8 @@ def t3_rowsum(ctx: Context) -> Iterator[Finding]:
         yield Finding("T3-ROWSUM", "error",
                       f"表三“{total.row}”行：各类申请人之和为{sum(vals[:-1])}，"
                       f"但“总计”列填的是{vals[-1]}",
-                      [ctx.cell(p) for p in paths], expected=sum(vals[:-1]), actual=vals[-1])
+                      [ctx.cell(p) for p in paths], expected=sum(vals[:-1]), actual=vals[-1],
+                      terms=_sum_terms(paths))
 
 
 @rule("T3-OUTCOMES", "error", "每件申请只计入一种办理结果（部分公开只计一次）",
@@ -83,7 +91,8 @@ def t3_outcomes(ctx: Context) -> Iterator[Finding]:
         yield Finding("T3-OUTCOMES", "error",
                       f"表三“{total.column}”列：各项办理结果之和为{sum(vals[:-1])}，"
                       f"但“{total.row.rsplit(' / ', 1)[-1]}”填的是{vals[-1]}",
-                      nonzero + [total], expected=sum(vals[:-1]), actual=vals[-1])
+                      nonzero + [total], expected=sum(vals[:-1]), actual=vals[-1],
+                      terms=_sum_terms(paths + [total_path]))
 
 
 @rule("T4-SUM", "error", "表头含义：总计为四种结果之和",
@@ -101,7 +110,8 @@ def t4_sum(ctx: Context) -> Iterator[Finding]:
         yield Finding("T4-SUM", "error",
                       f"表四“{text}”：结果维持、结果纠正、其他结果、尚未审结之和为"
                       f"{sum(vals[:-1])}，但“总计”填的是{vals[-1]}",
-                      [ctx.cell(p) for p in paths], expected=sum(vals[:-1]), actual=vals[-1])
+                      [ctx.cell(p) for p in paths], expected=sum(vals[:-1]), actual=vals[-1],
+                      terms=_sum_terms(paths))
 
 
 @rule("VAL-NONNEG", "error", "件数为非负整数，金额不为负（2019年格式“本年增/减”除外）",
@@ -124,6 +134,34 @@ def val_nonneg(ctx: Context) -> Iterator[Finding]:
                           where=ctx.checked.sources.find(("fees", key)))
 
 
+@rule("VAL-NUMBER", "error", "表格单元格只填数字（件数为整数，金额以万元计）",
+      "表格数值单元格填的是数字（“约356”“三百”无法计算；其余检查照常进行）",
+      editions=("2019", "2021"))
+def val_number(ctx: Context) -> Iterator[Finding]:
+    for path, message in ctx.checked.unreadable.items():
+        yield Finding("VAL-NUMBER", "error", message,
+                      [replace(ctx.cell(path), value=_typed(ctx, path))],
+                      actual=_typed(ctx, path))
+
+
+@rule("VAL-UNIT", "info", "单位与表格的计量单位一致时去掉单位，数字不变",
+      "表格数字后带的单位（件、条、万元）已去掉，按数字读取", editions=("2019", "2021"))
+def val_unit(ctx: Context) -> Iterator[Finding]:
+    for path, (typed, unit) in ctx.checked.units.items():
+        cell = ctx.cell(path)
+        yield Finding("VAL-UNIT", "info",
+                      f"{cell.words()}填的是“{typed}”：已去掉单位“{unit}”，按{cell.value}读取；"
+                      "表格中只填数字即可", [cell], actual=typed)
+
+
+def _typed(ctx: Context, path: Path) -> object:
+    """What the input held at a path (the model holds None where it was no figure)."""
+    node: object = ctx.checked.raw.data if ctx.checked.raw else None
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
 @rule("BLANK", "error", "无全国统一规定；空白不等于0，绝不静默当作0",
       "表格数值单元格不能空白（选择“空白按0计”时改为提示）", editions=("2019", "2021"))
 def blank(ctx: Context) -> Iterator[Finding]:
@@ -134,16 +172,53 @@ def blank(ctx: Context) -> Iterator[Finding]:
                       cells)
         return
     raw = ctx.checked.raw
-    unlocated = raw.unlocated if raw else set()
+    skip = (raw.unlocated if raw else set()) | set(ctx.checked.unreadable)
     spelled = raw.zero_spellings if raw else {}
     paths = [s.path for s in ctx.checked.edition.slots] + list(ctx.group_rows)
+    by_table: dict[str, list[CellRef]] = {}
     for path in paths:
-        if ctx.value(path) is None and path not in unlocated:
+        if ctx.value(path) is None and path not in skip:
             cell = ctx.cell(path)
-            wrote = f"（填的是“{spelled[path]}”）" if path in spelled else ""
-            yield Finding("BLANK", "error",
-                          f"{cell.words()}没有填写{wrote}：请填入数字（没有就填0），"
-                          "或使用 --blank-as-zero 把空白按0计", [cell])
+            by_table.setdefault(cell.table, []).append(cell)
+    for table, cells in by_table.items():
+        yield _blank_finding(ctx, table, cells, spelled)
+
+
+BLANK_TODO = "请填入数字（没有发生的填0）"
+
+
+def _blank_finding(ctx: Context, table: str, cells: list[CellRef],
+                   spelled: dict[Path, str]) -> Finding:
+    """One finding per table (issue 19 §6: an empty workbook is a handful of findings, not
+    200): the cells all listed, for the JSON and the annotated copy; the rows named in words."""
+    marks = [spelled[c.path] for c in cells if c.path in spelled]
+    wrote = ("（填的是“" + "”“".join(dict.fromkeys(marks)) + "”）") if marks else ""
+    if len(cells) == 1:
+        message = f"{cells[0].words()}没有填写{wrote}：{BLANK_TODO}"
+    elif len(cells) == len(ctx.checked.edition.table(table).slots):
+        message = f"表{table}的{len(cells)}个单元格都没有填写{wrote}：{BLANK_TODO}"
+    else:
+        message = f"表{table}有{len(cells)}个单元格没有填写{wrote}：{_rows_in_words(ctx, table, cells)}。{BLANK_TODO}"
+    return Finding("BLANK", "error", message, cells,
+                   cell_message=f"此格没有填写：{BLANK_TODO}" if len(cells) > 1 else None)
+
+
+def _rows_in_words(ctx: Context, table: str, cells: list[CellRef], most: int = 4) -> str:
+    """“（一）予以公开”行；“（二）部分公开”行的“自然人”“其他”列 … 等."""
+    per_row: dict[str, list[str]] = {}
+    for c in cells:
+        per_row.setdefault(c.row, []).append(c.column)
+    width: dict[str, int] = {}
+    for slot in ctx.checked.edition.table(table).slots:
+        width[slot.row_label] = width.get(slot.row_label, 0) + 1
+    parts = []
+    for row, columns in list(per_row.items())[:most]:
+        name = f"“{row}”行" if row else ""
+        if len(columns) == width.get(row, 0) and len(columns) > 1:
+            parts.append(f"{name}整行")
+        else:
+            parts.append(name + ("的" if name else "") + "".join(f"“{c}”" for c in columns) + "列")
+    return "；".join(parts) + ("等" if len(per_row) > most else "")
 
 
 @rule("LABELS", "warning", "电子表格中的标签应与正式名称一致（已忽略全半角和空白的差别）",

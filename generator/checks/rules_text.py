@@ -16,6 +16,7 @@ from nianbao.checks.textscan import (
     wrong_years,
 )
 from nianbao.fmt import cn_date
+from nianbao.provenance import Source
 from nianbao.schemas.common import (
     FIGURE_PARTS,
     INFO_FEE,
@@ -209,6 +210,33 @@ def deadline(ctx: Context) -> Iterator[Finding]:
                   actual=published.isoformat(), where=ctx.checked.sources.find(("published",)))
 
 
+@rule("AGENCY-KIND", "info", "条例第四十九条：机关类型决定发布期限（部门1月31日前，本级人民政府3月31日前）",
+      "没有写明机关类型时，说明按哪一类检查发布期限", editions=("2008", "2019", "2021"))
+def agency_kind(ctx: Context) -> Iterator[Finding]:
+    """Issue 19 §10: a blank 机关类型 becomes 县级以上人民政府部门 (the model's default), and
+    that choice moves the deadline two months; say so where the kind would be written.
+    Silent when the kind was given, when the year's deadline is the same for every kind
+    (reports before 2019: 3月31日), and for a published report (which never prints its
+    kind) unless its date is past the assumed deadline (then the DEADLINE warning rests on
+    the assumption)."""
+    raw = ctx.checked.raw
+    agency = raw.data.get("agency") if raw is not None else None
+    given = agency.get("kind") if isinstance(agency, dict) else None
+    if given is not None and str(given).strip():
+        return
+    assumed, year = ctx.report.agency.kind, ctx.report.year
+    limit = deadline_for(year, assumed)
+    if limit is None or len({deadline_for(year, k) for k in AgencyKind}) == 1:
+        return
+    published = ctx.report.published
+    if raw is not None and raw.printed and (published is None or published <= limit):
+        return   # a published report prints no kind; the assumption decided nothing here
+    yield Finding("AGENCY-KIND", "info",
+                  f"没有写明机关类型，已按“{assumed.value}”检查（法定发布期限为{cn_date(limit)}）；"
+                  f"如为本级人民政府或乡镇人民政府、街道办事处，请写明机关类型",
+                  actual=assumed.value, where=ctx.checked.sources.find(("agency", "kind")))
+
+
 @rule("EDITION-YEAR", "error", "国办公开办函〔2019〕60号、〔2021〕30号：年报格式按报告年度适用",
       "表格格式与报告年度相符（2021年起用2021年格式，2019–2020年用2019年格式，此前为2008年格式）",
       editions=("2008", "2019", "2021"))
@@ -219,8 +247,17 @@ def edition_year(ctx: Context) -> Iterator[Finding]:
     if used != expected:
         yield Finding("EDITION-YEAR", "error",
                       f"{year}年度的报告应使用{expected}年格式，但本报告使用的是{used}年格式的表格",
-                      expected=expected, actual=used,
-                      where=ctx.checked.sources.find(("edition",)))
+                      expected=expected, actual=used, where=_edition_source(ctx))
+
+
+def _edition_source(ctx: Context) -> Source:
+    """Where the edition was said: the `edition:` key, else the first table (its keys or
+    labels are what chose the edition)."""
+    sources = ctx.checked.sources
+    if ("edition",) in sources.by_path:
+        return sources.by_path[("edition",)]
+    tables = sorted(p for p in sources.by_path if len(p) == 1 and p[0].startswith("table"))
+    return sources.by_path[tables[0]] if tables else sources.find(("edition",))
 
 
 # Bidirectional controls by name: they reorder what a reader sees (schemas.types.BIDI_CHARS)

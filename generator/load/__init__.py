@@ -54,6 +54,9 @@ class RawReport:
     # figures of a group printed as one row (表三 （六）其他处理 without its sub-rows): group
     # path + column → value; the sub-rows' paths are then unlocated (unknown, not blank)
     group_rows: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    # read from a published report (DOCX/HTML/PDF), which prints no 机关类型 and no fees
+    # fields: what is missing there was never the clerk's to fill in this file
+    printed: bool = False
 
 
 def load(path: str | Path, agency: str | None = None, year: int | None = None,

@@ -159,7 +159,7 @@ def read_document(path: FilePath, name: str) -> RawReport:
     _read_text(reader, paras, edition)
     return _paged(RawReport(reader.data, Sources(name, reader.sources), name, reader.notes,
                             reader.unlocated, reader.zero_spellings,
-                            group_rows=reader.group_rows), paras)
+                            group_rows=reader.group_rows, printed=True), paras)
 
 
 def _paged(raw: RawReport, paras: list[tuple[int, Paragraph]]) -> RawReport:
@@ -194,7 +194,7 @@ def _read_items(paras: list[tuple[int, Paragraph]], name: str) -> RawReport | No
     sources.update({path: Source(name, paragraph=n) for path, n in where.items()})
     if date is not None:
         data["published"] = date
-    return RawReport(data, Sources(name, sources), name)
+    return RawReport(data, Sources(name, sources), name, printed=True)
 
 
 def _text(paras: list[tuple[int, Paragraph]], number: int) -> str:
