@@ -6,9 +6,10 @@
    tables 10 %; ``--mix``); names and figures vary; about 15 % of those with figures carry
    one 勾稽 error.
 2. Runs the batch library (`run_batch`, the local pool of --jobs warmed
-   workers, html+pdf+docx, ``--force`` so the reports with errors render too; they are
-   counted separately).  Wall time of `run_batch` after the pool is up and warm gives
-   reports per second (the pool start is printed on its own line).
+   workers, html+pdf+docx, ``--force`` so the reports with errors render too, as drafts
+   marked on every page; they are counted separately; OUT is new each run, so nothing is
+   skipped and ``--rebuild`` is not needed).  Wall time of `run_batch` after the pool is up
+   and warm gives reports per second (the pool start is printed on its own line).
 3. Per-format times are measured *inside the workers* during that same run: the executor
    is wrapped so each task runs through `_timed_task`, which times every call of
    `generator.render.render` by format and reads the worker's VmHWM (peak resident set)

@@ -71,7 +71,8 @@ def _parser() -> ArgumentParser:
     build.add_argument("-o", "--output", type=Path, default=Path("out"), metavar="输出目录",
                        help="输出目录（默认 out）")
     build.add_argument("--format", default="html,pdf,docx", metavar="格式", help="逗号分隔：html,pdf,docx")
-    build.add_argument("--force", action="store_true", help="有错误也生成")
+    build.add_argument("--force", action="store_true",
+                       help="有错误也生成草稿（每页标有“草稿：本报告存在 N 个错误，不得发布”）")
     build.add_argument("--templates", type=Path, metavar="模板目录", help="本机关模板目录（优先于内置模板）")
     build.add_argument("--reference-docx", type=Path, metavar="样式.docx",
                        help="从本机关的 Word 文档取样式、页面和页眉页脚（红头）")
@@ -146,7 +147,10 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
     batch.add_argument("--format", default="html,pdf,docx", metavar="格式", help="逗号分隔：html,pdf,docx")
     batch.add_argument("--check-only", action="store_true",
                        help="只校验：写出问题清单和汇总，不生成报告文件")
-    batch.add_argument("--force", action="store_true", help="全部重新生成；有错误的报告也生成")
+    batch.add_argument("--force", action="store_true",
+                       help="有错误的报告也生成草稿（每页标明错误个数、不得发布）；未变化的报告仍跳过")
+    batch.add_argument("--rebuild", action="store_true",
+                       help="全部重新生成，不跳过上次已生成且未变化的报告（有错误的报告仍不生成，除非加 --force）")
     batch.add_argument("--blank-as-zero", action="store_true",
                        help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
     batch.add_argument("--templates", type=Path, metavar="模板目录",

@@ -140,6 +140,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from nianbao.pipeline import build
     from nianbao.render import FORMATS, RenderOptions, template_dir_problem
     from nianbao.render.contract import TemplateContractError
+    from nianbao.render.draft import mark_text as draft_text
 
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -158,8 +159,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         console.warn(f"报告有 {checked.summary['errors']} 个错误，未生成任何文件。"
                      "请按上面的提示修正数据；确需生成草稿请加 --force")
         return EXIT_ERRORS
+    # a report built with errors (--force) is a draft: marked as one on every page
     options = RenderOptions(template_dirs=(args.templates,) if args.templates else (),
-                            reference_docx=args.reference_docx)
+                            reference_docx=args.reference_docx,
+                            draft_errors=checked.summary["errors"])
     try:
         written = build(checked.validated, formats, args.output, options)
     except TemplateContractError as err:  # a template dropped a statutory part
@@ -170,6 +173,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     for path in written:
         console.say(f"已生成 {path}")
+    if checked.has_errors:
+        console.warn(f"以上文件是草稿：每页标有“{draft_text(checked.summary['errors'])}”，"
+                     "修正错误后重新生成才能发布")
     return EXIT_ERRORS if checked.has_errors else EXIT_OK
 
 

@@ -352,6 +352,63 @@ def test_force_builds_errors_and_drafts_go_without_it(tree: Path, tmp_path: Path
     assert rows_by_file(out)["甲局/2024.yaml"]["skipped"]
 
 
+def test_force_renders_drafts_without_rebuilding_the_rest(tree: Path, tmp_path: Path) -> None:
+    """--force means drafts only (issue 19 §14): the reports with errors are rendered, marked
+    as drafts; the unchanged clean ones are still skipped."""
+    out = tmp_path / "OUT"
+    assert run_cli("batch", tree, "-o", out, "--format", "html").returncode == 1
+    assert rows_by_file(out)["丁局/2024.yaml"]["status"] == "有错误未生成"
+    forced = run_cli("batch", tree, "-o", out, "--format", "html", "--force")
+    assert forced.returncode == 1
+    rows = rows_by_file(out)
+    assert not rows["丁局/2024.yaml"]["skipped"]   # left unrendered before: its draft now
+    assert rows["丁局/2024.yaml"]["status"].startswith("已生成（有错误")
+    assert "草稿：本报告存在 1 个错误，不得发布" in output(out, "丁局", 2024, "html").read_text(
+        encoding="utf-8")
+    assert rows["甲局/2024.yaml"]["skipped"] and rows["乙镇/2024.xlsx"]["skipped"]
+    # --force again: nothing to do, the draft stays
+    run_cli("batch", tree, "-o", out, "--format", "html", "--force")
+    rows = rows_by_file(out)
+    assert rows["丁局/2024.yaml"]["skipped"] and output(out, "丁局", 2024, "html").is_file()
+
+
+def _library_run(tree: Path, out: Path, **options: bool) -> dict[str, dict]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        result = run_batch(discover(tree), pool, out, BatchOptions(("html",), **options))
+    return {r["file"]: r for r in result.rows}
+
+
+def test_rebuild_ignores_the_cache_and_renders_no_draft(tree: Path, tmp_path: Path) -> None:
+    """--rebuild means the cache only: everything is made again; a report with errors is
+    not rendered unless --force says so too."""
+    out = tmp_path / "OUT"
+    _library_run(tree, out)
+    before = _mtimes(out)
+    rows = _library_run(tree, out, rebuild=True)
+    assert not any(r["skipped"] for r in rows.values())
+    assert rows["丁局/2024.yaml"]["outputs"] == {}
+    html = output(out, "甲局", 2024, "html").relative_to(out).as_posix()
+    assert _mtimes(out)[html] > before[html]
+    rows = _library_run(tree, out, force=True)   # the draft, the rest skipped
+    assert [f for f, r in rows.items() if not r["skipped"]] == ["丁局/2024.yaml"]
+    rows = _library_run(tree, out, rebuild=True)   # without --force the draft goes again
+    assert not any(r["skipped"] for r in rows.values())
+    assert not output(out, "丁局", 2024, "html").exists()
+    rows = _library_run(tree, out, rebuild=True, force=True)   # both: everything, drafts too
+    assert not any(r["skipped"] for r in rows.values())
+    assert output(out, "丁局", 2024, "html").is_file()
+
+
+def test_rebuild_on_the_command_line(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "OUT"
+    assert run_cli("batch", tree, "-o", out, "--format", "html").returncode == 1
+    again = run_cli("batch", tree, "-o", out, "--format", "html", "--rebuild")
+    assert "未变化跳过 0 份" in again.stdout
+    assert not output(out, "丁局", 2024, "html").exists()
+
+
 def test_check_only_writes_findings_and_summary_not_reports(tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "OUT"
     result = run_cli("batch", tree, "-o", out, "--check-only")

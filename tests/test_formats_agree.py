@@ -72,7 +72,9 @@ def pdf_text(path: Path) -> str:
     # -raw keeps the order the page was drawn in: cell by cell, so wrapped labels stay whole
     out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
                          capture_output=True, text=True, check=True).stdout
-    # page furniture (the "— N —" footer) interrupts paragraphs that cross a page
+    # page furniture (the "— N —" footer, a draft's mark in the top margin) interrupts
+    # paragraphs that cross a page
+    out = re.sub(r"(?m)^草稿：本报告存在 \d+ 个错误，不得发布$", "", out)
     return normalised(re.sub(r"(?m)^\u2014 \d+ \u2014$", "", out))
 
 

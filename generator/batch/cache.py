@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from nianbao.batch.jobs import Task
+from nianbao.batch.jobs import ERRORS, Task
 from nianbao.write import write_atomic
 
 log = logging.getLogger(__name__)
@@ -157,18 +157,23 @@ def entry(key: str, row: dict[str, Any], out: Path) -> dict[str, Any]:
     return {"key": key, "row": row, "files": {f: (out / f).stat().st_size for f in files}}
 
 
-def still_valid(cached: dict[str, Any] | None, key: str, out: Path, force: bool
-                ) -> TypeGuard[dict[str, Any]]:
-    """True when the report can be skipped: same key, every file still there (same size),
-    and not a draft of a report with errors written by an earlier --force.  (True implies
-    a cached entry, hence the TypeGuard: the caller may then use it as a dict.)"""
-    if force or not isinstance(cached, dict) or cached.get("key") != key:
+def still_valid(cached: dict[str, Any] | None, key: str, out: Path, rebuild: bool,
+                drafts: bool = False) -> TypeGuard[dict[str, Any]]:
+    """True when the report can be skipped: not ``rebuild`` (``--rebuild``: everything is
+    made again), same key, every file still there (same size), and what was made is what
+    this run makes of a report with errors — with ``drafts`` (``--force``) its draft, so a
+    report left unrendered for its errors is rendered now; without, nothing, so the draft an
+    earlier ``--force`` wrote is removed.  (True implies a cached entry, hence the TypeGuard:
+    the caller may then use it as a dict.)"""
+    if rebuild or not isinstance(cached, dict) or cached.get("key") != key:
         return False
     row = cached.get("row")
     if not isinstance(row, dict) or not {"status", "state", "outputs", "findings"} <= set(row):
         return False
-    if row.get("errors") and row.get("outputs"):
-        return False
+    if row.get("errors") and row.get("outputs") and not drafts:
+        return False   # a draft no longer asked for: made again, without it
+    if drafts and row.get("state") == ERRORS:
+        return False   # left unrendered for its errors: its draft is asked for now
     files = cached.get("files") or {}
     try:
         return all((out / f).stat().st_size == size for f, size in files.items())

@@ -92,7 +92,9 @@ def batch_command(args: argparse.Namespace) -> int:
         accepted = "、".join(accepted_suffixes(bool(args.check_only)))
         console.warn(f"{args.dir or args.manifest} 中没有找到可处理的文件（扩展名为 {accepted}）")
         return EXIT_UNREADABLE
-    options = BatchOptions(formats, args.force, args.blank_as_zero)
+    # --force renders the reports with errors (as drafts); --rebuild ignores the cache
+    options = BatchOptions(formats, args.force, args.blank_as_zero,
+                           rebuild=bool(getattr(args, "rebuild", False)))
     try:
         with executor_for(args.jobs or default_jobs(), args.scheduler, formats) as ex:
             result = run_batch(entries, ex, args.output, options, progress=True)

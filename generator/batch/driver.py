@@ -39,11 +39,13 @@ WINDOW = 256
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """What every report of the batch gets: formats, --force, --blank-as-zero."""
+    """What every report of the batch gets: formats, --force (reports with errors are
+    rendered, as drafts), --blank-as-zero, --rebuild (the cache is ignored)."""
 
     formats: tuple[str, ...] = FORMATS
     force: bool = False
     blank_as_zero: bool = False
+    rebuild: bool = False
 
     @property
     def check_only(self) -> bool:
@@ -95,7 +97,8 @@ class _Run:
             if task is None:
                 continue
             cached = self.old.get(e.rel)
-            if cache.still_valid(cached, self.keys[index], self.out, self.options.force):
+            if cache.still_valid(cached, self.keys[index], self.out, self.options.rebuild,
+                                 self.options.force and not self.options.check_only):
                 self._skip(index, cached)
             else:
                 todo.append(index)

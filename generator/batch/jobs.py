@@ -281,7 +281,7 @@ def _run(task: Task) -> Result:
         result.state = ERRORS
         return result
     try:
-        result.outputs = _render(task, validated)
+        result.outputs = _render(task, validated, checked.summary["errors"])
     except NianbaoError as err:
         result.state, result.message = RENDER_FAILED, "；".join(str(p) for p in err.problems[:3])
     return result
@@ -305,7 +305,8 @@ def _previous(task: Task, validated: Validated, notes: list[str]) -> Validated |
     return last
 
 
-def _render(task: Task, validated: Validated) -> dict[str, bytes]:
+def _render(task: Task, validated: Validated, errors: int = 0) -> dict[str, bytes]:
+    """The outputs; a report with ``errors`` (rendered for --force) is marked as a draft."""
     from nianbao.pipeline import render_all
     from nianbao.render import RenderOptions
 
@@ -317,6 +318,7 @@ def _render(task: Task, validated: Validated) -> dict[str, bytes]:
         places[os.path.realpath(local)] = folder.name
         dirs.append(local)
     try:
-        return render_all(validated, list(task.formats), RenderOptions(template_dirs=tuple(dirs)))
+        return render_all(validated, list(task.formats),
+                          RenderOptions(template_dirs=tuple(dirs), draft_errors=errors))
     except NianbaoError as err:
         raise _renamed(err, places) from None

@@ -40,11 +40,16 @@ class RenderOptions:
     reference_docx: a .docx made in Word whose styles, page setup and header/footer
         (letterhead) the DOCX takes, like pandoc's --reference-doc (docx_reference);
         without it, a template folder's reference.docx (`word_reference`).
+    draft_errors: the number of error findings of a report rendered all the same (`build
+        --force`, `batch --force`, a preview's download): above 0 every format is marked
+        "草稿：本报告存在 N 个错误，不得发布" on every page (`draft`).  The renderers do not
+        check; whoever has the findings says how many errors there are.
     """
 
     template_dirs: tuple[Path, ...] = ()
     preview: bool = False
     reference_docx: Path | None = None
+    draft_errors: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     def word_reference(self) -> Path | None:

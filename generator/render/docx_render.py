@@ -11,6 +11,9 @@ How it is fast and deterministic:
   folder's reference.docx) the template is nianbao's base restyled by that Word
   document (`docx_reference`: styles, theme, page, header/footer), built once per process and
   reference file (path + mtime + size), so a batch reads the reference once.
+* A draft (`RenderOptions.draft_errors`) is poured into the same template with the mark in
+  every header (`docx_draft`), built once per process and reference too; its marked header
+  parts are written per report (they name the number of errors), after document.xml.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from lxml import etree
 from nianbao.document import Document, Table
-from nianbao.render import RenderOptions, contract
+from nianbao.render import RenderOptions, contract, docx_draft
 from nianbao.render.docx_package import reference_key
 from nianbao.render.docx_reference import load_reference
 from nianbao.render.docx_styles import SIGNATURE, BasePackage, add_text, build_base, el, q
@@ -45,10 +48,12 @@ CORE_NS = {
 # ---- cached template -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Template:
-    """The static zip (every entry but the two written per report) and the body skeleton."""
+    """The static zip (every entry but the ones written per report) and the body skeleton;
+    a draft's template also has its marked header parts (written per report)."""
 
     static_zip: bytes
     document_root: etree._Element  # word/document.xml of the template: body holds sectPr only
+    marked: tuple[tuple[str, bytes], ...] = ()  # draft: header parts with docx_draft.COUNT
 
 
 def _zip_info(name: str) -> zipfile.ZipInfo:
@@ -66,28 +71,30 @@ def _base() -> BasePackage:
     return build_base()
 
 
-def _build(base: BasePackage) -> _Template:
+def _build(base: BasePackage, marked: tuple[str, ...] = ()) -> _Template:
     """Zip the static entries once with fixed timestamps; parse the body skeleton."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in base.order():
-            if name not in DYNAMIC_PARTS:
+            if name not in DYNAMIC_PARTS and name not in marked:
                 archive.writestr(_zip_info(name), base.parts[name])
     root = etree.fromstring(base.parts["word/document.xml"])
-    return _Template(buffer.getvalue(), root)
+    return _Template(buffer.getvalue(), root, tuple((n, base.parts[n]) for n in marked))
 
 
 @functools.lru_cache(maxsize=16)
-def _cached_template(key: tuple[str, int, int] | None) -> _Template:
-    """Nianbao's template (key None) or the one restyled by a reference (path, mtime, size)."""
-    if key is None:
-        return _build(_base())
-    return _build(load_reference(_base(), Path(key[0])))
+def _cached_template(key: tuple[str, int, int] | None, draft: bool = False) -> _Template:
+    """Nianbao's template (key None) or the one restyled by a reference (path, mtime, size);
+    with ``draft``, the mark in every header."""
+    base = _base() if key is None else load_reference(_base(), Path(key[0]))
+    if draft:
+        return _build(*docx_draft.with_mark(base))
+    return _build(base)
 
 
-def _template(reference: Path | None = None) -> _Template:
+def _template(reference: Path | None = None, draft: bool = False) -> _Template:
     """The template, built once per process and reference file; a changed file is re-read."""
-    return _cached_template(None if reference is None else reference_key(reference))
+    return _cached_template(None if reference is None else reference_key(reference), draft)
 
 
 # ---- body ----------------------------------------------------------------------------------
@@ -165,7 +172,9 @@ def body_elements(doc: Document, options: RenderOptions | None = None) -> list[e
 
 def document_xml(doc: Document, options: RenderOptions | None = None) -> bytes:
     """word/document.xml: the template's body skeleton with the report's blocks."""
-    root = copy.deepcopy(_template(options.word_reference() if options else None).document_root)
+    options = options or RenderOptions()
+    template = _template(options.word_reference(), options.draft_errors > 0)
+    root = copy.deepcopy(template.document_root)
     sect_pr = root.find(q("w:body")).find(q("w:sectPr"))
     for node in body_elements(doc, options):
         sect_pr.addprevious(node)
@@ -173,8 +182,9 @@ def document_xml(doc: Document, options: RenderOptions | None = None) -> bytes:
 
 
 # ---- core properties -----------------------------------------------------------------------
-def core_xml(doc: Document) -> bytes:
-    """docProps/core.xml: title, author = agency, dates from the document date, revision 1."""
+def core_xml(doc: Document, draft: bool = False) -> bytes:
+    """docProps/core.xml: title, author = agency, dates from the document date, revision 1;
+    a draft's status (Word: 文件 › 信息 › 状态) 草稿."""
     stamp = f"{doc.date_iso or NO_DATE}T00:00:00Z"
     root = etree.Element(f"{{{CORE_NS['cp']}}}coreProperties", nsmap=CORE_NS)
 
@@ -189,6 +199,8 @@ def core_xml(doc: Document) -> bytes:
     add("cp", "lastModifiedBy", doc.agency)
     add("dc", "language", "zh-CN")
     add("cp", "revision", "1")
+    if draft:
+        add("cp", "contentStatus", "草稿")
     add("cp", "lastPrinted", stamp)
     add("dcterms", "created", stamp, w3cdtf=True)
     add("dcterms", "modified", stamp, w3cdtf=True)
@@ -196,17 +208,23 @@ def core_xml(doc: Document) -> bytes:
 
 
 # ---- package -------------------------------------------------------------------------------
-def package(document: bytes, core: bytes, reference: Path | None = None) -> bytes:
+def package(document: bytes, core: bytes, reference: Path | None = None,
+            draft_errors: int = 0) -> bytes:
     """The .docx: the static zip (of the reference's template, if any) with core.xml and
-    document.xml appended (fixed order)."""
-    buffer = io.BytesIO(_template(reference).static_zip)
+    document.xml appended, then a draft's marked headers (fixed order)."""
+    template = _template(reference, draft_errors > 0)
+    buffer = io.BytesIO(template.static_zip)
     buffer.seek(0, io.SEEK_END)
     with zipfile.ZipFile(buffer, "a") as archive:
         archive.writestr(_zip_info(DYNAMIC_PARTS[0]), core)
         archive.writestr(_zip_info(DYNAMIC_PARTS[1]), document)
+        for name, data in template.marked:
+            archive.writestr(_zip_info(name), docx_draft.counted(data, draft_errors))
     return buffer.getvalue()
 
 
 def render(doc: Document, options: RenderOptions) -> bytes:
     """Render a document to DOCX bytes (renderer protocol of `generator.render`)."""
-    return package(document_xml(doc, options), core_xml(doc), options.word_reference())
+    draft = options.draft_errors > 0
+    return package(document_xml(doc, options), core_xml(doc, draft), options.word_reference(),
+                   options.draft_errors)

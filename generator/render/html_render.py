@@ -21,7 +21,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from nianbao.document import Document, Heading, Para, Table
 from nianbao.errors import Problem, RenderError
-from nianbao.render import TEMPLATES_DIR, RenderOptions, contract
+from nianbao.render import TEMPLATES_DIR, RenderOptions, contract, draft
 
 ENTRY_TEMPLATE = "report.html"
 
@@ -140,7 +140,8 @@ def same_page() -> Iterator[None]:
 
 def render_page(doc: Document, options: RenderOptions) -> tuple[str, Any]:
     """The page as a string and its parsed <body>, after checking the template contract
-    (every statutory section and table still on the page; see generator.render.contract)."""
+    (every statutory section and table still on the page; see generator.render.contract).
+    A draft's page (``options.draft_errors``) carries the mark; its parsed body does not."""
     dirs = search_path(options)
     env = environment(dirs)
     last = _MEMO.last
@@ -152,7 +153,9 @@ def render_page(doc: Document, options: RenderOptions) -> tuple[str, Any]:
             _MEMO.last = (doc, options, text, filename)
     body = contract.parse(text)
     contract.check_contract(doc, body, filename)
-    return text, body
+    # the draft mark goes in after the templates ran, so none can leave it out; the body
+    # (the blocks the DOCX is made of) is the templates' alone: the DOCX has it in its headers
+    return draft.mark_page(text, options.draft_errors), body
 
 
 def _template_text(env: Any, dirs: tuple[str, ...], doc: Document, options: RenderOptions

@@ -1,7 +1,9 @@
 """DOCX and PDF downloads: built on demand in a worker process, cached by content.
 
 The bytes are exactly what ``nianbao build`` writes (same pipeline, ``preview`` off), made
-from the very bytes the preview showed.  The cache key is the hash of the input file's
+from the very bytes the preview showed; a report with errors is what ``build --force``
+writes: a draft, marked so on every page with the number of errors its preview counted
+(the page asks before downloading one).  The cache key is the hash of the input file's
 bytes, the format and the template files' signatures, so a file saved without a change is
 not rendered again, an edited template is, and two clicks on the same button wait for one
 rendering.  The rendering runs in its own worker (bounded in time and memory like the
@@ -28,6 +30,11 @@ KEEP = 16  # rendered files kept in memory
 QUEUE_TIMEOUT = 600  # a click waits at most this long (renderings queue one at a time)
 
 
+def draft_errors(snapshot: Snapshot) -> int:
+    """The error findings of the previewed report: a download of it is a draft when any."""
+    return int(snapshot.built.summary.get("errors", 0))
+
+
 class Downloads:
     """Rendered files by (input hash, format, template files' signatures at the preview's
     build); one rendering at a time."""
@@ -43,13 +50,14 @@ class Downloads:
 
     def _job(self, snapshot: Snapshot, fmt: str) -> bytes:
         self.renders += 1
-        job = DownloadJob(snapshot.source, self.options.read, self.options.template_dirs, fmt)
+        job = DownloadJob(snapshot.source, self.options.read, self.options.template_dirs, fmt,
+                          draft_errors(snapshot))
         return self.workers.run(job, snapshot.source.label, f"生成 {fmt.upper()} 文件")
 
     def get(self, snapshot: Snapshot, fmt: str) -> bytes:
         """The file's bytes (raises the pipeline's NianbaoError when it cannot be made, and
         ``workers.Overrun`` when it takes too long or too much memory)."""
-        key = (snapshot.digest, fmt, snapshot.templates)
+        key = (snapshot.digest, fmt, snapshot.templates, draft_errors(snapshot))
         with self.lock:
             future = self.cache.get(key)
             if future is None:

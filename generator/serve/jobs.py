@@ -115,7 +115,9 @@ class PreviewJob:
         from nianbao.render import RenderOptions, render
 
         checked = Checked(validated, run_checks(validated))
+        # a report with errors is previewed as the draft its downloads are (marked)
         options = RenderOptions(template_dirs=self.template_dirs, preview=True,
+                                draft_errors=checked.summary["errors"],
                                 extra={"cell_flags": cell_flags(checked.findings)})
         html = render(compose(validated), "html", options)
         label = self.source.label
@@ -131,12 +133,15 @@ class PreviewJob:
 
 @dataclass(frozen=True)
 class DownloadJob:
-    """Render the DOCX or PDF of a report: the bytes `nianbao build` writes."""
+    """Render the DOCX or PDF of a report: the bytes `nianbao build` writes (`--force` for a
+    report with errors: ``draft_errors``, the error findings its preview counted, marks the
+    draft on every page)."""
 
     source: Source
     read: ReadOptions
     template_dirs: tuple[Path, ...]
     fmt: str
+    draft_errors: int = 0
 
     def run(self) -> bytes:
         return _read(self.source, self.read, self._render)
@@ -145,7 +150,7 @@ class DownloadJob:
         from nianbao.pipeline import render_all
         from nianbao.render import RenderOptions
 
-        options = RenderOptions(template_dirs=self.template_dirs)
+        options = RenderOptions(template_dirs=self.template_dirs, draft_errors=self.draft_errors)
         return render_all(validated, [self.fmt], options)[self.fmt]
 
 

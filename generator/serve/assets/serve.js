@@ -102,11 +102,13 @@
   }
 
   // ---- report page -----------------------------------------------------------------------
+  // The highlight of a finding's cells, given to the report's document as a constructed
+  // style sheet (CSSOM, adoptedStyleSheets): no <style> element or style attribute is put
+  // into any page, so nothing here needs 'unsafe-inline' under a Content-Security-Policy.
   const FOCUS_CSS = "[data-nb-focus]{outline:3px solid #1d4ed8!important;outline-offset:-3px;" +
     "box-shadow:0 0 0 4px rgba(29,78,216,.35);animation:nb-flash 1.2s ease-out 1}" +
     "@keyframes nb-flash{from{background:#9ec1ff}}";
-
-  const FOCUS_STYLE_HTML = '<style id="nb-focus-style">' + FOCUS_CSS + "</style>";
+  const focusSheets = new WeakMap();  // document → its focus sheet
 
   function initReport() {
     const frame = document.getElementById("report");
@@ -117,8 +119,7 @@
     body.dataset.renderVersion = String(shownRender);
     window.nbSwappedAt = null;
     frame.addEventListener("load", decorate);
-    ["dl-docx", "dl-pdf"].forEach((id) => document.getElementById(id).addEventListener(
-      "click", (e) => { if (e.currentTarget.classList.contains("disabled")) e.preventDefault(); }));
+    initDownloads();
     show(state);
 
     let chain = Promise.resolve();
@@ -149,15 +150,19 @@
       } else {  // replace the document in place, so the reader keeps their place
         const resp = await fetch(src, { cache: "no-store" });
         if (!resp.ok) throw new Error("HTTP " + resp.status);
-          const fresh = new DOMParser().parseFromString(await resp.text(), "text/html");
         const doc = frame.contentDocument, win = frame.contentWindow;
+        // Parsed by the frame's own DOMParser: the new document then belongs to the report's
+        // window and its Content-Security-Policy (the report's inline CSS is allowed there).
+        // This page's DOMParser would parse it under this page's policy, which refuses
+        // inline styles: about 32 "violates CSP" errors in the console at every update.
+        const fresh = new win.DOMParser().parseFromString(await resp.text(), "text/html");
         const x = win.scrollX, y = win.scrollY;
-        if (fresh.head.innerHTML !== doc.head.innerHTML.replace(FOCUS_STYLE_HTML, "")) {
+        if (fresh.head.innerHTML !== doc.head.innerHTML) {
           doc.replaceChild(doc.importNode(fresh.documentElement, true), doc.documentElement);
         } else {  // same styles: only the body changes, which is faster to lay out
           doc.body.replaceWith(doc.importNode(fresh.body, true));
         }
-          win.scrollTo(x, y);
+        win.scrollTo(x, y);
         decorate();
       }
       shownRender = version;
@@ -166,13 +171,40 @@
     }
 
     function decorate() {
-      const doc = frame.contentDocument;
-      if (!doc || !doc.head || doc.getElementById("nb-focus-style")) return;
-      const style = doc.createElement("style");
-      style.id = "nb-focus-style";
-      style.textContent = FOCUS_CSS;
-      doc.head.appendChild(style);
+      const doc = frame.contentDocument, win = frame.contentWindow;
+      if (!doc || !doc.documentElement || !win) return;
+      if (!focusSheets.has(doc)) {
+        const sheet = new win.CSSStyleSheet();  // of the frame's realm, as adopting requires
+        sheet.replaceSync(FOCUS_CSS);
+        doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+        focusSheets.set(doc, sheet);
+      }
       mark(focusKeys, false);
+    }
+
+    // A report with errors downloads as a draft (every page marked): ask first, in the page.
+    function initDownloads() {
+      const dialog = document.getElementById("draft-confirm");
+      const go = document.getElementById("draft-go");
+      ["dl-docx", "dl-pdf"].forEach((id) => document.getElementById(id).addEventListener(
+        "click", (e) => {
+          const link = e.currentTarget;
+          if (link.classList.contains("disabled")) {
+            e.preventDefault();
+            return;
+          }
+          const errors = state.summary ? state.summary.errors : 0;
+          if (!errors) return;
+          e.preventDefault();
+          document.getElementById("draft-confirm-text").textContent =
+            "这份报告还有 " + errors + " 个错误。下载的" + (id === "dl-pdf" ? " PDF" : " DOCX") +
+            " 文件是草稿，每页都标有“草稿：本报告存在 " + errors + " 个错误，不得发布”，不能发布。";
+          go.href = link.href;
+          dialog.showModal();
+        }));
+      go.addEventListener("click", () => dialog.close("download"));  // the link downloads
+      document.getElementById("draft-cancel").addEventListener("click",
+        () => dialog.close("cancel"));
     }
 
     function mark(keys, scroll) {
@@ -237,7 +269,8 @@
         link.classList.toggle("disabled", !ready);
         link.setAttribute("aria-disabled", String(!ready));
         link.title = !ready ? "文件无法读取，暂不能下载"
-          : (s.summary && s.summary.errors ? "报告还有错误：下载的是草稿" : "");
+          : (s.summary && s.summary.errors ? "报告还有错误：下载的是草稿（下载前会先询问）" : "");
+        link.classList.toggle("draft", Boolean(ready && s.summary && s.summary.errors));
       });
       if (!s.problems.length && s.built_ms !== null) {
         setStatus("已更新 " + new Date().toLocaleTimeString("zh-CN") + "（用时 " +
