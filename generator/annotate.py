@@ -7,7 +7,6 @@ The original workbook is never touched; the copy is written atomically.
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from pathlib import Path
 
@@ -46,8 +45,10 @@ def _anchor(ws, address: str):
     return ws[address]
 
 
-def annotate(src: Path, dest: Path, findings: list[Finding]) -> int:
-    """Write the annotated copy of `src` to `dest`; returns the number of cells marked."""
+def annotated_bytes(src: Path, findings: list[Finding]) -> tuple[bytes, int]:
+    """The annotated copy of the workbook at `src` as bytes (the same workbook and findings
+    always give the same bytes: no clock in them), and the number of cells marked."""
+    from nianbao.xlsx_writer import stable_bytes
     from openpyxl import load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
@@ -70,7 +71,11 @@ def annotate(src: Path, dest: Path, findings: list[Finding]) -> int:
         cell.comment = comment
         colour = ROOT_FILL if rooted else FILLS[found[0].severity]
         cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    write_atomic(dest, buffer.getvalue())
-    return len(grouped)
+    return stable_bytes(wb), len(grouped)
+
+
+def annotate(src: Path, dest: Path, findings: list[Finding]) -> int:
+    """Write the annotated copy of `src` to `dest`; returns the number of cells marked."""
+    data, marked = annotated_bytes(src, findings)
+    write_atomic(dest, data)
+    return marked

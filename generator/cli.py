@@ -149,6 +149,9 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
                        help="只校验：写出问题清单和汇总，不生成报告文件")
     batch.add_argument("--force", action="store_true",
                        help="有错误的报告也生成草稿（每页标明错误个数、不得发布）；未变化的报告仍跳过")
+    batch.add_argument("--annotate", action="store_true",
+                       help="为有问题的 .xlsx 工作簿写出标注副本（输出目录/机关/机关年度标注.xlsx，"
+                            "问题标在所在单元格上，可发回机关修改）")
     batch.add_argument("--rebuild", action="store_true",
                        help="全部重新生成，不跳过上次已生成且未变化的报告（有错误的报告仍不生成，除非加 --force）")
     batch.add_argument("--blank-as-zero", action="store_true",

@@ -284,6 +284,19 @@ def _fixed_zip(data: bytes, core: bytes, text_part: str | None = None) -> bytes:
     return out.getvalue()
 
 
+def stable_bytes(wb: Any) -> bytes:
+    """Any workbook's bytes with no clock in them: `modified` set to `created` (or to
+    DEFAULT_STAMP), fixed entry times; the same workbook always gives the same bytes."""
+    from openpyxl.xml.functions import tostring
+
+    wb.properties.created = wb.properties.created or DEFAULT_STAMP
+    wb.properties.modified = wb.properties.created
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    wb.properties.modified = wb.properties.created   # save() stamped it with the clock
+    return _fixed_zip(buffer.getvalue(), tostring(wb.properties.to_tree()))
+
+
 def workbook_bytes(edition: schemas.Edition, values: dict[str, Any] | None,
                    notes: dict[tuple[str, ...], str] | None = None) -> bytes:
     """The workbook as bytes; the same edition and values always give the same bytes.

@@ -53,7 +53,7 @@ def task_key(task: Task) -> str:
     """The content key of a task (see the module docstring)."""
     h = hashlib.sha256()
     head = {"tool": tool_fingerprint(), "name": task.input.name, "formats": list(task.formats),
-            "blank_as_zero": task.blank_as_zero,
+            "blank_as_zero": task.blank_as_zero, "annotate": task.annotate,
             "previous": task.previous.name if task.previous else None,
             "templates": [[t.name, t.digest] for t in task.templates]}
     h.update(json.dumps(head, ensure_ascii=False, sort_keys=True).encode("utf-8"))
@@ -153,7 +153,7 @@ class Journal:
 
 def entry(key: str, row: dict[str, Any], out: Path) -> dict[str, Any]:
     """A cache entry: the key, the summary row, and the size of each file written."""
-    files = [*row["outputs"].values(), row["findings"]]
+    files = [*row["outputs"].values(), row["findings"], *filter(None, [row.get("annotated")])]
     return {"key": key, "row": row, "files": {f: (out / f).stat().st_size for f in files}}
 
 

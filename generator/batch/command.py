@@ -94,7 +94,8 @@ def batch_command(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     # --force renders the reports with errors (as drafts); --rebuild ignores the cache
     options = BatchOptions(formats, args.force, args.blank_as_zero,
-                           rebuild=bool(getattr(args, "rebuild", False)))
+                           rebuild=bool(getattr(args, "rebuild", False)),
+                           annotate=bool(getattr(args, "annotate", False)))
     try:
         with executor_for(args.jobs or default_jobs(), args.scheduler, formats) as ex:
             result = run_batch(entries, ex, args.output, options, progress=True)

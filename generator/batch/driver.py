@@ -46,6 +46,7 @@ class BatchOptions:
     force: bool = False
     blank_as_zero: bool = False
     rebuild: bool = False
+    annotate: bool = False   # --annotate: OUT/<机关>/<机关><年>标注.xlsx for workbooks with findings
 
     @property
     def check_only(self) -> bool:
@@ -127,7 +128,7 @@ class _Run:
                 previous = None
         return Task(index, Blob(e.name, e.path.read_bytes()), previous,
                     tuple(self._folder(d, e) for d in e.templates), self.options.formats,
-                    self.options.force, self.options.blank_as_zero)
+                    self.options.force, self.options.blank_as_zero, self.options.annotate)
 
     def _folder(self, path: Path, e: Entry) -> jobs.TemplateFolder:
         if path not in self._folders:   # named, in messages, relative to the batch folder
@@ -184,6 +185,10 @@ class _Run:
             path = f"{target}.{fmt}"
             write_atomic(self.out / path, data)
             row["outputs"][fmt] = path
+        if result.annotated and result.agency is not None:
+            # goes back to the agency: named by the agency and year, nothing of our folders
+            row["annotated"] = path = annotated_path(result.agency, result.year)
+            write_atomic(self.out / path, result.annotated)
         if self.options.check_only and self._built_before(e.rel):
             # a check leaves the reports an earlier build wrote, and their cache entry: a
             # later build still skips them when unchanged and removes them when stale
@@ -213,18 +218,18 @@ class _Run:
         """An earlier input claims the name a later one took: the later one is the duplicate
         (the winner's outputs replace its files; the rest are removed)."""
         row = self.rows[loser]
-        for path in row["outputs"].values():
+        for path in _files(row):
             self._remove(path)
+        row.pop("annotated", None)
         self._duplicate(loser, row, winner)
 
     def _drop_stale(self, rel: str, row: dict[str, Any]) -> None:
         """Remove files this input wrote last time and no longer gives (e.g. it now has
         errors, or its agency was renamed), unless another report now owns them."""
-        cached = self.old.get(rel) or {}
-        gone = set((cached.get("row") or {}).get("outputs", {}).values()) - set(
-            row["outputs"].values())
+        cached = (self.old.get(rel) or {}).get("row") or {}
+        gone = (set(_files(cached))) - set(_files(row))
         if gone:
-            gone -= {p for r in self.rows.values() for p in r["outputs"].values()}
+            gone -= {p for r in self.rows.values() for p in _files(r)}
         for path in gone:
             self._remove(path)
 
@@ -232,7 +237,8 @@ class _Run:
         """Delete an output this batch wrote earlier (paths come from the cache file: never
         anything outside OUT)."""
         target = (self.out / path).resolve()
-        if self.out.resolve() in target.parents and target.suffix.lstrip(".") in FORMATS:
+        if self.out.resolve() in target.parents and (target.suffix.lstrip(".") in FORMATS
+                                                     or target.name.endswith(ANNOTATED)):
             target.unlink(missing_ok=True)
 
     def write_pages(self) -> None:
@@ -305,6 +311,20 @@ def _relative(result: Result, e: Entry, out: Path) -> Result:
     result.message, result.first_error = fix(result.message), fix(result.first_error)
     result.first_warning, result.notes = fix(result.first_warning), fix(result.notes)
     return result
+
+
+ANNOTATED = "标注.xlsx"
+
+
+def annotated_path(agency: str, year: int | None) -> str:
+    """OUT/<机关>/<机关><年>标注.xlsx (issue 20): the agency's workbook with its findings."""
+    stem = safe_name(agency + (str(year) if year else ""))
+    return f"{safe_name(agency)}/{stem}{ANNOTATED}"
+
+
+def _files(row: dict[str, Any]) -> list[str]:
+    """The report files a row names (its outputs and its annotated copy)."""
+    return [*row.get("outputs", {}).values(), *filter(None, [row.get("annotated")])]
 
 
 def _row(e: Entry, result: Result, target: str | None, findings: str,
