@@ -134,6 +134,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def _batch_parsers(sub: argparse._SubParsersAction) -> None:
     """`batch` and `aggregate` (generator.batch)."""
+    import datetime as dt
+    import re
+
+    def _date(text: str) -> dt.date:
+        """2025-02-05, 2025/2/5 or 2025年2月5日 (ValueError → “…不是有效的日期”)."""
+        m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", text)
+        if m is None:
+            raise ValueError(text)
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+
+    _date.__name__ = "日期"
     batch = sub.add_parser("batch", help="批量校验和生成：一个目录（或清单）中众多机关、多个年度的报告")
     batch.add_argument("dir", nargs="?", type=Path, metavar="目录",
                        help="输入目录，任意层级；按 目录/机关/年度.xlsx 或 目录/年度/机关.xlsx "
@@ -160,13 +171,23 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
                        help="所有报告共用的模板目录（在各机关目录下的 templates 之后、内置模板之前）")
     batch.add_argument("--scheduler", metavar="tcp://主机:8786",
                        help="在 Dask 集群上运行（需安装 nianbao[dask]）")
+    roster_help = ("应提交年报的机关名单（.xlsx 或 .csv，列：机关名称、机关类型、可选分组）："
+                   "汇总中列出已提交/未提交、按期/逾期和名单外的报告")
+    batch.add_argument("--roster", type=Path, metavar="名单", help=roster_help)
+    batch.add_argument("--as-of", type=_date, metavar="日期",
+                       help="核对日期，如 2025-02-05：没有写发布日期的报告按此日期判断按期或逾期")
 
     agg = sub.add_parser("aggregate", help="汇总同一年度各机关的表二、表三、表四，并校验汇总表")
     agg.add_argument("dir", nargs="?", type=Path, metavar="目录", help="输入目录（同 batch）")
     agg.add_argument("--manifest", type=Path, metavar="清单", help="代替目录：CSV 或 YAML 清单")
     agg.add_argument("--year", type=YEAR, metavar="年度", required=True, help="汇总的报告年度")
-    agg.add_argument("-o", "--output", type=Path, required=True, metavar="输出工作簿",
-                     help="输出工作簿，如 汇总.xlsx")
+    agg.add_argument("-o", "--output", type=Path, required=True, metavar="输出文件",
+                     help="汇总.xlsx（汇总表、各机关明细）或 汇总.yaml（汇总报告的数据文件，"
+                          "正文由政务公开办撰写后用 nianbao build 生成）")
+    agg.add_argument("--roster", type=Path, metavar="名单",
+                     help="机关名单（.xlsx 或 .csv）：各机关明细按名单分组合计，并列出未提交的机关")
+    agg.add_argument("--agency", metavar="机关名称",
+                     help="汇总报告的机关名称（写 .yaml 时必填），如 某某区人民政府办公室")
     agg.add_argument("--blank-as-zero", action="store_true",
                      help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
 

@@ -8,6 +8,13 @@ with errors are listed and not added in (one wrong figure would spoil the sum); 
 reports in another edition, duplicates, unreadable files, and the agency folders that have
 no file for the year.  采购总金额 (2019) keeps its unit: amounts in 元 and 万元 are added in
 万元 (exact: 1万元 = 10000元) and a note says so.
+
+With a roster (``--roster``, batch.roster) each member gets its 分组 and 机关类型 from it, the
+roster agencies without a report of the year are missing, and a report on no roster is
+said (名单外, with the nearest name).  The sheet 各机关 (aggregate_sheets.py) lists every
+agency's figures with sums per 分组; ``-o 汇总.yaml`` writes the summed report's input file
+(aggregate_yaml.py).  The sum is the report of the 本级人民政府 (its deadline, 3月31日), not
+of a department.
 """
 
 from __future__ import annotations
@@ -15,14 +22,19 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nianbao import schemas
 from nianbao.batch.discover import Entry
 from nianbao.errors import NianbaoError
 from nianbao.pipeline import Checked, ReadOptions, check_file
+from nianbao.schemas.common import AgencyKind
+
+if TYPE_CHECKING:
+    from nianbao.batch.roster import Roster
 
 TABLE_IDS = ("二", "三", "四")
+SUMMED_KIND = AgencyKind.government   # a 全区/全市 sum is the 本级人民政府's report
 INCLUDED, ERRORS, UNREADABLE, OTHER_EDITION, DUPLICATE = (
     "计入汇总", "有错误，未计入", "无法读取，未计入", "格式版本不同，未计入", "重复，未计入")
 
@@ -36,6 +48,10 @@ class Member:
     state: str
     errors: int = 0
     message: str = ""
+    warnings: int = 0
+    kind: str = ""    # 机关类型: the roster's when it names the agency, else the report's
+    group: str = ""   # 分组, from the roster
+    figures: dict[str, Any] = field(default_factory=dict)   # the 各机关 columns (header → value)
 
 
 @dataclass
@@ -47,6 +63,8 @@ class Aggregate:
     members: list[Member] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    roster: Roster | None = None
+    absent: list[tuple[str, str, str]] = field(default_factory=list)  # roster: (机关, 类型, 分组)
 
     @property
     def included(self) -> list[Member]:
@@ -64,11 +82,13 @@ class Aggregate:
         return 0
 
 
-def aggregate(entries: list[Entry], year: int, options: ReadOptions | None = None
-              ) -> Aggregate:
+def aggregate(entries: list[Entry], year: int, options: ReadOptions | None = None,
+              roster: Roster | None = None) -> Aggregate:
     """Read the year's reports among the entries, sum the clean ones, check the sum."""
+    from nianbao.batch.aggregate_sheets import member_figures
+
     options = options or ReadOptions()
-    result = Aggregate(year, None, missing=_missing(entries, year))
+    result = Aggregate(year, None, missing=_missing(entries, year), roster=roster)
     read: list[tuple[Entry, Checked]] = []
     for e in entries:
         if e.year is not None and e.year != year:
@@ -88,15 +108,42 @@ def aggregate(entries: list[Entry], year: int, options: ReadOptions | None = Non
         name = v.report.agency.name
         state = (OTHER_EDITION if v.edition.id != edition else DUPLICATE if name in seen
                  else ERRORS if checked.has_errors else INCLUDED)
-        result.members.append(Member(e.rel, name, state, checked.summary["errors"]))
+        result.members.append(Member(e.rel, name, state, checked.summary["errors"],
+                                     warnings=checked.summary["warnings"],
+                                     kind=v.report.agency.kind.value,
+                                     figures=member_figures(v.edition, v.report)))
         if state == INCLUDED:
             seen.add(name)
             reports.append(v.report)
+    if roster is not None:
+        _place(result, roster)
     if reports and schemas.EDITIONS[edition].tables:
         result.checked = _check_sum(schemas.EDITIONS[edition], year, reports, result.notes)
     elif reports:
         result.notes.append(f"{year}年度为{edition}年格式，没有法定表格，无从汇总")
     return result
+
+
+def _place(result: Aggregate, roster: Roster) -> None:
+    """Each member's 分组 and 机关类型 from the roster; the roster agencies with no report
+    of the year are missing; a report on no roster is said, with the nearest name."""
+    found = set()
+    for m in result.members:
+        agency = roster.find(m.agency)
+        if agency is not None:
+            m.kind, m.group = agency.kind.value, agency.group
+            found.add(agency.key)
+        elif m.agency:
+            near = roster.nearest(m.agency)
+            m.group = "名单外"
+            result.notes.append(f"{m.file}：“{m.agency}”不在名单中"
+                                + (f"（名单中最接近的是“{near}”）" if near else ""))
+    known = {m.agency for m in result.members} | set(result.missing)
+    for a in roster.agencies:
+        if a.key not in found:
+            result.absent.append((a.name, a.kind.value, a.group))
+            if not any(roster.find(k) is a for k in known if k):
+                result.missing.append(a.name)
 
 
 def _missing(entries: list[Entry], year: int) -> list[str]:
@@ -145,11 +192,9 @@ def _sum_units(amounts: list[Any], label: str, notes: list[str]) -> Any:
 def summed_values(edition: schemas.Edition, year: int, reports: list[Any],
                   notes: list[str]) -> dict[str, Any]:
     """A report's values: every value cell of tables 二/三/四 added over the reports."""
-    kinds = Counter(r.agency.kind for r in reports)
     values: dict[str, Any] = {
         "edition": edition.id, "year": year, "signature": {"show": False},
-        "agency": {"name": f"汇总（{len(reports)}个机关）",
-                   "kind": kinds.most_common(1)[0][0].value}}
+        "agency": {"name": f"汇总（{len(reports)}个机关）", "kind": SUMMED_KIND.value}}
     for slot in edition.slots:
         cells = [_value(r, slot.path) for r in reports]
         if slot.value_kind == "amount_unit":
@@ -179,8 +224,10 @@ def _check_sum(edition: schemas.Edition, year: int, reports: list[Any],
 
 # ---- 汇总.xlsx --------------------------------------------------------------------------------
 def aggregate_xlsx(agg: Aggregate) -> bytes:
-    """The summed tables (the fill-in workbook's sheets, so `nianbao check` reads it too),
-    then 汇总范围 (who is in, who is not and why) and 校验结果 (findings on the sum)."""
+    """The summed tables (the fill-in workbook's sheets, so `nianbao check` reads it too;
+    基本信息 says it is a 汇总 and of whom), 各机关 (every agency's figures, with sums per
+    分组), then 汇总范围 (who is in, who is not and why) and 校验结果 (findings on the sum)."""
+    from nianbao.batch.aggregate_sheets import agency_sheet, mark_summed
     from nianbao.batch.summary import header, xlsx_bytes
     from nianbao.checks.engine import SEVERITY_ZH
     from nianbao.xlsx_writer import build
@@ -188,6 +235,8 @@ def aggregate_xlsx(agg: Aggregate) -> bytes:
     assert agg.checked is not None
     v = agg.checked.validated
     wb = build(v.edition, v.report.model_dump(mode="python"))
+    mark_summed(wb, agg)
+    agency_sheet(wb, agg)
     scope = wb.create_sheet("汇总范围")
     header(scope, ["机关", "文件", "情况", "错误数", "说明"], [34, 36, 20, 8, 60])
     for m in agg.members:

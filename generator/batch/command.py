@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from nianbao import console
 from nianbao.batch.discover import Entry, accepted_suffixes, discover, read_manifest
 from nianbao.errors import NianbaoError
+
+if TYPE_CHECKING:
+    from nianbao.batch.roster import Roster
 
 EXIT_UNREADABLE = 2
 MAX_LISTED = 30  # problem rows printed at the end; the rest are in summary.html
@@ -81,6 +85,9 @@ def batch_command(args: argparse.Namespace) -> int:
     if problem:
         console.warn(problem)
         return EXIT_UNREADABLE
+    roster = _roster(args)   # --roster: read first; a roster that cannot be read stops here
+    if roster is False:
+        return EXIT_UNREADABLE
     entries = _entries(args, (args.output,)) if formats is not None else None
     if entries:
         entries = _with_templates(entries, None if args.check_only else args.templates)
@@ -95,7 +102,8 @@ def batch_command(args: argparse.Namespace) -> int:
     # --force renders the reports with errors (as drafts); --rebuild ignores the cache
     options = BatchOptions(formats, args.force, args.blank_as_zero,
                            rebuild=bool(getattr(args, "rebuild", False)),
-                           annotate=bool(getattr(args, "annotate", False)))
+                           annotate=bool(getattr(args, "annotate", False)),
+                           roster=roster, as_of=getattr(args, "as_of", None))
     try:
         with executor_for(args.jobs or default_jobs(), args.scheduler, formats) as ex:
             result = run_batch(entries, ex, args.output, options, progress=True)
@@ -103,7 +111,30 @@ def batch_command(args: argparse.Namespace) -> int:
         console.warn(str(exc))
         return EXIT_UNREADABLE
     _report(result, args.output, checking=options.check_only)
+    if roster is not None:   # a missing agency is said, and leaves the exit code alone
+        from nianbao.batch.roster import check_rows
+
+        line = check_rows(roster, result.rows, options.as_of)
+        (console.warn if line["missing"] else console.say)(line["headline"])
     return result.exit_code
+
+
+def _roster(args: argparse.Namespace) -> Roster | None | Literal[False]:
+    """The --roster (None without one); False after saying why it cannot be read."""
+    from nianbao.batch.roster import read_roster
+
+    if getattr(args, "roster", None) is None:
+        if getattr(args, "as_of", None) is not None:
+            console.warn("--as-of 只在给出 --roster（机关名单）时使用，本次忽略")
+        return None
+    try:
+        roster = read_roster(args.roster)
+    except NianbaoError as err:
+        console.print_problems(err, "名单无法使用")
+        return False
+    for note in roster.notes:
+        console.say(note)
+    return roster
 
 
 def _report(result, out: Path, checking: bool = False) -> None:
@@ -133,15 +164,25 @@ def _report(result, out: Path, checking: bool = False) -> None:
 
 
 def aggregate_command(args: argparse.Namespace) -> int:
-    """Sum tables 二/三/四 over the year's reports; write 汇总.xlsx; list who is missing."""
+    """Sum tables 二/三/四 over the year's reports; write 汇总.xlsx (or, ``-o 汇总.yaml``, the
+    summed report's input file); list who is missing."""
     from nianbao.batch.aggregate import INCLUDED, aggregate, aggregate_xlsx
     from nianbao.pipeline import ReadOptions
     from nianbao.write import write_atomic
 
+    as_yaml = args.output.suffix.lower() in (".yaml", ".yml")
+    agency = (getattr(args, "agency", None) or "").strip()
+    if as_yaml and not agency:
+        console.warn("写汇总报告的数据文件（.yaml）时请用 --agency 给出机关名称，"
+                     "如 --agency 某某区人民政府办公室")
+        return EXIT_UNREADABLE
+    roster = _roster(args)
+    if roster is False:
+        return EXIT_UNREADABLE
     entries = _entries(args)
     if entries is None:
         return EXIT_UNREADABLE
-    agg = aggregate(entries, args.year, ReadOptions(blank_as_zero=args.blank_as_zero))
+    agg = aggregate(entries, args.year, ReadOptions(blank_as_zero=args.blank_as_zero), roster)
     for m in agg.members:
         if m.state != INCLUDED:
             console.warn(f"{m.file}（{m.agency or '机关未知'}）：{m.state}"
@@ -154,6 +195,14 @@ def aggregate_command(args: argparse.Namespace) -> int:
         console.warn(f"没有可汇总的{args.year}年度报告")
         return EXIT_UNREADABLE
     console.print_findings(agg.checked)
+    if as_yaml:
+        from nianbao.batch.aggregate_yaml import aggregate_yaml
+
+        text = aggregate_yaml(agg, agency, args.output)
+        write_atomic(args.output, text.encode("utf-8"))
+        console.say(f"已生成 {args.output}：{agency}{args.year}年度汇总报告的数据文件"
+                    f"（{len(agg.included)} 个机关相加）；正文请撰写后用 nianbao build 生成")
+        return agg.exit_code
     write_atomic(args.output, aggregate_xlsx(agg))
     console.say(f"已生成 {args.output}：汇总了 {len(agg.included)} 个机关的{args.year}年度报告")
     return agg.exit_code

@@ -18,7 +18,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from nianbao.batch import cache, findings_page, jobs
 from nianbao.batch import progress as progress_display
@@ -27,6 +27,11 @@ from nianbao.batch.jobs import Blob, Result, Task
 from nianbao.batch.pool import WorkerDied
 from nianbao.errors import NianbaoError, Problem, os_reason
 from nianbao.write import ensure_dir, safe_name, write_atomic
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from nianbao.batch.roster import Roster
 
 FORMATS = ("html", "pdf", "docx")
 DUPLICATE = "duplicate"
@@ -47,6 +52,10 @@ class BatchOptions:
     blank_as_zero: bool = False
     rebuild: bool = False
     annotate: bool = False   # --annotate: OUT/<机关>/<机关><年>标注.xlsx for workbooks with findings
+    # --roster / --as-of: the summary's 已提交/未提交 and 按期/逾期 (batch.roster); no report's
+    # output depends on them
+    roster: Roster | None = None
+    as_of: dt.date | None = None
 
     @property
     def check_only(self) -> bool:
@@ -337,6 +346,7 @@ def _row(e: Entry, result: Result, target: str | None, findings: str,
             "edition": result.edition, **result.summary, "state": result.state,
             "status": _status(result, checking), "skipped": False, "note": "；".join(result.notes),
             "first_error": result.first_error, "first_warning": result.first_warning,
+            "published": result.published, "kind": result.kind,
             "target": target, "outputs": {}, "findings": findings}
 
 

@@ -105,6 +105,8 @@ class Result:
     first_error: str = ""   # the first error finding's message, for the summary's 说明
     first_warning: str = ""   # the same of the warnings (说明 of a report without errors)
     annotated: bytes = b""   # the workbook with its findings on its cells (--annotate)
+    published: str | None = None   # 发布日期 (ISO) and 机关类型: the roster's 按期/逾期
+    kind: str | None = None
 
 
 def _first(checked: Checked, severity: str) -> str:
@@ -281,6 +283,8 @@ def _run(task: Task) -> Result:
     result.first_warning = _first(checked, "warning")
     if task.annotate and task.input.suffix == ".xlsx" and checked.findings:
         result.annotated = _annotated(task.input, checked.findings)
+    result.published = report.published.isoformat() if report.published else None
+    result.kind = report.agency.kind.value
     if checked.has_errors and not task.force:
         result.state = ERRORS
         return result

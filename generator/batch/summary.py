@@ -13,7 +13,7 @@ from nianbao.write import write_atomic
 
 ROW_KEYS = ("file", "agency", "year", "edition", "errors", "warnings", "infos", "status",
             "state", "skipped", "note", "first_error", "first_warning", "outputs", "findings",
-            "findings_page")
+            "findings_page", "published", "kind")
 COLUMNS = ("文件", "机关", "年度", "格式版本", "错误", "警告", "提示", "状态", "说明")
 FORMAT_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
 # rows whose agency and year come from the file's place in the batch folder, not the file
@@ -49,6 +49,11 @@ def write_summary(out: Path, result: Any, options: Any) -> None:
            "interrupted": result.interrupted, "not_run": result.not_run,
            "vanished": result.vanished,
            "exit_code": result.exit_code, "totals": totals(rows), "reports": rows}
+    roster = getattr(options, "roster", None)
+    if roster is not None:   # --roster: who is missing, who is late (batch.roster)
+        from nianbao.batch.roster import check_rows
+
+        doc["roster"] = check_rows(roster, rows, getattr(options, "as_of", None))
     write_atomic(out / "summary.json",
                  (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     write_atomic(out / "summary.html", summary_html(doc).encode("utf-8"))
@@ -79,6 +84,8 @@ td.a { min-width: 4em; } td.a span { display: inline-block; max-width: 12em; }
 td.p span { display: inline-block; max-width: 14em; } td.t { min-width: 8em; }
 td.a.path { color: #555; }
 tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
+p.headline { font-size: 1.15em; font-weight: bold; } p.headline.missing { color: #b00; }
+#roster { margin-bottom: 1.5em; } .outside li { margin: .2em 0; }
 .totals span { margin-right: 1.5em; }
 .filter { margin: 1em 0; } .filter label { margin-right: 1.5em; }
 .filter input[type=search] { font: inherit; padding: .2em .4em; width: 16em; }
@@ -86,6 +93,9 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 </head>
 <body>
 <h1>{{ heading }}</h1>
+{% if doc.get("roster") %}{% set ro = doc.roster %}
+<p class="headline{{ ' missing' if ro.missing else '' }}">{{ ro.headline }}</p>
+{% endif %}
 <p class="totals">
 <span>共 {{ t.reports }} 份</span>
 {% if doc.formats %}<span>已生成 {{ t.built }} 份</span><span>有错误或未生成 {{ t.with_errors }} 份</span>
@@ -102,6 +112,34 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
 <li>{{ v.file }}：{% for path in v.outputs %}<a href="{{ path | url }}">{{ path }}</a> {% endfor %}</li>
 {% endfor %}</ul>
 </div>
+{% endif %}
+{% if doc.get("roster") %}{% set ro = doc.roster %}
+<h2>名单核对（{{ ro.file }}{% if ro.year %}，{{ ro.year }}年度{% endif %}）</h2>
+{% for note in ro.notes %}<p>{{ note }}</p>{% endfor %}
+<p>按期/逾期按发布日期与法定期限（县级以上人民政府部门次年1月31日，本级人民政府次年3月31日，2018年度及以前均为3月31日）核对{% if ro.as_of %}；未写发布日期的报告按核对日期 {{ ro.as_of }} 计{% endif %}。点击表头可排序。</p>
+<table id="roster">
+<thead><tr><th>机关</th><th>机关类型</th><th>分组</th><th>提交情况</th><th>文件</th><th>发布日期</th><th>法定期限</th><th>按期/逾期</th></tr></thead>
+<tbody>
+{% for a in ro.agencies %}
+<tr class="{{ '' if a.submitted and a.timely != '逾期' else 'bad' }}">
+<td class="a"><span>{{ a.name }}</span></td><td>{{ a.kind }}{% if not a.kind_given %}（未填，默认）{% endif %}</td>
+<td>{{ a.group }}</td><td>{{ a.status }}</td>
+<td class="p">{% for f in a.files %}{% if loop.first and a.findings_page %}<a href="{{ a.findings_page | url }}"><span>{{ f | wbr }}</span></a>{% else %}<span>{{ f | wbr }}</span>{% endif %} {% endfor %}</td>
+<td>{{ a.date or '' }}{% if a.date and a.date_basis != '发布日期' %}（{{ a.date_basis }}）{% endif %}</td>
+<td>{{ a.deadline or '—' }}</td><td>{{ a.timely }}</td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+{% if ro.outside %}
+<div class="outside">
+<p>名单外的报告（机关名称与名单不一致，可能是写法不同或写错）：</p>
+<ul>{% for o in ro.outside %}
+<li>{{ o.file }}：{{ o.agency }}{% if o.suggestion %}——名单中最接近的是“{{ o.suggestion }}”{% else %}——名单中没有相近的名称{% endif %}</li>
+{% endfor %}</ul>
+</div>
+{% endif %}
+<h2>各份报告</h2>
 {% endif %}
 <p class="filter">
 <label>筛选：<input type="search" id="filter-text" placeholder="机关、文件或说明中的文字"></label>
@@ -132,11 +170,12 @@ tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
    here; the browser's own relayout of the table, 200-400 ms, is the rest).  Rows move in
    one fragment; numbers compare as numbers; ties keep their order. */
 var collator = new Intl.Collator("zh-CN");
-document.querySelectorAll("#reports th").forEach(function (th, i) {
+document.querySelectorAll("#reports th, #roster th").forEach(function (th) {
   th.addEventListener("click", function () {
     var body = th.closest("table").tBodies[0], asc = th.dataset.dir !== "asc";
     th.parentNode.querySelectorAll("th").forEach(function (h) { delete h.dataset.dir; });
     th.dataset.dir = asc ? "asc" : "desc";
+    var i = th.cellIndex;
     var items = Array.prototype.map.call(body.rows, function (row, n) {
       var text = row.cells[i].textContent.trim();
       return {row: row, n: n, text: text, num: text !== "" && !isNaN(text) ? +text : null};
@@ -322,4 +361,53 @@ def summary_xlsx(doc: dict[str, Any]) -> bytes:
                 ws.cell(row, col).fill = bad
     ws.auto_filter.ref = ws.dimensions
     print_setup(ws, heading(doc))
+    if doc.get("roster"):
+        roster_sheet(wb, doc["roster"])
     return xlsx_bytes(wb)
+
+
+ROSTER_COLUMNS = (("机关", 24), ("机关类型", 20), ("分组", 12), ("提交情况", 12), ("文件", 26),
+                  ("发布日期", 12), ("法定期限", 12), ("按期/逾期", 14))
+
+
+def roster_sheet(wb: Any, roster: dict[str, Any]) -> None:
+    """名单核对, the workbook's first sheet: its first line says how many roster agencies
+    are missing; then one row per roster agency (filterable), then the 名单外 reports."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    ws = wb.create_sheet("名单核对", 0)
+    wb.active = 0
+    ws.append([roster["headline"]])
+    ws.cell(1, 1).font = Font(bold=True, size=13, color="B00000" if roster["missing"] else None)
+    for note in roster["notes"]:
+        ws.append([note])
+    top = ws.max_row + 1
+    ws.append([t for t, _ in ROSTER_COLUMNS])
+    bad = PatternFill("solid", fgColor="FFE0E0")
+    for col, (_, width) in enumerate(ROSTER_COLUMNS, start=1):
+        ws.cell(top, col).font = Font(bold=True)
+        ws.cell(top, col).fill = PatternFill("solid", fgColor="DDDDDD")
+        ws.column_dimensions[ws.cell(top, col).column_letter].width = width
+    for a in roster["agencies"]:
+        kind = a["kind"] + ("" if a["kind_given"] else "（未填，默认）")
+        date = (a["date"] or "") + (f"（{a['date_basis']}）" if a["date"] and
+                                    a["date_basis"] != "发布日期" else "")
+        ws.append([a["name"], kind, a["group"], a["status"], "、".join(a["files"]), date,
+                   a["deadline"] or "—", a["timely"]])
+        if not a["submitted"] or a["timely"] == "逾期":
+            for col in range(1, len(ROSTER_COLUMNS) + 1):
+                ws.cell(ws.max_row, col).fill = bad
+    ws.auto_filter.ref = f"A{top}:{ws.cell(ws.max_row, len(ROSTER_COLUMNS)).coordinate}"
+    ws.freeze_panes = f"A{top + 1}"
+    if roster["outside"]:
+        ws.append([])
+        ws.append(["名单外的报告（机关名称与名单不一致，可能是写法不同或写错）"])
+        ws.cell(ws.max_row, 1).font = Font(bold=True)
+        for o in roster["outside"]:
+            ws.append([o["agency"], "", "", "名单外", o["file"], "", "",
+                       f"最接近：{o['suggestion']}" if o["suggestion"] else "名单中没有相近的名称"])
+    for row in ws.iter_rows(min_row=top + 1):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    print_setup(ws, "名单核对")
+    ws.print_title_rows = f"{top}:{top}"

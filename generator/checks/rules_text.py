@@ -26,6 +26,7 @@ from nianbao.schemas.common import (
     AgencyKind,
     InfoFees,
 )
+from nianbao.schemas.deadlines import deadline_for  # one implementation (the batch roster too)
 from nianbao.schemas.types import BIDI_CHARS, CONTROL_CHARS
 
 Y = "年"
@@ -181,19 +182,6 @@ def text_year(ctx: Context) -> Iterator[Finding]:
                       f"发布日期{cn_date(published)}早于{year}年统计期结束（{year}年12月31日），"
                       "请核实报告年度或发布日期", expected=f"晚于{year}-12-31",
                       actual=published.isoformat(), where=ctx.checked.sources.find(("published",)))
-
-
-def deadline_for(year: int, kind: AgencyKind) -> dt.date | None:
-    """Statutory publication deadline, or None where none is set nationally."""
-    if year <= 2018:  # 2007 条例第三十一条: every report by 3月31日
-        return dt.date(year + 1, 3, 31)
-    if kind == AgencyKind.government:  # 2019 条例第四十九条: 本级政府 report by 3月31日
-        return dt.date(year + 1, 3, 31)
-    if kind == AgencyKind.township:
-        # 乡镇 dates are set locally (formats.md §1): no national deadline to hold them to
-        return None
-    # departments by 1月31日; "其他" (开发区管委会 etc.) gets the same, stricter, reading
-    return dt.date(year + 1, 1, 31)
 
 
 @rule("DEADLINE", "warning", "条例第四十九条（县级以上人民政府部门1月31日前，本级人民政府3月31日前）；"
