@@ -86,7 +86,7 @@ def member_figures(edition: schemas.Edition, report: Any) -> dict[str, Any]:
 
 
 # ---- the sheet ----------------------------------------------------------------------------
-LEAD = (("机关", 30), ("类型", 16), ("分组", 12), ("情况", 16))
+LEAD = (("机关", 26), ("类型", 22), ("分组", 10), ("情况", 18))
 TAIL = (("错误", 7), ("警告", 7))
 
 
@@ -95,7 +95,7 @@ def agency_sheet(wb: Any, agg: Aggregate) -> None:
     them (sort and filter in Excel/WPS), then — below, outside the filter, so a sort never
     moves them — the sums of the agencies added into the total, per 分组 and over all."""
     from nianbao.batch.aggregate import INCLUDED
-    from nianbao.batch.summary import header
+    from nianbao.batch.summary import header, print_setup
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
@@ -106,7 +106,7 @@ def agency_sheet(wb: Any, agg: Aggregate) -> None:
     tables = [i for i, n in enumerate(wb.sheetnames) if n.startswith(TABLE_SHEET_PREFIX)]
     ws = wb.create_sheet(SHEET, tables[-1] + 1 if tables else None)   # after 表四
     titles = [t for t, _ in LEAD] + [c.header for c in cols] + [t for t, _ in TAIL]
-    widths = [w for _, w in LEAD] + [max(8, 2.2 * len(c.header) + 2) for c in cols] + [
+    widths = [w for _, w in LEAD] + [max(7, 2 * len(c.header) + 1) for c in cols] + [
         w for _, w in TAIL]
     header(ws, titles, widths)
     for i, column in enumerate(cols, start=len(LEAD) + 1):
@@ -136,6 +136,7 @@ def agency_sheet(wb: Any, agg: Aggregate) -> None:
         _sum_row(ws, f"小计：{group or '未分组'}", [m for m in included if m.group == group],
                  cols)
     _sum_row(ws, "总计", included, cols, bold=True)
+    print_setup(ws, f"{agg.year}年度各机关政府信息公开申请和复议诉讼情况")   # A4 landscape
 
 
 def _sum_row(ws: Any, label: str, members: list[Any], cols: list[Column],

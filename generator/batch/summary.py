@@ -366,8 +366,8 @@ def summary_xlsx(doc: dict[str, Any]) -> bytes:
     return xlsx_bytes(wb)
 
 
-ROSTER_COLUMNS = (("机关", 24), ("机关类型", 20), ("分组", 12), ("提交情况", 12), ("文件", 26),
-                  ("发布日期", 12), ("法定期限", 12), ("按期/逾期", 14))
+ROSTER_COLUMNS = (("机关", 24), ("机关类型", 26), ("分组", 12), ("提交情况", 12), ("文件", 26),
+                  ("发布日期", 12), ("法定期限", 12), ("按期/逾期", 24))
 
 
 def roster_sheet(wb: Any, roster: dict[str, Any]) -> None:
@@ -399,6 +399,9 @@ def roster_sheet(wb: Any, roster: dict[str, Any]) -> None:
                 ws.cell(ws.max_row, col).fill = bad
     ws.auto_filter.ref = f"A{top}:{ws.cell(ws.max_row, len(ROSTER_COLUMNS)).coordinate}"
     ws.freeze_panes = f"A{top + 1}"
+    for row in ws.iter_rows(min_row=top + 1):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
     if roster["outside"]:
         ws.append([])
         ws.append(["名单外的报告（机关名称与名单不一致，可能是写法不同或写错）"])
@@ -406,8 +409,5 @@ def roster_sheet(wb: Any, roster: dict[str, Any]) -> None:
         for o in roster["outside"]:
             ws.append([o["agency"], "", "", "名单外", o["file"], "", "",
                        f"最接近：{o['suggestion']}" if o["suggestion"] else "名单中没有相近的名称"])
-    for row in ws.iter_rows(min_row=top + 1):
-        for cell in row:
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
     print_setup(ws, "名单核对")
     ws.print_title_rows = f"{top}:{top}"
