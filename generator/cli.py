@@ -113,6 +113,7 @@ def _parser() -> ArgumentParser:
     serve.add_argument("--blank-as-zero", action="store_true",
                        help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
     _batch_parsers(sub)
+    _compare_parser(sub)
     p.commands = sub.choices
     return p
 
@@ -192,16 +193,35 @@ def _batch_parsers(sub: argparse._SubParsersAction) -> None:
                      help="把空白单元格和“—”“-”“/”“无”按0计（会列出这些单元格）")
 
 
+def _compare_parser(sub: argparse._SubParsersAction) -> None:
+    """`compare` (generator.compare): two years of one agency side by side."""
+    cmp = sub.add_parser("compare", help="同一机关两个年度的报告对比：数字增减、跨年度检查、正文照抄")
+    cmp.add_argument("files", nargs=2, type=Path, metavar="报告",
+                     help="两份报告（.xlsx、.yaml，或已发布的 .docx、.html、.pdf），顺序不限，"
+                          "年度早的为上年")
+    cmp.add_argument("-o", "--output", type=Path, required=True, metavar="输出文件",
+                     help="比对.html（网页）或 比对.xlsx（工作簿）")
+    cmp.add_argument("--blank-as-zero", action="store_true",
+                     help="把空白单元格和“—”“-”“/”“无”按0计")
+
+
+def _verb(command: str):
+    """The function of a command: generator.commands, or its own package's (compare)."""
+    if command == "compare":
+        from nianbao.compare.command import cmd_compare
+        return cmd_compare
+    from nianbao import commands
+    return getattr(commands, f"cmd_{command}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `nianbao` console script and `python -m generator`."""
-    from nianbao import commands
-
     args = _parse(argv)
     from nianbao import console
     from nianbao.errors import NianbaoError, os_reason
 
     try:
-        return getattr(commands, f"cmd_{args.command}")(args)
+        return _verb(args.command)(args)
     except KeyboardInterrupt:
         console.warn("已中断：未写出任何不完整的文件")
         return 130

@@ -22,6 +22,8 @@ FILES = {
     "css/screen.css": "在浏览器中查看时的样式（手机上宽表格在框内左右滚动）",
     "css/print.css": "打印和 PDF 的样式：A4 纸、GB/T 9704 页边距、字体字号、页码“— N —”",
     "css/preview.css": "预览时标出有问题的单元格（生成的文件中不用）",
+    "compare.html": "nianbao compare 的年度比对页（不是报告模板：比对页总用内置的这一份，"
+                    "本目录中的副本不起作用，可删去）",
 }
 def _section_blocks() -> dict[str, str]:
     """One block per section of the 2021 format, described by its official heading."""

@@ -29,7 +29,8 @@ def test_unknown_command_lists_the_commands() -> None:
     result = run_cli("buld", "a.yaml")
     assert result.returncode == 2
     assert ("nianbao：参数 命令：“buld”不是可选的值（可选：'init', 'check', 'build', "
-            "'convert', 'templates', 'rules', 'schema', 'serve', 'batch', 'aggregate'）"
+            "'convert', 'templates', 'rules', 'schema', 'serve', 'batch', 'aggregate', "
+            "'compare'）"
             ) in result.stderr.splitlines()
 
 
