@@ -5,6 +5,7 @@ errors, warnings, infos, status, the outputs and the findings, linked relative t
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -260,7 +261,7 @@ def xlsx_bytes(wb: Any) -> bytes:
     return _fixed_zip(buffer.getvalue(), tostring(wb.properties.to_tree()))
 
 
-def header(ws: Any, titles: list[str], widths: list[float]) -> None:
+def header(ws: Any, titles: list[str], widths: Sequence[float]) -> None:
     """A bold first row with filters, frozen under it, and column widths."""
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
