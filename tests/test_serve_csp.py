@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import playwright.sync_api as playwright_api
 import pytest
 from conftest import COUNTY, EXAMPLES
-from test_serve_browser import ARGS, CHROMIUM
+from test_serve_browser import browser_context  # noqa: F401  (the same Chromium)
 
 expect = playwright_api.expect
 AGENCY = "某某县交通运输局"
@@ -41,21 +40,8 @@ def served(tmp_path_factory):
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser_context():
-    profile = tempfile.mkdtemp(prefix="nianbao-chromium-")
-    with playwright_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=ARGS,
-            accept_downloads=True, viewport={"width": 1280, "height": 860})
-        context.set_default_timeout(15_000)
-        yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
 @pytest.fixture
-def page(browser_context):
+def page(browser_context):  # noqa: F811  (the fixture imported above)
     """A page whose console errors and warnings (a CSP violation is an error) and script
     errors are collected, in the report's frame too; none may be left at the end."""
     page = browser_context.new_page()
