@@ -242,13 +242,14 @@ def test_summary_xlsx_for_clerks(first_run) -> None:
     ws = load_workbook(out / "summary.xlsx")["汇总"]
     head = [c.value for c in ws[1]]
     assert head[:9] == ["文件", "机关", "年度", "格式版本", "错误", "警告", "提示", "状态", "说明"]
-    assert head[9:] == ["HTML", "DOCX", "问题清单"]
+    # 最大变化: 甲局 and 乙局 have their 2023 report beside 2024's (issue 20)
+    assert head[9:] == ["最大变化", "HTML", "DOCX", "问题清单"]
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
     assert len(rows) == 6
     jia = rows["甲局/2024.yaml"]
     assert (jia[1].value, jia[2].value, jia[7].value) == ("甲局", 2024, "已生成")
-    assert jia[9].hyperlink.target == f"甲局/{TITLE.format('甲局', 2024)}.html"
-    assert rows["丁局/2024.yaml"][4].value == 1 and rows["丁局/2024.yaml"][9].value is None
+    assert jia[10].hyperlink.target == f"甲局/{TITLE.format('甲局', 2024)}.html"
+    assert rows["丁局/2024.yaml"][4].value == 1 and rows["丁局/2024.yaml"][10].value is None
     assert rows["丁局/2024.yaml"][8].value == T4_SUM_MESSAGE   # 说明: the first error
 
 
@@ -293,7 +294,7 @@ def test_summary_xlsx_links_the_findings_pages(first_run) -> None:
 
     out, _ = first_run
     ws = load_workbook(out / "summary.xlsx")["汇总"]
-    links = {r[0].value: r[11].hyperlink.target for r in ws.iter_rows(min_row=2)}
+    links = {r[0].value: r[12].hyperlink.target for r in ws.iter_rows(min_row=2)}
     assert links["丁局/2024.yaml"] == "findings/丁局/2024.yaml.html"
     assert all((out / target).is_file() for target in links.values())
 

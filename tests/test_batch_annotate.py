@@ -76,3 +76,31 @@ def test_the_copy_goes_when_the_findings_do(tmp_path: Path) -> None:
     run_cli("batch", root, "-o", out, "--format", "html", "--annotate")
     assert not copy.exists()
     assert (out / "某某县甲局").is_dir()  # its report was built this time
+
+
+def test_last_years_report_found_gives_a_comparison_page_and_the_largest_change(
+        tmp_path: Path) -> None:
+    """A batch where last year's report is found (issue 20): the 问题清单 page links the
+    comparison `nianbao compare` writes, and the summary names the largest change."""
+    import json
+
+    root, out = tmp_path / "报送", tmp_path / "OUT"
+    (root / "交通局").mkdir(parents=True)
+    text = COUNTY.read_text(encoding="utf-8")
+    last = (text.replace("year: 2024", "year: 2023").replace("published: 2025-01-20",
+                                                              "published: 2024-01-20")
+            .replace("2024年", "2023年"))
+    (root / "交通局" / "2023.yaml").write_text(last, encoding="utf-8")
+    (root / "交通局" / "2024.yaml").write_text(
+        text.replace("licensing: {decisions: 1286}", "licensing: {decisions: 1300}"),
+        encoding="utf-8")
+    assert run_cli("batch", root, "-o", out, "--check-only").returncode in (0, 1)
+    page = (out / "findings" / "交通局" / "2024.yaml.html").read_text(encoding="utf-8")
+    assert 'href="2024.yaml.%E6%AF%94%E5%AF%B9.html"' in page
+    comparison = (out / "findings" / "交通局" / "2024.yaml.比对.html").read_text(encoding="utf-8")
+    assert "2023年与2024年" in comparison
+    row = next(r for r in json.loads((out / "summary.json").read_text(encoding="utf-8"))["reports"]
+               if r["year"] == 2024)
+    assert row["largest_change"].startswith("表二“行政许可”“本年处理决定数量”：1286→1300（+14")
+    assert row["largest_change"] in (out / "summary.html").read_text(encoding="utf-8")
+    assert not (out / "findings" / "交通局" / "2023.yaml.比对.html").exists()  # no 2022

@@ -153,7 +153,8 @@ class Journal:
 
 def entry(key: str, row: dict[str, Any], out: Path) -> dict[str, Any]:
     """A cache entry: the key, the summary row, and the size of each file written."""
-    files = [*row["outputs"].values(), row["findings"], *filter(None, [row.get("annotated")])]
+    files = [*row["outputs"].values(), row["findings"],
+             *filter(None, [row.get("annotated"), row.get("comparison")])]
     return {"key": key, "row": row, "files": {f: (out / f).stat().st_size for f in files}}
 
 

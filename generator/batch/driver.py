@@ -194,6 +194,9 @@ class _Run:
             path = f"{target}.{fmt}"
             write_atomic(self.out / path, data)
             row["outputs"][fmt] = path
+        if result.comparison:   # beside its 问题清单 page, for the office
+            row["comparison"] = path = findings.removesuffix(".json") + ".比对.html"
+            write_atomic(self.out / path, result.comparison)
         if result.annotated and result.agency is not None:
             # goes back to the agency: named by the agency and year, nothing of our folders
             row["annotated"] = path = annotated_path(result.agency, result.year)
@@ -333,7 +336,8 @@ def annotated_path(agency: str, year: int | None) -> str:
 
 def _files(row: dict[str, Any]) -> list[str]:
     """The report files a row names (its outputs and its annotated copy)."""
-    return [*row.get("outputs", {}).values(), *filter(None, [row.get("annotated")])]
+    return [*row.get("outputs", {}).values(),
+            *filter(None, [row.get("annotated"), row.get("comparison")])]
 
 
 def _row(e: Entry, result: Result, target: str | None, findings: str,
@@ -346,6 +350,7 @@ def _row(e: Entry, result: Result, target: str | None, findings: str,
             "edition": result.edition, **result.summary, "state": result.state,
             "status": _status(result, checking), "skipped": False, "note": "；".join(result.notes),
             "first_error": result.first_error, "first_warning": result.first_warning,
+            "largest_change": result.largest_change,
             "published": result.published, "kind": result.kind,
             "target": target, "outputs": {}, "findings": findings}
 

@@ -48,6 +48,7 @@ dt { color: #555; } dd { margin: 0; }
 {% if row.note %}<dt>说明</dt><dd>{{ row.note }}</dd>{% endif %}
 <dt>输出文件</dt><dd>{% for fmt, href in outputs %}<a href="{{ href | url }}">{{ fmt }}</a>
 {% else %}未生成{% endfor %}</dd>
+{% if comparison %}<dt>与上年比对</dt><dd><a href="{{ comparison | url }}">比对页</a>{% if row.largest_change %}（最大变化：{{ row.largest_change }}）{% endif %}</dd>{% endif %}
 {% if annotated %}<dt>标注副本</dt><dd><a href="{{ annotated | url }}">{{ annotated_name }}</a>（本机关的工作簿，每个问题标在所在单元格上，可发回修改）</dd>{% endif %}
 </dl>
 {% if problems %}
@@ -107,4 +108,5 @@ def render(doc: dict[str, Any], row: dict[str, Any], path: str) -> str:
         findings=[Finding.from_json(f) for f in doc["findings"]],
         back=rel("summary.html"), json=rel(row["findings"]),
         annotated=rel(row["annotated"]) if row.get("annotated") else None,
+        comparison=rel(row["comparison"]) if row.get("comparison") else None,
         annotated_name=posixpath.basename(row.get("annotated") or ""))

@@ -105,6 +105,8 @@ class Result:
     first_error: str = ""   # the first error finding's message, for the summary's 说明
     first_warning: str = ""   # the same of the warnings (说明 of a report without errors)
     annotated: bytes = b""   # the workbook with its findings on its cells (--annotate)
+    comparison: bytes = b""   # the page comparing it with last year's (nianbao compare)
+    largest_change: str = ""   # that comparison's largest change, for the summary
     published: str | None = None   # 发布日期 (ISO) and 机关类型: the roster's 按期/逾期
     kind: str | None = None
 
@@ -281,6 +283,8 @@ def _run(task: Task) -> Result:
                     notes=notes)
     result.first_error = _first(checked, "error")
     result.first_warning = _first(checked, "warning")
+    if last is not None:
+        _compare(result, task, last, validated)
     if task.annotate and task.input.suffix == ".xlsx" and checked.findings:
         result.annotated = _annotated(task.input, checked.findings)
     result.published = report.published.isoformat() if report.published else None
@@ -293,6 +297,23 @@ def _run(task: Task) -> Result:
     except NianbaoError as err:
         result.state, result.message = RENDER_FAILED, "；".join(str(p) for p in err.problems[:3])
     return result
+
+
+def _compare(result: Result, task: Task, last: Validated, validated: Validated) -> None:
+    """Last year's report was found: the comparison page (as `nianbao compare` writes it)
+    and its largest change; a comparison that fails costs only itself (a note says so)."""
+    from nianbao.compare.model import Year, compare_years
+    from nianbao.compare.page import html_bytes
+
+    assert task.previous is not None
+    try:
+        comparison = compare_years(Year(last, Path(task.previous.name).name),
+                                   Year(validated, Path(task.input.name).name))
+        result.comparison = html_bytes(comparison)
+    except Exception as exc:  # noqa: BLE001  (the report itself is still checked and built)
+        result.notes.append(f"与上年报告的比对未能生成（{type(exc).__name__}）")
+        return
+    result.largest_change = comparison.largest
 
 
 def _annotated(blob: Blob, findings: list[Any]) -> bytes:

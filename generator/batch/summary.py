@@ -14,8 +14,16 @@ from nianbao.write import write_atomic
 
 ROW_KEYS = ("file", "agency", "year", "edition", "errors", "warnings", "infos", "status",
             "state", "skipped", "note", "first_error", "first_warning", "outputs", "findings",
-            "findings_page", "published", "kind")
+            "findings_page", "published", "kind", "largest_change", "comparison")
 COLUMNS = ("文件", "机关", "年度", "格式版本", "错误", "警告", "提示", "状态", "说明")
+# the largest year-on-year change, a column only when some report's last year was found
+CHANGE = "最大变化"
+
+
+def columns(doc: dict[str, Any]) -> tuple[str, ...]:
+    """The summary's columns: COLUMNS, and 最大变化 when a report was compared with last year."""
+    compared = any(r.get("comparison") for r in doc["reports"])
+    return COLUMNS + ((CHANGE,) if compared else ())
 FORMAT_LABELS = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
 # rows whose agency and year come from the file's place in the batch folder, not the file
 PATH_NAMED = ("unreadable", "failed")
@@ -159,6 +167,7 @@ p.headline { font-size: 1.15em; font-weight: bold; } p.headline.missing { color:
 <td class="n">{{ r.year or '' }}</td>
 <td>{{ r.edition or '' }}</td><td class="n">{{ r.errors }}</td><td class="n">{{ r.warnings }}</td>
 <td class="n">{{ r.infos }}</td><td class="t">{{ r.status }}</td><td class="t">{{ explain(r) }}</td>
+{% if change in columns %}<td class="t">{% if r.comparison %}<a href="{{ r.comparison | url }}">{{ r.largest_change or '比对' }}</a>{% endif %}</td>{% endif %}
 {% if doc.formats %}<td class="f">{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>{% endif %}
 <td><a href="{{ (r.findings_page or r.findings) | url }}">问题清单</a></td>
 </tr>
@@ -233,7 +242,7 @@ def page_environment(**options: Any) -> Any:
 def summary_html(doc: dict[str, Any]) -> str:
     """The sortable summary page (Jinja with autoescape; nothing fetched)."""
     return page_environment().from_string(PAGE).render(
-        doc=doc, rows=doc["reports"], t=doc["totals"], columns=COLUMNS, labels=FORMAT_LABELS,
+        doc=doc, rows=doc["reports"], t=doc["totals"], columns=columns(doc), change=CHANGE, labels=FORMAT_LABELS,
         explain=explain, column_class={"文件": "p", "机关": "a"}, path_named=PATH_NAMED,
         heading=heading(doc))
 
@@ -280,8 +289,9 @@ def header(ws: Any, titles: list[str], widths: Sequence[float]) -> None:
 # holds 11 characters a line (县人力资源和社会保障局); all of them fit A4 landscape at ~85 %
 XLSX_WIDTHS: dict[str, tuple[float, float]] = {
     "文件": (12, 26), "机关": (8, 24), "年度": (7, 7), "格式版本": (10, 10), "错误": (7, 7),
-    "警告": (7, 7), "提示": (7, 7), "状态": (10, 28), "说明": (12, 38), "问题清单": (10, 10)}
-XLSX_WRAPPED = ("文件", "机关", "状态", "说明")
+    "警告": (7, 7), "提示": (7, 7), "状态": (10, 28), "说明": (12, 38), "最大变化": (10, 30),
+    "问题清单": (10, 10)}
+XLSX_WRAPPED = ("文件", "机关", "状态", "说明", "最大变化")
 LINK_WIDTH = 7   # HTML, PDF, DOCX
 LINE_HEIGHT = 16   # points a wrapped line takes (Chinese text at the default 11 pt)
 
@@ -323,9 +333,11 @@ def summary_xlsx(doc: dict[str, Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
-    titles = [*COLUMNS, *(FORMAT_LABELS[f] for f in formats), "问题清单"]
+    heads = columns(doc)
+    titles = [*heads, *(FORMAT_LABELS[f] for f in formats), "问题清单"]
     values = [[r["file"], r["agency"], r["year"], r["edition"], r["errors"], r["warnings"],
-               r["infos"], r["status"], explain(r)] for r in doc["reports"]]
+               r["infos"], r["status"], explain(r), r.get("largest_change") or ""][:len(heads)]
+              for r in doc["reports"]]
     widths = []
     for col, title in enumerate(titles):
         least, most = XLSX_WIDTHS.get(title, (LINK_WIDTH, LINK_WIDTH))
@@ -340,7 +352,7 @@ def summary_xlsx(doc: dict[str, Any]) -> bytes:
     for r, cells in zip(doc["reports"], values, strict=True):
         ws.append(cells)
         row = ws.max_row
-        for col in range(1, len(COLUMNS) + 1):
+        for col in range(1, len(heads) + 1):
             ws.cell(row, col).alignment = wrap if col in wrapped else top
         # the height of its longest wrapped text: Excel and LibreOffice size a row by its
         # cells only when they edit it, so that a printed row shows all of its text
@@ -353,12 +365,12 @@ def summary_xlsx(doc: dict[str, Any]) -> bytes:
         links = [(r["outputs"].get(f), FORMAT_LABELS[f]) for f in formats]
         findings = r["findings_page"] or r["findings"]
         for col, (path, text) in enumerate([*links, (findings, "问题清单")],
-                                           start=len(COLUMNS) + 1):
+                                           start=len(heads) + 1):
             if path:
                 cell = ws.cell(row, col, text)
                 cell.hyperlink, cell.font, cell.alignment = path, link_font, top
         if r["errors"] or r["state"] != "built":
-            for col in range(1, len(COLUMNS) + 1):
+            for col in range(1, len(heads) + 1):
                 ws.cell(row, col).fill = bad
     ws.auto_filter.ref = ws.dimensions
     print_setup(ws, heading(doc))

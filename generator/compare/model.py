@@ -68,6 +68,15 @@ class Comparison:
         return any(f.rule == "XYEAR-SAME" for f in self.findings)
 
     @property
+    def largest(self) -> str:
+        """The largest change in words, for the batch summary: 表三“…”“总计”：38→120（+82，+215.8%）."""
+        if not self.top:
+            return ""
+        f = self.top[0]
+        pct = "" if f.change.pct == "—" else f"，{f.change.pct}"
+        return f"{f.words}：{f.change.last}→{f.change.this}（{f.change.delta}{pct}）"
+
+    @property
     def title(self) -> str:
         return f"{self.this.agency}{self.last.year}年与{self.this.year}年政府信息公开工作年度报告比对"
 
@@ -118,7 +127,11 @@ def _rules(last: Year, this: Year) -> tuple[list[str], list[str]]:
 
 def compare(paths: tuple[Path, Path], options: ReadOptions) -> Comparison:
     """Read both files (any order, any input form and edition) and compare them."""
-    last, this = read_both(paths, options)
+    return compare_years(*read_both(paths, options))
+
+
+def compare_years(last: Year, this: Year) -> Comparison:
+    """Two reports already read, the earlier first (a batch worker holds both)."""
     ran, skipped = _rules(last, this)
     findings = [f for f in run_checks(this.validated, last.validated) if f.rule in ran]
     tables = table_views(last.validated, this.validated)
