@@ -284,9 +284,10 @@ def _fixed_zip(data: bytes, core: bytes, text_part: str | None = None) -> bytes:
     return out.getvalue()
 
 
-def stable_bytes(wb: Any) -> bytes:
+def stable_bytes(wb: Any, text_part: str | None = None) -> bytes:
     """Any workbook's bytes with no clock in them: `modified` set to `created` (or to
-    DEFAULT_STAMP), fixed entry times; the same workbook always gives the same bytes."""
+    DEFAULT_STAMP), fixed entry times; the same workbook always gives the same bytes.
+    text_part: a sheet part whose rows are left auto-sized (`_fixed_zip`)."""
     from openpyxl.xml.functions import tostring
 
     wb.properties.created = wb.properties.created or DEFAULT_STAMP
@@ -294,7 +295,7 @@ def stable_bytes(wb: Any) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     wb.properties.modified = wb.properties.created   # save() stamped it with the clock
-    return _fixed_zip(buffer.getvalue(), tostring(wb.properties.to_tree()))
+    return _fixed_zip(buffer.getvalue(), tostring(wb.properties.to_tree()), text_part)
 
 
 def workbook_bytes(edition: schemas.Edition, values: dict[str, Any] | None,
@@ -305,15 +306,9 @@ def workbook_bytes(edition: schemas.Edition, values: dict[str, Any] | None,
     agency name and kind, year, signature.show); None leaves every value cell blank.
     notes: cell comments on value cells, by model path (init --previous).
     """
-    from openpyxl.xml.functions import tostring
-
     wb = build(edition, values, notes)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    wb.properties.modified = wb.properties.created
     # openpyxl writes the worksheets as sheet1.xml, sheet2.xml … in the workbook's order
-    text_part = f"xl/worksheets/sheet{wb.sheetnames.index(SHEET_TEXT) + 1}.xml"
-    return _fixed_zip(buffer.getvalue(), tostring(wb.properties.to_tree()), text_part)
+    return stable_bytes(wb, f"xl/worksheets/sheet{wb.sheetnames.index(SHEET_TEXT) + 1}.xml")
 
 
 def write_workbook(path: Path, edition: schemas.Edition, values: dict[str, Any] | None

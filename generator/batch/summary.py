@@ -254,20 +254,15 @@ def heading(doc: dict[str, Any]) -> str:
 
 # ---- xlsx ----------------------------------------------------------------------------------
 def xlsx_bytes(wb: Any) -> bytes:
-    """A workbook's bytes with no clock in them (as generator.xlsx_writer writes its own)."""
-    import io
-
+    """A workbook of ours as bytes with no clock in them (xlsx_writer.stable_bytes), marked
+    so that a batch never reads it back as an input."""
     from nianbao.batch.discover import OWN_WORKBOOK_CATEGORY
-    from nianbao.xlsx_writer import DEFAULT_STAMP, _fixed_zip
-    from openpyxl.xml.functions import tostring
+    from nianbao.xlsx_writer import DEFAULT_STAMP, stable_bytes
 
     wb.properties.creator, wb.properties.lastModifiedBy = "nianbao", None
     wb.properties.category = OWN_WORKBOOK_CATEGORY   # never read back as a batch input
-    wb.properties.created = wb.properties.modified = DEFAULT_STAMP
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    wb.properties.modified = wb.properties.created
-    return _fixed_zip(buffer.getvalue(), tostring(wb.properties.to_tree()))
+    wb.properties.created = DEFAULT_STAMP
+    return stable_bytes(wb)
 
 
 def header(ws: Any, titles: list[str], widths: Sequence[float]) -> None:
