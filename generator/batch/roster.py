@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.errors import LoadError, Problem, os_reason
-from nianbao.load.xlsx_labels import FUZZY, normalise, similarity
+from nianbao.load.xlsx_labels import FUZZY, name_key, normalise, similarity
 from nianbao.schemas.common import Agency, AgencyKind
 from nianbao.schemas.deadlines import deadline_for
 
@@ -45,8 +45,6 @@ LABELS = {"name": (NAME, "单位名称", "机关", "单位"), "kind": (KIND, "�
 DEFAULT_KIND = AgencyKind.department
 SUBMITTED, NOT_SUBMITTED, OUTSIDE = "已提交", "未提交", "名单外"
 ON_TIME, LATE, DATE_UNKNOWN, NO_DEADLINE = "按期", "逾期", "发布日期未知", "无全国统一期限"
-# 【】[]〔〕 read as round brackets (NFKC makes （） round already)
-_BRACKETS = str.maketrans("【[〔［〖", "(((((", ) | str.maketrans("】]〕］〗", ")))))")
 
 
 @dataclass(frozen=True)
@@ -84,12 +82,6 @@ class Roster:
         keys = {a.key: a.name for a in self.agencies}
         close = difflib.get_close_matches(name_key(agency), list(keys), n=1, cutoff=0.5)
         return keys[close[0]] if close else None
-
-
-def name_key(name: str) -> str:
-    """The comparison form of an agency name: the label matcher's normalisation (NFKC width,
-    no white space, no quotes) with every bracket form made round."""
-    return normalise(name).translate(_BRACKETS)
 
 
 # ---- reading ---------------------------------------------------------------------------

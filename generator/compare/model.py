@@ -4,8 +4,6 @@ largest changes and narrative put side by side.  Nothing here renders or writes.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from nianbao.checks import RULES, Finding, run_checks
 from nianbao.compare.narrative import Narrative, narrative
 from nianbao.compare.rows import Figure, TableGroup, table_views
 from nianbao.errors import LoadError, NianbaoError, Problem
+from nianbao.load.xlsx_labels import name_key
 from nianbao.pipeline import ReadOptions, read
 from nianbao.validate import Validated
 
@@ -82,8 +81,9 @@ class Comparison:
 
 
 def agency_key(name: str) -> str:
-    """An agency name as compared: width, spaces and bracket forms ignored."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+    """An agency name as compared: width, spaces and bracket forms ignored (the roster's
+    comparison, `xlsx_labels.name_key`)."""
+    return name_key(name)
 
 
 def _names(paths: tuple[Path, Path]) -> tuple[str, str]:

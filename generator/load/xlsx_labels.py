@@ -35,6 +35,16 @@ def normalise(text: str) -> str:
     return _NUMBERING.sub(r"\1.", text)
 
 
+# 【】[]〔〕 read as round brackets (NFKC makes （） round already)
+_BRACKETS = str.maketrans("【[〔［〖", "(((((", ) | str.maketrans("】]〕］〗", ")))))")
+
+
+def name_key(name: str) -> str:
+    """The comparison form of an agency name (a roster's, two years' of one agency): the
+    label's normalisation with every bracket form made round."""
+    return normalise(name).translate(_BRACKETS)
+
+
 def similarity(official: str, found: str) -> float:
     """difflib ratio of two normalised labels (0.0 when cheaply known to be below FUZZY)."""
     matcher = SequenceMatcher(None, official, found, autojunk=False)
