@@ -23,6 +23,7 @@ from nianbao.schemas.common import (
     OVERVIEW_PARTS,
     SECTION_1,
     SECTION_5,
+    Agency,
     AgencyKind,
     InfoFees,
 )
@@ -219,9 +220,10 @@ def agency_kind(ctx: Context) -> Iterator[Finding]:
     published = ctx.report.published
     if raw is not None and raw.printed and (published is None or published <= limit):
         return   # a published report prints no kind; the assumption decided nothing here
+    title = Agency.model_fields["kind"].title   # 机关类型
     yield Finding("AGENCY-KIND", "info",
-                  f"没有写明机关类型，已按“{assumed.value}”检查（法定发布期限为{cn_date(limit)}）；"
-                  f"如为本级人民政府或乡镇人民政府、街道办事处，请写明机关类型",
+                  f"没有写明{title}，已按“{assumed.value}”检查（法定发布期限为{cn_date(limit)}）；"
+                  f"如为{AgencyKind.government.value}或{AgencyKind.township.value}，请写明{title}",
                   actual=assumed.value, where=ctx.checked.sources.find(("agency", "kind")))
 
 
