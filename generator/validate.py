@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,12 +124,7 @@ def _take_units(data: dict[str, Any], edition: schemas.Edition
     """Take a unit off a table figure where it cannot change the figure ("356件" → 356;
     numbers.split_unit says which); return what was typed, for an info finding (VAL-UNIT)."""
     taken = {}
-    for slot in edition.slots:
-        node: Any = data
-        for key in slot.path[:-1]:
-            node = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(node, dict):
-            continue
+    for slot, node in _holders(data, edition, create=False):
         typed = node.get(slot.path[-1])
         split = split_unit(typed, slot.value_kind)
         if split is not None and isinstance(typed, str):
@@ -163,20 +159,29 @@ def _zero_blanks(data: dict[str, Any], edition: schemas.Edition, raw: RawReport
                  ) -> tuple[tuple[str, ...], ...]:
     """Set every blank value cell of the tables to 0; return the paths set."""
     zeroed = []
+    for slot, node in _holders(data, edition, create=True):
+        if slot.path in raw.unlocated:
+            continue
+        current = node.get(slot.path[-1])
+        if current is None or (isinstance(current, str) and not current.strip()):
+            node[slot.path[-1]] = 0
+            zeroed.append(slot.path)
+    return tuple(zeroed)
+
+
+def _holders(data: dict[str, Any], edition: schemas.Edition, create: bool
+             ) -> Iterator[tuple[schemas.ValueSlot, dict[str, Any]]]:
+    """Every value cell of the edition's tables with the mapping of the data that holds it
+    (created on the way when ``create``); cells whose place in the data is no mapping are
+    left out (the model names them)."""
     for slot in edition.slots:
         node: Any = data
         for key in slot.path[:-1]:
             if not isinstance(node, dict):
                 break
-            node = node.setdefault(key, {})
-        else:
-            if not isinstance(node, dict) or slot.path in raw.unlocated:
-                continue
-            current = node.get(slot.path[-1])
-            if current is None or (isinstance(current, str) and not current.strip()):
-                node[slot.path[-1]] = 0
-                zeroed.append(slot.path)
-    return tuple(zeroed)
+            node = node.setdefault(key, {}) if create else node.get(key)
+        if isinstance(node, dict):
+            yield slot, node
 
 
 def _problems(exc: ValidationError, edition: schemas.Edition, sources: Sources) -> list[Problem]:
