@@ -20,6 +20,30 @@ _NOTHING_ELSE = re.compile(r"(?:本年度?|今年|全年)?(?:本机关)?(?:无|�
 _ONLY_NOTHING_ELSE = re.compile(rf"^(?:{_NOTHING_ELSE.pattern})[。.]?$")
 
 
+# 全区/全市…: the level of the 本级人民政府 whose office writes the summed report, from its
+# name ("某某市某某区人民政府办公室" → 全区); longest names first so 自治县 is not read as 县
+_LEVEL = re.compile(r"(自治区|自治州|自治县|自治旗|省|市|州|盟|县|区|旗)人民政府")
+_WHOLE = {"自治区": "区", "自治州": "州", "自治县": "县", "自治旗": "旗"}
+
+
+def _who(report: Any, clause: str) -> str:
+    """Who the sentence speaks of, before its clause: "本机关…" in an agency's own report; in
+    a summed report (Agency.covers, written by `nianbao aggregate`) the agencies summed:
+    "全区纳入汇总的12个机关共新收…" / "…均未收到…" (issue 20: the figures are the district's,
+    not one agency's)."""
+    covered = report.agency.covered()
+    if not covered:
+        return "本机关" + clause
+    return f"{_summed(report)}{'均' if clause.startswith(('没有', '未')) else '共'}{clause}"
+
+
+def _summed(report: Any) -> str:
+    """"全区纳入汇总的12个机关" (or "纳入汇总的12个机关" where the name tells no level)."""
+    level = _LEVEL.search(report.agency.name)
+    whole = f"全{_WHOLE.get(level[1], level[1])}" if level else ""
+    return f"{whole}纳入汇总的{len(report.agency.covered())}个机关"
+
+
 def _v(report: Any, *path: str) -> Any:
     for key in path:
         report = getattr(report, key, None)
@@ -46,6 +70,8 @@ def preamble(checked: Validated) -> list[Para]:
         (f"本报告内容包括：{parts}。"
          f"本报告中所列数据统计期限为{year}年1月1日至12月31日。"),
     ]
+    if report.agency.covered():
+        text.append(f"本报告所列数据由{_summed(report)}的年度报告数据汇总而成。")
     if report.agency.website:
         text.append(f"本报告电子版可在{report.agency.website}下载。")
     if report.agency.contact:
@@ -133,8 +159,8 @@ def _proactive_2021(checked: Validated) -> str:
     fees = _fee_clause(rows["administrative_fees"], t2.administrative_fees.amount, "万元")
     if not any(_some(v) for _, v in decided) and not _some(t2.administrative_fees.amount) \
             and docs.startswith("没有"):  # nothing at all: one short sentence
-        return f"{r.year}年，本机关{docs}，{_decision_clause(decided, word)}，也{fees}。"
-    return f"{r.year}年，本机关{docs}；{_decision_clause(decided, word)}；{fees}。"
+        return f"{r.year}年，{_who(r, docs)}，{_decision_clause(decided, word)}，也{fees}。"
+    return f"{r.year}年，{_who(r, docs)}；{_decision_clause(decided, word)}；{fees}。"
 
 
 def _change(v: Any) -> str:
@@ -173,7 +199,7 @@ def _proactive_2019(checked: Validated) -> str:
     procurement = (f"{rows['procurement']}项目{_n(buy.projects)}项，"
                    f"{buy_cols['amount']}{_n(buy.amount)}"
                    if _some(buy.projects) or _some(buy.amount) else f"没有{rows['procurement']}项目")
-    return f"{r.year}年，本机关{docs}。{items}。{procurement}。"
+    return f"{r.year}年，{_who(r, docs)}。{items}。{procurement}。"
 
 
 # （一）主动公开 stated from 表二, per edition (the table differs between 2019 and 2021)
@@ -202,7 +228,7 @@ def _on_request(checked: Validated) -> str:
     t3 = r.table3
     new, carry_in = t3.new.total, t3.carry_in.total
     if new == 0 and carry_in == 0:
-        return f"{r.year}年，本机关未收到政府信息公开申请，也没有上年结转的申请。"
+        return f"{r.year}年，{_who(r, '未收到政府信息公开申请')}，也没有上年结转的申请。"
     head = [f"新收政府信息公开申请{_q(new, '件')}" if _some(new)
             else "未收到新的政府信息公开申请"]
     if _some(carry_in):
@@ -214,7 +240,7 @@ def _on_request(checked: Validated) -> str:
     outcomes = [f"{name}{_q(total, '件')}" for name, rows in _outcome_groups(checked).items()
                 if _some(total := _sum_totals(checked, rows))]
     tail = ("办理结果中，" + "，".join(outcomes) + "。") if outcomes and _some(done) else ""
-    return f"{r.year}年，本机关" + "，".join(head) + "。" + tail
+    return f"{r.year}年，{_who(r, '，'.join(head))}。{tail}"
 
 
 def fee_sentence(checked: Validated) -> list[Para]:

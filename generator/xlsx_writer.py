@@ -105,7 +105,8 @@ def info_sheet(ws: Any, edition: schemas.Edition, values: dict[str, Any] | None)
     """基本信息: 项目 | 内容, one row per field of `schemas.fields.info_fields`."""
     _head_row(ws, INFO_HEAD)
     checks = Validations(ws)
-    fields = info_fields(edition.model)
+    fields = [f for f in info_fields(edition.model)
+              if not (f.omit_empty and value_at(values, f.path) is None)]
     for row, spec in enumerate(fields, start=2):
         title, cell = ws.cell(row, 1), ws.cell(row, 2)
         put(title, spec.title)

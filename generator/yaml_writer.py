@@ -25,6 +25,7 @@ from typing import Any
 
 from nianbao import schemas
 from nianbao.schemas.common import AgencyKind
+from nianbao.schemas.fields import omit_empty
 from pydantic import BaseModel
 
 HEADER = """\
@@ -157,6 +158,8 @@ def _walk(model: type[BaseModel], values: dict[str, Any], prefix: tuple[str, ...
             child = values.get(key)
             lines += _walk(sub, child if isinstance(child, dict) else {}, path, notes)
             continue
+        if values.get(key) is None and omit_empty(info):
+            continue  # e.g. 汇总范围: only a summed report has it
         comment = _comment(key, title, info.annotation)
         if info.description:
             comment += f"（{info.description}）"

@@ -9,6 +9,12 @@ from nianbao.schemas.types import Amount, Count, Name, Strict, Text
 from pydantic import Field
 
 TITLE_SUFFIX = "年政府信息公开工作年度报告"
+COVERS_TITLE = "汇总范围"
+COVERS_SEP = "、"
+COVERS_NOTE = "仅汇总报告填写：所汇总的各机关名称，以顿号分隔"
+# A field with this key in its json_schema_extra is written (workbook row, YAML key) only
+# when it holds a value (schemas.fields.FieldSpec.omit_empty).
+OMIT_EMPTY = "x-omit-empty"
 
 
 class AgencyKind(str, Enum):
@@ -27,6 +33,15 @@ class Agency(Strict):
     kind: AgencyKind = Field(default=AgencyKind.department, title="机关类型")
     website: Text = Field(default=None, title="政府信息公开网址")
     contact: Text = Field(default=None, title="联系方式（地址、电话、邮编）")
+    # Only a summed report (`nianbao aggregate -o 汇总.yaml`) has it: the default sentences
+    # then speak of the agencies summed, not of "本机关".  Written out only when given, so a
+    # clerk's workbook and YAML never show a row they have nothing to put in.
+    covers: Text = Field(default=None, title=COVERS_TITLE, description=COVERS_NOTE,
+                         json_schema_extra={OMIT_EMPTY: True})
+
+    def covered(self) -> list[str]:
+        """The agencies a summed report adds up (汇总范围), [] for an agency's own report."""
+        return [n.strip() for n in (self.covers or "").split(COVERS_SEP) if n.strip()]
 
 
 class Signature(Strict):

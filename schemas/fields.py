@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from nianbao.schemas.common import AgencyKind
+from nianbao.schemas.common import OMIT_EMPTY, AgencyKind
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 SHEET_INFO = "基本信息"
 SHEET_TEXT = "正文"
@@ -33,6 +34,7 @@ class FieldSpec:
     path: tuple[str, ...]
     title: str
     kind: FieldKind
+    omit_empty: bool = False   # written only when it holds a value (common.OMIT_EMPTY)
 
 
 def _kind(path: tuple[str, ...], annotation: Any) -> FieldKind:
@@ -58,8 +60,15 @@ def _walk(model: type[BaseModel], prefix: tuple[str, ...]) -> list[FieldSpec]:
         if sub is not None:
             out += _walk(sub, path)
         else:
-            out.append(FieldSpec(path, info.title or key, _kind(path, info.annotation)))
+            out.append(FieldSpec(path, info.title or key, _kind(path, info.annotation),
+                                 omit_empty(info)))
     return out
+
+
+def omit_empty(info: FieldInfo) -> bool:
+    """Whether a field is left out of the files nianbao writes while it is empty."""
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get(OMIT_EMPTY))
 
 
 def _is_list(annotation: Any) -> bool:

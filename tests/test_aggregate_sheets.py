@@ -75,8 +75,11 @@ def test_agency_sheet_with_groups_from_the_roster(tree: Path, tmp_path: Path) ->
     info = {r[0]: r[1] for r in wb["基本信息"].iter_rows(values_only=True)}
     assert info["机关名称"] == "汇总（3个机关）" and info["机关类型"] == GOV
     assert info["报告性质"].startswith("汇总：2024年度3个机关的报告逐项相加")
-    assert info["汇总范围"] == "丙镇、乙局、甲局（未计入的见“汇总范围”表）"  # input order
-    assert read(target).report.table3.new.total == total[4]   # still a readable workbook
+    assert info["报告性质"].endswith("未计入的见“汇总范围”表")
+    assert info["汇总范围"] == "丙镇、乙局、甲局"  # input order
+    summed = read(target).report   # still a readable workbook, and still a sum
+    assert summed.table3.new.total == total[4]
+    assert summed.agency.covered() == ["丙镇", "乙局", "甲局"]
 
 
 def test_without_a_roster_one_group(tree: Path, tmp_path: Path) -> None:
@@ -109,6 +112,7 @@ def test_summed_report_built_end_to_end(tree: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     text = target.read_text(encoding="utf-8")
     assert "# 汇总范围：丙镇、乙局、甲局" in text
+    assert "  covers: \"丙镇、乙局、甲局\"  # 汇总范围（仅汇总报告填写" in text
     assert "management:  # （三）政府信息管理；请政务公开办撰写本地区情况（汇总时留空）" in text
     # as written, the office's text is missing: the check says so
     assert run_cli("check", target).returncode == 1
@@ -131,6 +135,10 @@ def test_summed_report_built_end_to_end(tree: Path, tmp_path: Path) -> None:
     assert f"新收政府信息公开申请{t3.new.total}件" in html
     assert f"上年结转{t3.carry_in.total}件" in html
     assert f"结转下年度继续办理{t3.carry_out.total}件" in html
+    # … of the district's agencies, not of one agency ("本机关")
+    assert f"2024年，全区纳入汇总的3个机关共新收政府信息公开申请{t3.new.total}件" in html
+    assert "本报告所列数据由全区纳入汇总的3个机关的年度报告数据汇总而成。" in html
+    assert "本机关" not in re.sub(r"<table.*?</table>", "", html, flags=re.S)
     # … and the tables hold them
     cells = re.findall(r"<td[^>]*>\s*([\d,]+)\s*</td>", html)
     for value in (t3.new.total, t3.granted.total, summed.report.table2.licensing.decisions):

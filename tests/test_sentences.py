@@ -93,6 +93,32 @@ def test_township_with_nothing(township_raw: RawReport) -> None:
         "2024年，本机关未收到政府信息公开申请，也没有上年结转的申请。"]
 
 
+# ---- issue 20: a summed report speaks of the agencies summed, not "本机关" -----------------------
+SUMMED = {("agency", "name"): "某某市某某区人民政府办公室", ("agency", "covers"): "甲局、乙局、丙镇"}
+
+
+def test_summed_report_speaks_of_the_agencies_summed(county_raw: RawReport) -> None:
+    checked = mutated(county_raw, {**NO_TEXT, **SUMMED})
+    proactive, on_request = overview(checked)
+    assert proactive.startswith("2024年，全区纳入汇总的3个机关均没有制发、废止或现行有效的规章；"
+                                "制发行政规范性文件3件")
+    assert on_request.startswith("2024年，全区纳入汇总的3个机关共新收政府信息公开申请")
+    preamble = [b.text for b in compose(checked).preamble]
+    assert "本报告所列数据由全区纳入汇总的3个机关的年度报告数据汇总而成。" in preamble
+    assert not any("本机关" in t for texts in generated(checked).values() for t in texts)
+
+
+@pytest.mark.parametrize(("name", "who"), [
+    ("某某自治县人民政府办公室", "全县纳入汇总的3个机关"),
+    ("某某市人民政府办公厅", "全市纳入汇总的3个机关"),
+    ("某某县政务公开办", "纳入汇总的3个机关"),   # no 人民政府 in the name: no level guessed
+])
+def test_summed_report_level_from_the_name(township_raw: RawReport, name: str, who: str) -> None:
+    checked = mutated(township_raw, {("agency", "name"): name,
+                                     ("agency", "covers"): "甲局、 乙局、丙镇、"})
+    assert overview(checked)[1] == f"2024年，{who}均未收到政府信息公开申请，也没有上年结转的申请。"
+
+
 def test_blank_figure_is_said_blank(township_raw: RawReport) -> None:
     text = overview(mutated(township_raw, {("table2", "penalty", "decisions"): None}))[0]
     assert "作出行政处罚决定（未填），" in text

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from nianbao import schemas
 from nianbao.init_yaml import yaml_template
+from nianbao.schemas.fields import omit_empty
 from nianbao.load import load
 from nianbao.validate import Validated, validate
 from nianbao.yaml_writer import quote, scalar, yaml_document
@@ -127,6 +128,8 @@ def _keys(model: type[BaseModel]) -> dict[str, Any]:
     for key, info in model.model_fields.items():
         sub = next((a for a in (info.annotation, *getattr(info.annotation, "__args__", ()))
                     if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if sub is None and omit_empty(info):
+            continue   # 汇总范围: written only when given (a summed report)
         out[key] = _keys(sub) if sub is not None else None
     return out
 

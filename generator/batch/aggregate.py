@@ -28,7 +28,7 @@ from nianbao import schemas
 from nianbao.batch.discover import Entry
 from nianbao.errors import NianbaoError
 from nianbao.pipeline import Checked, ReadOptions, check_file
-from nianbao.schemas.common import AgencyKind
+from nianbao.schemas.common import COVERS_SEP, COVERS_TITLE, AgencyKind
 
 if TYPE_CHECKING:
     from nianbao.batch.roster import Roster
@@ -194,7 +194,9 @@ def summed_values(edition: schemas.Edition, year: int, reports: list[Any],
     """A report's values: every value cell of tables 二/三/四 added over the reports."""
     values: dict[str, Any] = {
         "edition": edition.id, "year": year, "signature": {"show": False},
-        "agency": {"name": f"汇总（{len(reports)}个机关）", "kind": SUMMED_KIND.value}}
+        "agency": {"name": f"汇总（{len(reports)}个机关）", "kind": SUMMED_KIND.value,
+                   # 汇总范围: the default sentences speak of these agencies, not "本机关"
+                   "covers": COVERS_SEP.join(r.agency.name for r in reports)}}
     for slot in edition.slots:
         cells = [_value(r, slot.path) for r in reports]
         if slot.value_kind == "amount_unit":
@@ -237,7 +239,7 @@ def aggregate_xlsx(agg: Aggregate) -> bytes:
     wb = build(v.edition, v.report.model_dump(mode="python"))
     mark_summed(wb, agg)
     agency_sheet(wb, agg)
-    scope = wb.create_sheet("汇总范围")
+    scope = wb.create_sheet(COVERS_TITLE)
     header(scope, ["机关", "文件", "情况", "错误数", "说明"], [34, 36, 20, 8, 60])
     for m in agg.members:
         scope.append([m.agency or "", m.file, m.state, m.errors, m.message])

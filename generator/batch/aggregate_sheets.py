@@ -171,18 +171,18 @@ def _position(agg: Aggregate, agency: str | None) -> int:
 
 def mark_summed(wb: Any, agg: Aggregate) -> None:
     """基本信息 says what this workbook is: a 汇总 of N agencies' reports (not one agency's;
-    its 机关类型 is the 本级人民政府's), and which agencies it covers."""
+    its 机关类型 is the 本级人民政府's); the agencies it covers are its 汇总范围 field, written
+    with the other fields."""
     from nianbao.batch.aggregate import INCLUDED
+    from nianbao.schemas.common import COVERS_TITLE
     from nianbao.schemas.fields import SHEET_INFO
     from openpyxl.styles import Alignment
 
     ws = wb[SHEET_INFO]
     names = [m.agency or m.file for m in agg.members if m.state == INCLUDED]
     what = (f"汇总：{agg.year}年度{len(names)}个机关的报告逐项相加（表二、表三、表四），"
-            "不是单个机关的报告；机关类型按本级人民政府")
-    rows = (("报告性质", what),
-            ("汇总范围", "、".join(names) + "（未计入的见“汇总范围”表）"))
-    for title, text in rows:
-        ws.append([title, text])
-        ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[ws.max_row].height = 16 * max(1, len(text) // 30 + 1)
+            "不是单个机关的报告；机关类型按本级人民政府；计入的机关见上面的"
+            f"“{COVERS_TITLE}”，未计入的见“{COVERS_TITLE}”表")
+    ws.append(["报告性质", what])
+    ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[ws.max_row].height = 16 * max(1, len(what) // 30 + 1)

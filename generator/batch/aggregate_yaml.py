@@ -6,7 +6,7 @@ narrative is left empty, each part commented with what the office has to write; 
 ``--agency``, of the 本级人民政府's kind.  Written by the project's YAML writer
 (`generator.yaml_writer`), so `nianbao build` reads it like any report once the office has
 written its text; 一、总体情况's （一）主动公开 and （二）依申请公开 may stay empty, then the
-default sentences state the summed figures.
+default sentences state the summed figures, of the agencies in 汇总范围 (Agency.covers).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from nianbao.batch.aggregate import Aggregate
 
 WRITE = "请政务公开办撰写本地区情况（汇总时留空）"
-OPTIONAL = ("可留空：留空时按上面汇总的数字写出标准表述（称“本机关”）；"
+OPTIONAL = ("可留空：留空时按上面汇总的数字写出标准表述（称“纳入汇总的N个机关”）；"
             "宜改写为本地区情况")
 
 
@@ -31,7 +31,8 @@ def summed_report_values(agg: Aggregate, agency: str) -> dict[str, Any]:
 
     assert agg.checked is not None
     values = agg.checked.validated.report.model_dump(mode="python")
-    values["agency"] = {"name": agency, "kind": SUMMED_KIND.value}
+    values["agency"] = {"name": agency, "kind": SUMMED_KIND.value,
+                        "covers": values["agency"]["covers"]}   # 汇总范围, as summed
     values["signature"] = {"show": True}
     values["narrative"] = {}
     values["published"] = None
