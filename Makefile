@@ -36,15 +36,15 @@ test: sysdeps-test $(STAMP)
 # throughput of the batch (N synthetic reports, JOBS workers) against headless Chromium
 # SUBSET=1 (default) measures with GB2312 font subsets (HarfBuzz, ~0.3 s once per machine);
 # SUBSET=0 with the full faces
-# The inputs are a varied mix (generator/bench_variety.py); MIX=plain=1 gives uniform reports
+# The inputs are a varied mix (tests/bench/bench_variety.py); MIX=plain=1 gives uniform reports
 SUBSET ?= 1
 MIX ?=
 bench: sysdeps-test $(STAMP)
-	NIANBAO_FONT_SUBSET=$(SUBSET) $(BIN)/python -m nianbao.bench --n $(N) --jobs $(JOBS) $(if $(MIX),--mix $(MIX))
+	NIANBAO_FONT_SUBSET=$(SUBSET) PYTHONPATH=tests $(BIN)/python -m bench --n $(N) --jobs $(JOBS) $(if $(MIX),--mix $(MIX))
 
 # ruff and mypy on the code (the pinned versions from the lock; also run by the test suite)
 lint: $(STAMP)
-	$(BIN)/python -m ruff check generator schemas
+	$(BIN)/python -m ruff check generator schemas tests/bench
 	$(BIN)/python tests/typecheck.py
 
 sysdeps-demo:

@@ -13,7 +13,7 @@ from nianbao.checks.engine import summary
 from nianbao.errors import LoadError, Problem
 from nianbao.load import load
 from nianbao.validate import Validated, validate
-from nianbao.write import safe_name, write_atomic
+from nianbao.write.atomic import safe_name, write_atomic
 
 
 @dataclass
@@ -82,7 +82,7 @@ def output_stem(validated: Validated) -> str:
 
 def render_all(validated: Validated, formats: list[str], options=None) -> dict[str, bytes]:
     """Render every asked format in memory (nothing is written if one fails)."""
-    from nianbao.compose import compose
+    from nianbao.compose.report import compose
     from nianbao.render import html_render, render
 
     doc = compose(validated)

@@ -18,7 +18,7 @@ TABLE_SHEET_PREFIX = "表"  # sheets 表二, 表三, 表四 in the workbook nian
 INFO_HEAD = ("项目", "内容")
 TEXT_HEAD = ("部分", "内容")
 # 2008 edition (条例第三十二条): 正文 lists the sections row by row, 关键数据 the key figures
-# (written and read by generator/xlsx_items.py and generator/load/xlsx_items.py)
+# (written and read by generator/write/workbook_items.py and generator/load/xlsx_items.py)
 SECTIONS_HEAD = ("标题", "对应条例事项", "内容")
 SHEET_FIGURES = "关键数据"
 FIGURES_HEAD = ("项目", "数值")

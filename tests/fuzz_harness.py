@@ -28,7 +28,7 @@ def main() -> None:
     results, memory_mb, seconds, *files = sys.argv[1:]
     limit = int(memory_mb) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from nianbao.cli import main as cli
+    from nianbao.cli.main import main as cli
 
     signal.signal(signal.SIGALRM, _alarm)
     null = os.open(os.devnull, os.O_WRONLY)

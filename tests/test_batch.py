@@ -20,8 +20,8 @@ from conftest import COUNTY, EXAMPLES, ROOT, TOWNSHIP, run_cli
 from nianbao.batch import BatchOptions, discover, run_batch
 from nianbao.batch.executors import local_pool
 from nianbao.pipeline import read
-from nianbao.xlsx_writer import workbook_bytes
-from nianbao.yaml_writer import yaml_document
+from nianbao.write.workbook import workbook_bytes
+from nianbao.write.yaml_file import yaml_document
 
 TITLE = "{}{}年政府信息公开工作年度报告"
 JIA_LINE = "甲局专用抬头"  # DIR/甲局/templates/report.html

@@ -12,7 +12,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from conftest import COUNTY, run_cli
-from nianbao.annotate import ROOT_FILL
+from nianbao.write.annotate import ROOT_FILL
 
 
 def _workbook(path: Path, agency: str, changes: dict[tuple[str, str], object]) -> Path:

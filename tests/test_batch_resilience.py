@@ -24,7 +24,8 @@ from conftest import COUNTY, ROOT
 from test_batch import write_report
 from test_batch_pool import FORK, die, square
 
-from nianbao.batch import BatchOptions, discover, driver, jobs, run_batch
+from nianbao.batch import BatchOptions, discover, driver, run_batch
+from nianbao.batch import report_task
 from nianbao.batch.cache import CACHE_FILE, JOURNAL_FILE, Journal, load_cache
 from nianbao.batch.pool import DIED, GAVE_UP, RestartingPool, WorkerDied
 
@@ -268,9 +269,9 @@ def test_a_journal_that_cannot_be_written_is_given_up_not_the_batch(tmp_path: Pa
 RENDERED = 400_000   # bytes of each fake report
 
 
-def check_and_pretend_to_render(task: jobs.Task) -> jobs.Result:
+def check_and_pretend_to_render(task: report_task.Task) -> report_task.Result:
     """The real check of a task, with large outputs in place of rendering."""
-    result = jobs.run_task(dataclasses.replace(task, formats=()))
+    result = report_task.run_task(dataclasses.replace(task, formats=()))
     result.outputs = {"html": b"<html>" + os.urandom(RENDERED)}
     return result
 

@@ -3,6 +3,7 @@ for (the figures themselves are read by people, not asserted: no timed tests).""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,9 +12,10 @@ from conftest import ROOT
 
 
 def test_bench_prints_every_measure():
-    out = subprocess.run([sys.executable, "-m", "nianbao.bench", "--n", "4", "--jobs", "2",
+    out = subprocess.run([sys.executable, "-m", "bench", "--n", "4", "--jobs", "2",
                           "--chromium", "2", "--errors", "0.5", "--seed", "7"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+                         capture_output=True, text=True, cwd=ROOT, timeout=600,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "tests")})  # as make bench
     assert out.returncode == 0, out.stdout + out.stderr
     text = out.stdout
     assert re.search(r"built 4 \(\d with errors\), failed 0", text), text
@@ -42,7 +44,7 @@ def test_the_mix_has_every_kind_in_its_share(tmp_path):
     import random
 
     import yaml
-    from nianbao.bench_variety import MIX, kinds_for, parse_mix, write_varied_inputs
+    from bench.bench_variety import MIX, kinds_for, parse_mix, write_varied_inputs
 
     kinds = kinds_for(60, MIX, random.Random(1))
     assert {k: kinds.count(k) for k in MIX} == {"plain": 18, "template": 12, "rare": 9,
@@ -66,7 +68,7 @@ def test_typst_lays_out_a_report(tmp_path):
     title are in the PDF."""
     import subprocess as sp
 
-    from nianbao.bench_typst import write_sample
+    from bench.bench_typst import write_sample
 
     pdf = write_sample(ROOT / "examples" / "county-transport-2024.yaml", tmp_path / "t.pdf")
     text = sp.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
@@ -80,7 +82,7 @@ def test_both_engines_are_timed_on_the_reports_themselves(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
     from nianbao.batch import BatchOptions, discover, run_batch
-    from nianbao.bench import report_pairs, write_inputs
+    from bench.bench import report_pairs, write_inputs
 
     inputs, out = tmp_path / "in", tmp_path / "out"
     write_inputs(inputs, 3, seed=7, error_share=0.0)

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from conftest import COUNTY, run_cli
-from nianbao.annotate import FILLS, ROOT_FILL
+from nianbao.write.annotate import FILLS, ROOT_FILL
 from openpyxl import load_workbook
 
 

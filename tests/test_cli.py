@@ -125,7 +125,7 @@ def test_rules_lists_every_rule() -> None:
 
 
 def test_check_does_not_import_weasyprint() -> None:
-    code = ("import sys; from generator.cli import main; rc = main(['check', %r]); "
+    code = ("import sys; from generator.cli.main import main; rc = main(['check', %r]); "
             "print(rc, 'weasyprint' in sys.modules, 'docx' in sys.modules)" % str(COUNTY))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT).stdout.split("\n")[-2]

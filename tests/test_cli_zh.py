@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import COUNTY, run_cli
-from nianbao.cli import main
+from nianbao.cli.main import main
 
 
 def _columns(text: str) -> int:

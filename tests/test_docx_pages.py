@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from nianbao.compose import compose
+from nianbao.compose.report import compose
 from nianbao.load import load
 from nianbao.render import render
 from nianbao.render.docx_reference import merge_font_table

@@ -19,7 +19,7 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
 from conftest import soffice_convert
-from nianbao.compose import compose
+from nianbao.compose.report import compose
 from nianbao.errors import RenderError
 from nianbao.load import load
 from nianbao.render import RenderOptions, docx_reference, docx_render, render

@@ -20,7 +20,8 @@ import pytest
 from conftest import COUNTY, EXAMPLES, run_cli, soffice_convert
 from lxml import etree
 from lxml import html as lxml_html
-from nianbao.render import RenderOptions, draft, fastpath, render
+from nianbao.render import RenderOptions, draft, render
+from nianbao.render.pdf_fast import fastpath
 from test_table_stamp import assert_same_pages, example, stamps
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -16,8 +16,8 @@ from test_formats_agree import assert_in_order, docx_text, html_text, normalised
 
 from nianbao import schemas
 from nianbao.checks import run_checks
-from nianbao.compose import compose
-from nianbao.document import Heading, Para
+from nianbao.compose.report import compose
+from nianbao.compose.document import Heading, Para
 from nianbao.load import RawReport, load
 from nianbao.validate import validate
 from nianbao.schemas import edition2008 as e08

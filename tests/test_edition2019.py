@@ -17,10 +17,10 @@ from openpyxl import load_workbook
 from nianbao import schemas
 from conftest import EXAMPLES, ROOT, mutated, run_cli
 from nianbao.checks import rules_for, run_checks
-from nianbao.compose import compose
+from nianbao.compose.report import compose
 from nianbao.errors import SchemaError
 from nianbao.load import RawReport, load
-from nianbao.sentences import PROACTIVE
+from nianbao.compose.sentences import PROACTIVE
 from nianbao.validate import choose_edition, validate
 from nianbao.schemas import edition2019 as e19
 from test_formats_agree import (assert_in_order, docx_text, expected_items, html_text,

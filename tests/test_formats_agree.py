@@ -12,8 +12,8 @@ import pytest
 from lxml import etree, html
 
 from conftest import COUNTY, TOWNSHIP, run_cli
-from nianbao.compose import compose
-from nianbao.document import Document, Heading, Para, Table
+from nianbao.compose.report import compose
+from nianbao.compose.document import Document, Heading, Para, Table
 from nianbao.load import load
 from nianbao.validate import validate
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from nianbao.compose import compose
-from nianbao.document import Para
+from nianbao.compose.report import compose
+from nianbao.compose.document import Para
 from nianbao.load import RawReport, load
 from nianbao.validate import Validated, validate
 

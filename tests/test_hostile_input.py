@@ -191,10 +191,10 @@ def test_an_amount_in_bounds_still_builds(tmp_path: Path) -> None:
     assert "123456789012345.1234" in next((tmp_path / "out").glob("*.html")).read_text("utf-8")
 
 
-CRASH = ("import sys, nianbao.commands as c\n"
+CRASH = ("import sys, nianbao.cli.commands as c\n"
          "def boom(args): raise ZeroDivisionError('boom')\n"
          "c.cmd_check = boom\n"
-         "from nianbao.cli import main\n"
+         "from nianbao.cli.main import main\n"
          "raise SystemExit(main(sys.argv[1:]))\n")
 
 

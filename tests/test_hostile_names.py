@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from conftest import EXAMPLES, run_cli
-from nianbao.write import MAX_NAME_BYTES, safe_name
+from nianbao.write.atomic import MAX_NAME_BYTES, safe_name
 
 TOWNSHIP = (EXAMPLES / "township-zero-requests-2024.yaml").read_text(encoding="utf-8")
 LONG = "某" * 95   # + 3 characters = 98, under the 100-character limit of 机关名称

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import playwright.sync_api as playwright_api
 import pytest
-from nianbao.compose import compose
+from nianbao.compose.report import compose
 from nianbao.load import load
 from nianbao.render import render
 from nianbao.validate import validate

@@ -1,4 +1,4 @@
-"""The PDF fast path's terms (generator/render/fastpath.py, font_refs.py): exact library
+"""The PDF fast path's terms (generator/render/pdf_fast/fastpath.py, font_refs.py): exact library
 versions or the ordinary render, the ordinary render when it raises, its patches only for
 nianbao's own renders, fonts held by real references, and a warning when threads of one
 process queue for PDF renders."""
@@ -18,14 +18,14 @@ from test_table_stamp import assert_same_pages, example, with_figure
 
 from nianbao.render import (
     RenderOptions,
-    fastpath,
-    font_refs,
-    pdf_font_cache,
     pdf_render,
-    table_skeleton,
-    table_stamp,
-    text_replay,
 )
+from nianbao.render.pdf_fast import fastpath
+from nianbao.render.pdf_fast import font_refs
+from nianbao.render.pdf_fast import pdf_font_cache
+from nianbao.render.pdf_fast import table_skeleton
+from nianbao.render.pdf_fast import table_stamp
+from nianbao.render.pdf_fast import text_replay
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -219,7 +219,8 @@ import gc, sys
 sys.path.insert(0, "tests")
 import weasyprint
 from test_table_stamp import example, with_figure
-from nianbao.render import RenderOptions, pdf_render, table_skeleton
+from nianbao.render import RenderOptions, pdf_render
+from nianbao.render.pdf_fast import table_skeleton
 
 def churn():
     paras = "".join(f'<p style="font: {s / 4}pt {f}">年报 0123</p>' for s in range(20, 170)
@@ -286,7 +287,7 @@ def test_threads_queueing_for_pdf_renders_are_told(fresh_log, doc, fast):
 
 
 def _naming(tmp_path: Path, name: str):
-    from nianbao.compose import compose
+    from nianbao.compose.report import compose
     from nianbao.load import load
     from nianbao.validate import validate
 
@@ -389,7 +390,7 @@ def test_lazy_pseudo_element_styles_give_the_same_bytes(doc, fast, monkeypatch):
     """The ~1,000 pseudo-element styles a report's elements get from the user-agent sheet
     are built only when WeasyPrint asks for one; built all up front, the PDF is the same."""
     import weasyprint.css
-    from nianbao.render import lazy_pseudo
+    from nianbao.render.pdf_fast import lazy_pseudo
 
     built: list[str] = []
     real = lazy_pseudo._build

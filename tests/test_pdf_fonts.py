@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from nianbao.compose import compose
-from nianbao.document import Para
+from nianbao.compose.report import compose
+from nianbao.compose.document import Para
 from nianbao.load import load
 from nianbao.render import RenderOptions, pdf_fonts, pdf_render
 from nianbao.validate import validate
@@ -87,7 +87,7 @@ def test_rare_characters_give_the_same_bytes_whatever_came_before(tmp_path):
         "import sys, dataclasses\n"
         "sys.path.insert(0, sys.argv[2])\n"
         "from tests.test_pdf_fonts import rare_doc\n"
-        "from generator.compose import compose\n"
+        "from generator.compose.report import compose\n"
         "from generator.load import load\n"
         "from generator.validate import validate\n"
         "from generator.render import RenderOptions, pdf_render\n"
@@ -107,7 +107,7 @@ def test_rare_characters_give_the_same_bytes_whatever_came_before(tmp_path):
 
 def test_subsets_can_be_turned_off(tmp_path):
     script = ("import sys\n"
-              "from generator.compose import compose\n"
+              "from generator.compose.report import compose\n"
               "from generator.load import load\n"
               "from generator.validate import validate\n"
               "from generator.render import RenderOptions, pdf_render\n"

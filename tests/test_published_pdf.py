@@ -298,7 +298,7 @@ def test_fallback_said_on_the_command_line(built: dict[str, Path]) -> None:
 
     path = built["2021"]
     forced = ("import sys; from nianbao.load import pdf_doc; pdf_doc.page_edges = lambda *_: None;"
-              "from nianbao.cli import main; sys.exit(main(sys.argv[1:]))")
+              "from nianbao.cli.main import main; sys.exit(main(sys.argv[1:]))")
     slow = subprocess.run([sys.executable, "-c", forced, "check", "--format", "json", str(path)],
                           capture_output=True, text=True, timeout=300, check=False, cwd=ROOT)
     fast = run_cli("check", "--format", "json", path)

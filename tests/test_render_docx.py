@@ -19,8 +19,8 @@ from docx.shared import Mm
 from lxml import etree
 
 from conftest import soffice_convert
-from nianbao.compose import compose
-from nianbao.document import GridCell, Table
+from nianbao.compose.report import compose
+from nianbao.compose.document import GridCell, Table
 from nianbao.load import load
 from nianbao.render import render
 from nianbao.render.docx_tables import column_widths, table_element
@@ -315,7 +315,7 @@ def test_no_date_gives_fixed_2000(doc):
 def test_byte_identical_in_process_and_across_processes(data, doc):
     assert render(doc, "docx") == data
     script = ("import hashlib,sys; from generator.load import load; "
-              "from generator.validate import validate; from generator.compose import compose; "
+              "from generator.validate import validate; from generator.compose.report import compose; "
               "from generator.render import render; "
               f"sys.stdout.write(hashlib.sha256(render(compose(validate(load({str(EXAMPLE)!r}))),"
               "'docx')).hexdigest())")

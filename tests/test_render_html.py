@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.compose import compose
-from nianbao.document import Para, Table
+from nianbao.compose.report import compose
+from nianbao.compose.document import Para, Table
 from nianbao.errors import RenderError
 from nianbao.load import load
 from nianbao.render import RenderOptions, html_render

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.compose import compose
-from nianbao.document import Para, Table
+from nianbao.compose.report import compose
+from nianbao.compose.document import Para, Table
 from nianbao.errors import RenderError
 from nianbao.load import load
 from nianbao.render import TEMPLATES_DIR, RenderOptions, pdf_fonts, pdf_render
@@ -181,7 +181,7 @@ def test_byte_identical_across_processes(pdf_file, tmp_path):
     code = ("import sys\n"
             "from generator.load import load\n"
             "from generator.validate import validate\n"
-            "from generator.compose import compose\n"
+            "from generator.compose.report import compose\n"
             "from generator.render import pdf_render, RenderOptions\n"
             f"doc = compose(validate(load({str(EXAMPLE)!r})))\n"
             "open(sys.argv[1], 'wb').write(pdf_render.render(doc, RenderOptions()))\n")
@@ -287,14 +287,16 @@ def test_font_stacks_read_only_css_that_prints():
     assert pdf_fonts.font_stacks(html) == [("A", "B"), ("C",), ("D",)]
 
 
-# ---- parsing: tinyhtml5's regex cache (generator/render/parse_cache.py) ---------------------
+# ---- parsing: tinyhtml5's regex cache (generator/render/pdf_fast/parse_cache.py) ---------------------
 def test_parse_cache_hits_and_parses_the_same_tree(doc):
     import xml.etree.ElementTree as ET
 
     import tinyhtml5
     from tinyhtml5 import inputstream
 
-    from nianbao.render import fastpath, html_render, parse_cache
+    from nianbao.render import html_render
+    from nianbao.render.pdf_fast import fastpath
+    from nianbao.render.pdf_fast import parse_cache
 
     html = pdf_fonts.use_subsets(html_render.render_text(doc, RenderOptions()))
     shipped = inputstream.characters_until_regex
@@ -331,7 +333,7 @@ def test_streams_deflated_at_zlib_default_level(pdf_file):
 
     import pydyf
 
-    from nianbao.render import fastpath
+    from nianbao.render.pdf_fast import fastpath
 
     assert pdf_file.exists()   # a render has been made
     data = "".join(f"{i * 7919 % 104729} 0 Td ({i:x}) Tj\n" for i in range(4000)).encode()

@@ -23,7 +23,7 @@ from nianbao.batch.roster import (
 from nianbao.errors import LoadError
 from nianbao.pipeline import read
 from nianbao.schemas.common import AgencyKind
-from nianbao.yaml_writer import yaml_document
+from nianbao.write.yaml_file import yaml_document
 from test_batch import write_report
 
 DEPT, GOV, TOWN = (k.value for k in (AgencyKind.department, AgencyKind.government,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from conftest import DELETE, ROOT, mutated
 from nianbao.checks import run_checks
-from nianbao.compose import compose
-from nianbao.document import Para
+from nianbao.compose.report import compose
+from nianbao.compose.document import Para
 from nianbao.load import RawReport, load
 from nianbao.pipeline import check_file, render_all
 from nianbao.validate import Validated, validate

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from conftest import COUNTY, EXAMPLES, run_cli
-from nianbao.cli import parser
+from nianbao.cli.main import parser
 from nianbao.serve import guard, start
 from nianbao.serve.server import Handler
 from nianbao.serve.state import Site
@@ -109,10 +109,10 @@ def test_report_page_state_preview_and_static(server):
 
 
 def test_preview_is_the_pipeline_render(server, folder):
-    from nianbao.compose import compose
+    from nianbao.compose.report import compose
     from nianbao.pipeline import check_file
     from nianbao.render import RenderOptions, render
-    from nianbao.serve.jobs import cell_flags
+    from nianbao.serve.preview_jobs import cell_flags
 
     path = folder / "invalid" / "t3-balance.yaml"
     checked = check_file(path)

@@ -66,7 +66,7 @@ def page(browser_context):
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory) -> Path:
     from nianbao.pipeline import read
-    from nianbao.xlsx_writer import workbook_bytes
+    from nianbao.write.workbook import workbook_bytes
 
     validated = read(COUNTY)
     values = validated.report.model_dump(mode="python")

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from nianbao.compose import compose
-from nianbao.document import Table
+from nianbao.compose.report import compose
+from nianbao.compose.document import Table
 from nianbao.load import load
-from nianbao.render import RenderOptions, html_render, pdf_render, table_skeleton
+from nianbao.render import RenderOptions, html_render, pdf_render
+from nianbao.render.pdf_fast import table_skeleton
 from nianbao.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,7 +141,8 @@ def test_cell_backgrounds_are_rendered_the_ordinary_way(tmp_path):
 
 def stamps(doc, options: RenderOptions) -> int:
     """How many tables of the document are drawn from skeletons (0: ordinary render)."""
-    from nianbao.render import pdf_fonts, table_stamp
+    from nianbao.render import pdf_fonts
+    from nianbao.render.pdf_fast import table_stamp
 
     html = pdf_fonts.use_subsets(html_render.render_text(doc, options))
     prepared = table_skeleton.prepare(html, lambda t: pdf_render_document(t, options))
@@ -191,7 +193,7 @@ def test_rare_characters_reuse_the_common_skeleton(monkeypatch, tmp_path):
     """A report naming a person with a character outside GB2312 gets font faces of its
     own in its print CSS; its tables (which do not use them) take the skeleton every
     other report uses, and its pages are still the ordinary ones."""
-    from nianbao.document import Para
+    from nianbao.compose.document import Para
     from nianbao.render import pdf_fonts
 
     doc = example("county-transport-2024.yaml")
@@ -232,11 +234,11 @@ def test_replayed_text_gives_the_same_bytes():
 def test_batch_worker_warm_up_lays_out_the_skeletons():
     """A batch worker's warm-up renders a blank report of the current edition, so its
     first real report finds the skeletons there (no layout of its own)."""
-    from nianbao.batch import jobs
+    from nianbao.batch import report_task
     from nianbao.render import pdf_fonts
 
     table_skeleton.SKELETONS.clear()
-    jobs.warm(("pdf",))
+    report_task.warm(("pdf",))
     assert len(table_skeleton.SKELETONS) == 3 and all(table_skeleton.SKELETONS.values())
     html = pdf_fonts.use_subsets(html_render.render_text(example("county-transport-2024.yaml"),
                                                          RenderOptions()))

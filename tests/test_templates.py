@@ -9,9 +9,9 @@ import pytest
 from lxml import html as lxml_html
 
 from conftest import COUNTY, EXAMPLES, run_cli
-from nianbao.compose import compose
+from nianbao.compose.report import compose
 from nianbao.load import load
-from nianbao.template_export import BLOCKS, FILES, base_blocks, readme_text, template_files
+from nianbao.cli.template_export import BLOCKS, FILES, base_blocks, readme_text, template_files
 from nianbao.validate import validate
 from test_formats_agree import assert_in_order, docx_text, expected_items, html_text, pdf_text
 

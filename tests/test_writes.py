@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from conftest import COUNTY, ROOT, TOWNSHIP, run_cli
-from nianbao.write import safe_name, write_atomic
+from nianbao.write.atomic import safe_name, write_atomic
 
 
 def test_safe_names() -> None:

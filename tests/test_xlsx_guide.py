@@ -13,13 +13,13 @@ import pytest
 from conftest import COUNTY
 from lxml import etree
 from nianbao import schemas
-from nianbao.document import GridCell
-from nianbao.init_yaml import init_values
+from nianbao.compose.document import GridCell
+from nianbao.write.yaml_template import init_values
 from nianbao.load import load
 from nianbao.schemas.fields import SHEET_TEXT, TABLE_SHEET_PREFIX, narrative_fields
 from nianbao.validate import validate
-from nianbao.xlsx_sheets import INPUT_COLOUR
-from nianbao.xlsx_writer import SHEET_GUIDE, guide_rows, workbook_bytes
+from nianbao.write.workbook_sheets import INPUT_COLOUR
+from nianbao.write.workbook import SHEET_GUIDE, guide_rows, workbook_bytes
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 
@@ -54,7 +54,7 @@ def test_exactly_the_cells_to_type_into_are_shaded(book):
 
 
 def test_shading_is_not_a_colour_of_the_annotated_copy():
-    from nianbao.annotate import FILLS
+    from nianbao.write.annotate import FILLS
 
     assert INPUT_COLOUR not in FILLS.values()
 

@@ -22,11 +22,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
 from nianbao import schemas
-from nianbao.init_yaml import init_values
+from nianbao.write.yaml_template import init_values
 from nianbao.load import load
 from nianbao.validate import validate
-from nianbao.xlsx_sheets import GRID_TOP, amount_format, rectangles
-from nianbao.xlsx_writer import SHEET_GUIDE, workbook_bytes, write_workbook
+from nianbao.write.workbook_sheets import GRID_TOP, amount_format, rectangles
+from nianbao.write.workbook import SHEET_GUIDE, workbook_bytes, write_workbook
 from nianbao.schemas import edition2021
 from nianbao.schemas.fields import (
     INFO_HEAD,
@@ -277,8 +277,8 @@ def test_bytes_are_deterministic(county_values: dict[str, Any], county_bytes: by
 
 def test_bytes_do_not_depend_on_the_process() -> None:
     """Same bytes under different hash seeds (set iteration order) in fresh interpreters."""
-    code = ("import hashlib, sys, schemas; from generator.xlsx_writer import workbook_bytes;"
-            "from generator.init_yaml import init_values; e = schemas.EDITIONS['2021'];"
+    code = ("import hashlib, sys, schemas; from generator.write.workbook import workbook_bytes;"
+            "from generator.write.yaml_template import init_values; e = schemas.EDITIONS['2021'];"
             "sys.stdout.write(hashlib.sha256(workbook_bytes(e, init_values(e, 2024, '某某局'))"
             ").hexdigest())")
     digests = set()

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import COUNTY, EXAMPLES, mutated, run_cli
 from nianbao.checks import run_checks
-from nianbao.yaml_writer import yaml_document
+from nianbao.write.yaml_file import yaml_document
 
 # last year's report, consistent with this year's county example
 LAST_YEAR = {("year",): 2023, ("published",): dt.date(2024, 1, 20),

@@ -14,11 +14,11 @@ from conftest import COUNTY, TOWNSHIP
 from pydantic import BaseModel
 
 from nianbao import schemas
-from nianbao.init_yaml import yaml_template
+from nianbao.write.yaml_template import yaml_template
 from nianbao.schemas.fields import omit_empty
 from nianbao.load import load
 from nianbao.validate import Validated, validate
-from nianbao.yaml_writer import quote, scalar, yaml_document
+from nianbao.write.yaml_file import quote, scalar, yaml_document
 
 EDITION = schemas.EDITIONS["2021"]
 

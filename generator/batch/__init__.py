@@ -6,7 +6,7 @@ A driver of the same pipeline as `nianbao build`, not a second implementation:
   folders of a folder laid out as ``DIR/<机关>/<年>.xlsx|yaml`` (or a CSV/YAML manifest);
 - `run_batch` (driver.py) — runs one task per report on any `concurrent.futures.Executor`
   and writes outputs, findings, summary and cache into OUT;
-- jobs.py — the picklable task a worker runs (bytes in, bytes out);
+- report_task.py — the picklable task a worker runs (bytes in, bytes out);
 - executors.py — the local process pool and the Dask executor of the command line;
 - cache.py — the incremental manifest ``OUT/.nianbao-cache.json``;
 - summary.py — summary.html / summary.xlsx / summary.json;

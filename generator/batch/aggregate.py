@@ -232,7 +232,7 @@ def aggregate_xlsx(agg: Aggregate) -> bytes:
     from nianbao.batch.aggregate_sheets import agency_sheet, mark_summed
     from nianbao.batch.summary import header, xlsx_bytes
     from nianbao.checks.engine import SEVERITY_ZH
-    from nianbao.xlsx_writer import build
+    from nianbao.write.workbook import build
 
     assert agg.checked is not None
     v = agg.checked.validated

@@ -4,7 +4,7 @@ file of the summed report.
 Tables 二, 三 and 四 hold the sums (`aggregate.summed_values`, checked like any report); the
 narrative is left empty, each part commented with what the office has to write; 机关 is
 ``--agency``, of the 本级人民政府's kind.  Written by the project's YAML writer
-(`generator.yaml_writer`), so `nianbao build` reads it like any report once the office has
+(`generator.write.yaml_file`), so `nianbao build` reads it like any report once the office has
 written its text; 一、总体情况's （一）主动公开 and （二）依申请公开 may stay empty, then the
 default sentences state the summed figures, of the agencies in 汇总范围 (Agency.covers).
 """
@@ -41,7 +41,7 @@ def summed_report_values(agg: Aggregate, agency: str) -> dict[str, Any]:
 
 def aggregate_yaml(agg: Aggregate, agency: str, target: Path | None = None) -> str:
     """The commented YAML text of the summed report (see the module docstring)."""
-    from nianbao.yaml_writer import yaml_document
+    from nianbao.write.yaml_file import yaml_document
 
     assert agg.checked is not None
     edition = agg.checked.validated.edition

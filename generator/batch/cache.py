@@ -23,8 +23,8 @@ import uuid
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from nianbao.batch.jobs import ERRORS, Task
-from nianbao.write import write_atomic
+from nianbao.batch.report_task import ERRORS, Task
+from nianbao.write.atomic import write_atomic
 
 log = logging.getLogger(__name__)
 CACHE_FILE = ".nianbao-cache.json"

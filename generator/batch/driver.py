@@ -20,13 +20,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from nianbao.batch import cache, findings_page, jobs
+from nianbao.batch import cache, findings_page, report_task
 from nianbao.batch import progress as progress_display
 from nianbao.batch.discover import Entry
-from nianbao.batch.jobs import Blob, Result, Task
 from nianbao.batch.pool import WorkerDied
+from nianbao.batch.report_task import Blob, Result, Task
 from nianbao.errors import NianbaoError, Problem, os_reason
-from nianbao.write import ensure_dir, safe_name, write_atomic
+from nianbao.write.atomic import ensure_dir, safe_name, write_atomic
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -77,9 +77,9 @@ class BatchResult:
         """0 every report clean; 1 some have errors; 2 nothing could run; 130 interrupted."""
         if self.interrupted:
             return 130
-        if not self.rows or all(r["state"] in (jobs.UNREADABLE, jobs.FAILED) for r in self.rows):
+        if not self.rows or all(r["state"] in (report_task.UNREADABLE, report_task.FAILED) for r in self.rows):
             return 2
-        if any(r["errors"] or r["state"] != jobs.BUILT for r in self.rows):
+        if any(r["errors"] or r["state"] != report_task.BUILT for r in self.rows):
             return 1
         return 0
 
@@ -95,7 +95,7 @@ class _Run:
     keys: dict[int, str] = field(default_factory=dict)
     claims: dict[str, int] = field(default_factory=dict)
     journal: cache.Journal | None = None
-    _folders: dict[Path, jobs.TemplateFolder] = field(default_factory=dict)
+    _folders: dict[Path, report_task.TemplateFolder] = field(default_factory=dict)
 
     # ---- preparing the tasks ------------------------------------------------------------
     def prepare(self) -> list[int]:
@@ -123,7 +123,7 @@ class _Run:
         except OSError as exc:
             err = NianbaoError([Problem(e.name, f"{os_reason(exc)}，请检查路径")])
             self.keys.pop(index, None)
-            self.accept(jobs.unreadable(index, e.name, err))
+            self.accept(report_task.unreadable(index, e.name, err))
             return None
         self.keys[index] = cache.task_key(task)
         return task
@@ -139,9 +139,9 @@ class _Run:
                     tuple(self._folder(d, e) for d in e.templates), self.options.formats,
                     self.options.force, self.options.blank_as_zero, self.options.annotate)
 
-    def _folder(self, path: Path, e: Entry) -> jobs.TemplateFolder:
+    def _folder(self, path: Path, e: Entry) -> report_task.TemplateFolder:
         if path not in self._folders:   # named, in messages, relative to the batch folder
-            self._folders[path] = replace(jobs.read_template_folder(path), name=e.shown(path))
+            self._folders[path] = replace(report_task.read_template_folder(path), name=e.shown(path))
         return self._folders[path]
 
     def _skip(self, index: int, cached: dict[str, Any]) -> None:
@@ -207,7 +207,7 @@ class _Run:
             self.new[e.rel] = self.old[e.rel]
             return
         self._drop_stale(e.rel, row)
-        if result.state != jobs.FAILED and result.index in self.keys:
+        if result.state != report_task.FAILED and result.index in self.keys:
             self.new[e.rel] = cache.entry(self.keys[result.index], row, self.out)
 
     def _built_before(self, rel: str) -> bool:
@@ -356,13 +356,13 @@ def _row(e: Entry, result: Result, target: str | None, findings: str,
 
 
 def _status(result: Result, checking: bool = False) -> str:
-    if checking and result.state in (jobs.BUILT, jobs.ERRORS):
+    if checking and result.state in (report_task.BUILT, report_task.ERRORS):
         return "有错误" if result.summary["errors"] else "已校验"
-    if result.state == jobs.BUILT:
+    if result.state == report_task.BUILT:
         return "已生成（有错误，按 --force 生成）" if result.summary["errors"] else "已生成"
-    if result.state == jobs.ERRORS:
+    if result.state == report_task.ERRORS:
         return "有错误未生成"
-    label = {jobs.UNREADABLE: "无法读取", jobs.RENDER_FAILED: "无法生成"}.get(result.state,
+    label = {report_task.UNREADABLE: "无法读取", report_task.RENDER_FAILED: "无法生成"}.get(result.state,
                                                                              "处理失败")
     return f"{label}：{result.message}"
 
@@ -395,10 +395,10 @@ def _collect(run: _Run, future: Future, task: Task, progress: Any) -> None:
         result = future.result()
     except WorkerDied as exc:  # it killed its worker, even alone
         err = NianbaoError([Problem("", str(exc))])
-        result = jobs.unreadable(task.index, task.input.name, err, jobs.FAILED)
+        result = report_task.unreadable(task.index, task.input.name, err, report_task.FAILED)
     except BaseException as exc:  # noqa: BLE001  (the cluster went away, …)
         err = NianbaoError([Problem("", f"工作进程失败：{type(exc).__name__}: {exc}")])
-        result = jobs.unreadable(task.index, task.input.name, err, jobs.FAILED)
+        result = report_task.unreadable(task.index, task.input.name, err, report_task.FAILED)
     run.accept(result)
     if progress is not None:
         progress.advance()
@@ -414,7 +414,7 @@ def _execute(run: _Run, executor: Executor, todo: list[int], progress: Any
         while queue and len(futures) < WINDOW:
             task = run.task(queue.popleft())   # None: unreadable now, accepted as such
             if task is not None:
-                futures[executor.submit(jobs.run_task, task)] = task
+                futures[executor.submit(report_task.run_task, task)] = task
             elif progress is not None:
                 progress.advance()
 

@@ -32,9 +32,9 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from nianbao import console
-from nianbao.batch import jobs
+from nianbao.batch import report_task
 from nianbao.batch.pool import RestartingPool
+from nianbao.cli import console
 
 
 class SchedulerError(Exception):
@@ -77,7 +77,7 @@ def cgroup_cpus(root: str = "/sys/fs/cgroup") -> int | None:
 def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["nianbao.batch.jobs", "nianbao.pipeline"])
+        ctx.set_forkserver_preload(["nianbao.batch.report_task", "nianbao.pipeline"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -98,7 +98,7 @@ def local_pool(workers: int, formats: tuple[str, ...]) -> RestartingPool:
 def init_local_worker(formats: tuple[str, ...], driver: int) -> None:
     """Initializer of a local pool's workers: tied to the driver first, then warmed."""
     tie_to_driver(driver)
-    jobs.init_worker(formats)
+    report_task.init_worker(formats)
 
 
 # ---- workers end with the driver ----------------------------------------------------------
@@ -185,7 +185,7 @@ def dask_executor(address: str, formats: tuple[str, ...]) -> Iterator[Executor]:
     try:
         if "pdf" in formats and (crowded := crowded_workers(client.scheduler_info())):
             console.warn(crowded_warning(crowded, address))
-        client.run(jobs.warm, tuple(formats))
+        client.run(report_task.warm, tuple(formats))
         yield client.get_executor(pure=False)
     finally:
         client.close()

@@ -12,10 +12,10 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from nianbao.batch.jobs import FAILED
+from nianbao.batch.report_task import FAILED
 from nianbao.batch.summary import FORMAT_LABELS, page_environment
 from nianbao.checks.engine import SEVERITY_ZH, Finding
-from nianbao.console import verdict
+from nianbao.cli.console import verdict
 
 PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nianbao.write import write_atomic
+from nianbao.write.atomic import write_atomic
 
 ROW_KEYS = ("file", "agency", "year", "edition", "errors", "warnings", "infos", "status",
             "state", "skipped", "note", "first_error", "first_warning", "outputs", "findings",
@@ -254,10 +254,10 @@ def heading(doc: dict[str, Any]) -> str:
 
 # ---- xlsx ----------------------------------------------------------------------------------
 def xlsx_bytes(wb: Any) -> bytes:
-    """A workbook of ours as bytes with no clock in them (xlsx_writer.stable_bytes), marked
+    """A workbook of ours as bytes with no clock in them (write.workbook.stable_bytes), marked
     so that a batch never reads it back as an input."""
     from nianbao.batch.discover import OWN_WORKBOOK_CATEGORY
-    from nianbao.xlsx_writer import DEFAULT_STAMP, stable_bytes
+    from nianbao.write.workbook import DEFAULT_STAMP, stable_bytes
 
     wb.properties.creator, wb.properties.lastModifiedBy = "nianbao", None
     wb.properties.category = OWN_WORKBOOK_CATEGORY   # never read back as a batch input

@@ -1,6 +1,6 @@
 """The narrative of both years side by side, sentences repeated from last year marked.
 
-The text is the composed report's (generator.compose), so every input form and edition
+The text is the composed report's (generator.compose.report), so every input form and edition
 gives its sections the same way.  Only the agency's own text counts: sentences nianbao
 writes from the figures where a part was left empty (the preamble, 标准句子) are shown but
 neither counted nor marked.  A sentence of this year is copied when the same sentence
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from nianbao.compare.diff import key, split
 from nianbao.compare.rows import merge
-from nianbao.document import Heading, Para, Section
+from nianbao.compose.document import Heading, Para, Section
 from nianbao.validate import Validated
 
 
@@ -84,7 +84,7 @@ class Narrative:
 
 def _sections(validated: Validated) -> dict[str, Section]:
     """The sections with text (tables left out), the agency's preamble first if it wrote one."""
-    from nianbao.compose import compose
+    from nianbao.compose.report import compose
 
     doc = compose(validated)
     out: dict[str, Section] = {}

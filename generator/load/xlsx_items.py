@@ -1,7 +1,7 @@
 """Reading the 2008 edition's sheets (2007 条例第三十二条): 正文 sections and 关键数据.
 
 Called by `generator.load.xlsx_reader` for an edition of family "items", after 基本信息.
-The layout is the one `generator.xlsx_items` writes, found by its labels rather than by
+The layout is the one `generator.write.workbook_items` writes, found by its labels rather than by
 fixed cells:
 
 - 正文: the header row holding 标题 · 对应条例事项 · 内容 (any columns, any row; 对应条例事项

@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nianbao.document import Document
+from nianbao.compose.document import Document
 
 FORMATS = ("html", "pdf", "docx")
 # A Word file of this name in a template folder styles that folder's DOCX (like

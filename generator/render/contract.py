@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from lxml import html as lxml_html
-from nianbao.document import Document
+from nianbao.compose.document import Document
 from nianbao.errors import Problem, RenderError
 
 BlockKind = Literal["title", "heading", "para", "table", "signature"]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
-from nianbao.document import Document, Table
+from nianbao.compose.document import Document, Table
 from nianbao.render import RenderOptions, contract, docx_draft
 from nianbao.render.docx_package import reference_key
 from nianbao.render.docx_reference import load_reference

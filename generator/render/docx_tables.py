@@ -12,7 +12,7 @@ import copy
 import functools
 
 from lxml import etree
-from nianbao.document import GridCell, Table
+from nianbao.compose.document import GridCell, Table
 from nianbao.render.docx_styles import (
     SZ_TABLE,
     SZ_TABLE_SMALL,

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from nianbao.document import Document, Heading, Para, Table
+from nianbao.compose.document import Document, Heading, Para, Table
 from nianbao.errors import Problem, RenderError
 from nianbao.render import TEMPLATES_DIR, RenderOptions, contract, draft
 

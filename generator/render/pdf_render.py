@@ -30,15 +30,13 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from nianbao.document import Document, Table
+from nianbao.compose.document import Document, Table
 from nianbao.errors import Problem, RenderError
 from nianbao.render import (
     RenderOptions,
-    fastpath,
     html_render,
-    table_skeleton,
-    table_stamp,
 )
+from nianbao.render.pdf_fast import fastpath, table_skeleton, table_stamp
 from nianbao.render.pdf_fonts import (
     PAGE_NUMBER_CHARS,
     Charset,

@@ -119,7 +119,7 @@ def _stop_signals(handler: Any) -> dict[int, Any]:
 
 
 def _announce(running: Running, host: str | None) -> None:
-    from nianbao import console
+    from nianbao.cli import console
 
     console.say(f"预览地址：{running.link}　（{running.site.target}；按 Ctrl-C 停止）")
     if not running.server.access.loopback_only:
@@ -135,7 +135,7 @@ def serve(target: Path, host: str | None = None, port: int = 8000, open_browser:
           options: ServeOptions | None = None, token: str | None = None) -> int:
     """The `serve` verb: run until Ctrl-C or SIGTERM; exit code 0, or 2 when it cannot
     start."""
-    from nianbao import console
+    from nianbao.cli import console
 
     if not Path(target).exists():
         console.warn(f"{target} 不存在：请给出年报文件或其所在的文件夹")

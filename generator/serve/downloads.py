@@ -18,7 +18,7 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from nianbao.errors import Problem
-from nianbao.serve.jobs import DownloadJob
+from nianbao.serve.preview_jobs import DownloadJob
 from nianbao.serve.state import ServeOptions, Snapshot
 from nianbao.serve.workers import Overrun, WorkerPool
 

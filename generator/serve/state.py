@@ -26,7 +26,7 @@ from typing import Any
 from nianbao.errors import NianbaoError, Problem
 from nianbao.load import MAX_FILE_BYTES
 from nianbao.pipeline import ReadOptions
-from nianbao.serve.jobs import Built, PreviewJob, Source
+from nianbao.serve.preview_jobs import Built, PreviewJob, Source
 from nianbao.serve.watcher import (
     Signature,
     report_files,
@@ -35,7 +35,7 @@ from nianbao.serve.watcher import (
     templates_signature,
 )
 from nianbao.serve.workers import READY_SECONDS, Limits, WorkerPool
-from nianbao.write import safe_name
+from nianbao.write.atomic import safe_name
 
 log = logging.getLogger(__name__)
 

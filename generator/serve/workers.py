@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 READY_SECONDS = 60.0  # a new worker imports and warms up within this, or it is not used
 ORPHAN_POLL = 2.0  # how often a worker checks that the server still runs
-PRELOAD = ["nianbao.serve.jobs", "nianbao.pipeline", "nianbao.checks",
-           "nianbao.compose", "nianbao.render.html_render"]
+PRELOAD = ["nianbao.serve.preview_jobs", "nianbao.pipeline", "nianbao.checks",
+           "nianbao.compose.report", "nianbao.render.html_render"]
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,9 @@ def _work(conn: Connection, memory_bytes: int, setup: Callable[[], None] | None,
     try:
         if setup is not None:
             setup()
-        from nianbao.serve import jobs
+        from nianbao.serve import preview_jobs
 
-        jobs.warm()
+        preview_jobs.warm()
         conn.send(("ready", None))
         while True:
             conn.send(_run(conn.recv()))

@@ -1,0 +1,1 @@
+"""The command line: options parsed, verbs run, findings printed."""

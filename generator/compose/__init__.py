@@ -1,0 +1,1 @@
+"""Compose: the validated report as a document model (sections, tables, the default sentences)."""

@@ -1,0 +1,1 @@
+"""Write: outputs to files — atomic writes, the workbook and YAML writers, annotated copies."""
