@@ -5,7 +5,9 @@ said, and no command-line option in what the workbook and the preview show."""
 
 from __future__ import annotations
 
+import functools
 import json
+import tempfile
 from pathlib import Path
 
 from conftest import COUNTY, run_cli
@@ -13,11 +15,21 @@ from nianbao.write.annotate import FILLS, ROOT_FILL
 from openpyxl import load_workbook
 
 
+@functools.cache
+def _county_book() -> bytes:
+    """The county example converted to a workbook, once per test process (`nianbao convert`
+    is a subprocess of ~1.5 s; the tests below differ only in the cells they retype)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        book = Path(tmp) / "年报数据.xlsx"
+        assert run_cli("convert", COUNTY, book).returncode == 0
+        return book.read_bytes()
+
+
 def _book(tmp_path: Path, changes: dict[tuple[str, str], object], name: str = "年报数据.xlsx"
           ) -> Path:
     """The county example as a workbook with some cells retyped."""
     book = tmp_path / name
-    assert run_cli("convert", COUNTY, book).returncode == 0
+    book.write_bytes(_county_book())
     wb = load_workbook(book)
     for (sheet, address), value in changes.items():
         wb[sheet][address] = value
