@@ -41,7 +41,7 @@ def choose_edition(data: dict[str, Any], override: str | None, file: str) -> sch
     wanted = override or data.get("edition")
     if wanted is None:
         year = data.get("year")
-        wanted = schemas.edition_for_year(year) if isinstance(year, int) else "2021"
+        wanted = schemas.edition_for_year(year) if isinstance(year, int) else schemas.latest().id
     wanted = str(wanted)
     if wanted not in schemas.EDITIONS:
         known = "、".join(sorted(schemas.EDITIONS))

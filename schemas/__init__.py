@@ -1,25 +1,36 @@
-"""The statute as data: editions, their models and table layouts, and the year registry."""
+"""The statute as data: editions, their models and table layouts, and the year registry.
+
+An edition is a module `schemas/editionNNNN.py` that declares everything about itself
+(schemas/README.md, "Adding an edition"): EDITION_ID, EDITION_NAME, YEARS, FEATURES,
+MODEL, TABLES, SECTIONS.  `EDITION_MODULES` below is the one list of them; the registry,
+`edition_for_year` and `latest` derive from what the modules declare.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
 
 from nianbao.schemas import edition2008, edition2019, edition2021
+from nianbao.schemas.features import FEATURES, NARRATIVE_ITEMS
 from nianbao.schemas.layout import TableLayout, ValueSlot
 from pydantic import BaseModel
 
 SCHEMA_DIR = Path(__file__).resolve().parent
+# The editions, one module each (schemas/README.md, "Adding an edition": add yours here).
+EDITION_MODULES: tuple[ModuleType, ...] = (edition2021, edition2019, edition2008)
 
 
 @dataclass(frozen=True)
 class Edition:
     """One statutory format: id, name, pydantic model, table layouts and section list.
 
-    family: "tables" for the formats with statutory tables (2019, 2021); "items" for the
-    2007 条例's six narrative items (2008), whose sections come from the report itself.
+    years: (first report year, last report year or None while it is in force).
+    features: what the edition has (schemas/features.py); rules and default sentences
+    apply by feature, never by edition id.
     """
 
     id: str
@@ -28,7 +39,18 @@ class Edition:
     tables: tuple[TableLayout, ...]
     sections: tuple[tuple[str, str], ...]
     module: ModuleType
-    family: str = "tables"
+    years: tuple[int, int | None]
+    features: frozenset[str]
+
+    @property
+    def family(self) -> str:
+        """"items" for the 2007 条例's six narrative items (NARRATIVE_ITEMS), whose
+        sections come from the report itself; "tables" for the formats with tables."""
+        return "items" if NARRATIVE_ITEMS in self.features else "tables"
+
+    def has(self, *needs: str) -> bool:
+        """True when the edition has every feature named."""
+        return set(needs) <= self.features
 
     @property
     def slots(self) -> tuple[ValueSlot, ...]:
@@ -54,14 +76,53 @@ class Edition:
         return SCHEMA_DIR / f"report-{self.id}.schema.json"
 
 
-def _edition(module: ModuleType) -> Edition:
-    return Edition(module.EDITION_ID, module.EDITION_NAME, module.MODEL, module.TABLES,
-                   module.SECTIONS, module, getattr(module, "FAMILY", "tables"))
-
-
-EDITIONS: dict[str, Edition] = {e.id: e for e in (_edition(edition2021), _edition(edition2019),
-                                                  _edition(edition2008))}
+EDITIONS: dict[str, Edition] = {}   # by id, newest first (the order `nianbao` lists them in)
 _SLOTS: dict[str, dict[tuple[str, ...], ValueSlot]] = {}
+
+
+def _edition(module: ModuleType) -> Edition:
+    features = frozenset(module.FEATURES)
+    unknown = sorted(features - set(FEATURES))
+    if unknown:
+        raise ValueError(f"edition {module.EDITION_ID}: unknown features {unknown} "
+                         "(define them in schemas/features.py)")
+    first, last = module.YEARS
+    return Edition(module.EDITION_ID, module.EDITION_NAME, module.MODEL, module.TABLES,
+                   module.SECTIONS, module, (first, last), features)
+
+
+def register(module: ModuleType) -> Edition:
+    """Add an edition module to the registry (the real editions at import; a test's fake
+    edition at run time).  Its years must follow on from the editions before it."""
+    edition = _edition(module)
+    if edition.id in EDITIONS:
+        raise ValueError(f"edition {edition.id} registered twice")
+    _store([*EDITIONS.values(), edition])
+    return edition
+
+
+def unregister(edition_id: str) -> None:
+    """Remove an edition from the registry (a test's fake edition cleaning up)."""
+    _store([e for e in EDITIONS.values() if e.id != edition_id])
+    _SLOTS.pop(edition_id, None)
+
+
+def _store(editions: list[Edition]) -> None:
+    """Keep EDITIONS (the same dict: modules hold it) newest first; check the years chain:
+    an edition that declares its last year ends the year before the next one begins."""
+    ordered = sorted(editions, key=lambda e: e.years[0], reverse=True)
+    for newer, older in pairwise(ordered):
+        last = older.years[1]
+        if older.years[0] == newer.years[0] or (last is not None and last + 1 != newer.years[0]):
+            raise ValueError(f"edition {newer.id} begins in {newer.years[0]}, but edition "
+                             f"{older.id} covers {older.years}")
+    EDITIONS.clear()
+    EDITIONS.update((e.id, e) for e in ordered)
+
+
+for _module in EDITION_MODULES:
+    register(_module)
+del _module
 
 
 def _slot_index(edition_id: str) -> dict[tuple[str, ...], ValueSlot]:
@@ -71,12 +132,20 @@ def _slot_index(edition_id: str) -> dict[tuple[str, ...], ValueSlot]:
 
 
 def edition_for_year(year: int) -> str:
-    """The edition a report year must use (formats.md §1)."""
-    if year >= 2021:
-        return "2021"
-    if year >= 2019:
-        return "2019"
-    return "2008"
+    """The edition a report year must use (schemas/statute/formats.md §1): the newest whose
+    first year is not after it; years before every edition get the earliest."""
+    editions = list(EDITIONS.values())
+    return next((e.id for e in editions if e.years[0] <= year), editions[-1].id)
+
+
+def latest() -> Edition:
+    """The edition in force now (the newest): the default where no year says otherwise."""
+    return next(iter(EDITIONS.values()))
+
+
+def first_year() -> int:
+    """The first report year any edition covers (the earliest year a report can have)."""
+    return min(e.years[0] for e in EDITIONS.values())
 
 
 def json_schema(edition: Edition) -> str:

@@ -34,12 +34,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from nianbao.schemas.common import ReportBase
+from nianbao.schemas.features import NARRATIVE_ITEMS
 from nianbao.schemas.types import Amount, Count, Strict, Text
 from pydantic import AfterValidator, Field, create_model
 from pydantic_core import PydanticCustomError
 
 EDITION_ID = "2008"
-FAMILY = "items"
+YEARS = (2008, 2018)   # schemas/statute/formats.md §1 (reports before 2008 are read as 2008)
+FEATURES = frozenset({NARRATIVE_ITEMS})
 STATUTE = "《中华人民共和国政府信息公开条例》"
 ORDER_NO = "（国务院令第492号）"
 ARTICLE = "第三十二条"

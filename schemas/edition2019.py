@@ -1,6 +1,6 @@
 """Edition 2019 (国办公开办函〔2019〕60号, 试行): models and table layouts, for reports of 2019–2020.
 
-Only what differs from 2021 is written here (shared/spec/formats.md §3): table 二 with five
+Only what differs from 2021 is written here (schemas/statute/formats.md §3): table 二 with five
 blocks, and table 三 whose （六）其他处理 is a single row.  Every label the two editions share
 (headings, table 三 except the shape of （六）, table 四, the note, the column labels) is
 imported from `schemas.edition2021`, so it is written once.
@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal, Self
 
 from nianbao.schemas import edition2021 as e21
 from nianbao.schemas.common import ReportBase, section_headings
+from nianbao.schemas.features import STATUTORY_TABLES, TABLE2, TABLE2_ITEMS, TABLE3_OUTCOMES, TABLE4
 from nianbao.schemas.layout import TableLayout, ValueKind, banner, build_table, head, label, value
 from nianbao.schemas.numbers import decimal_from_number, decimal_from_text, number_text
 from nianbao.schemas.types import Count, Strict, to_count
@@ -38,6 +39,9 @@ from pydantic_core import PydanticCustomError, core_schema
 
 EDITION_ID = "2019"
 EDITION_NAME = "《中华人民共和国政府信息公开工作年度报告格式（试行）》（国办公开办函〔2019〕60号）"
+YEARS = (2019, 2020)   # schemas/statute/formats.md §1
+# 表三 （六）其他处理 is one row here: no TABLE3_UNPAID_FEE; 信息处理费 came in 2021
+FEATURES = frozenset({STATUTORY_TABLES, TABLE2, TABLE2_ITEMS, TABLE3_OUTCOMES, TABLE4})
 
 # ---- 表二 主动公开政府信息情况 (formats.md §3: the 2019 differences only) -------------------
 T2_ITEM_9 = "第二十条第（九）项"

@@ -1,7 +1,7 @@
 """Edition 2021 (国办公开办函〔2021〕30号): models and table layouts.
 
-Every label below is copied character for character from shared/spec/formats.md §2.
-Renderers, readers, writers and messages take labels from here and nowhere else.
+Every label below is copied character for character from schemas/statute/formats.md §2
+(a copy of shared/spec/formats.md).  Renderers, readers, writers and messages take labels from here and nowhere else.
 """
 
 from __future__ import annotations
@@ -9,12 +9,26 @@ from __future__ import annotations
 from typing import Literal
 
 from nianbao.schemas.common import ReportBase, section_headings
+from nianbao.schemas.features import (
+    FEE_STATEMENT,
+    STATUTORY_TABLES,
+    TABLE2,
+    TABLE2_STOCK,
+    TABLE3_OUTCOMES,
+    TABLE3_UNPAID_FEE,
+    TABLE4,
+)
 from nianbao.schemas.layout import banner, build_table, head, label, value
 from nianbao.schemas.types import Amount, Count, Strict
 from pydantic import Field, create_model
 
 EDITION_ID = "2021"
 EDITION_NAME = "《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）"
+# Reports of 2021 on (schemas/statute/formats.md §1); the last year is set when a newer
+# format is issued.
+YEARS = (2021, None)
+FEATURES = frozenset({STATUTORY_TABLES, TABLE2, TABLE2_STOCK, TABLE3_OUTCOMES, TABLE3_UNPAID_FEE,
+                      TABLE4, FEE_STATEMENT})
 
 # ---- 表二 主动公开政府信息情况 (formats.md §2.2) --------------------------------------
 T2_HEADING = "二、主动公开政府信息情况"

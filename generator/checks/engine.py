@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from nianbao import schemas
 from nianbao.provenance import Source
+from nianbao.schemas.features import FEATURES
 from nianbao.validate import Validated
 
 SEVERITIES = ("error", "warning", "info")
@@ -154,35 +156,60 @@ RuleFunc = Callable[[Context], Iterable[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A consistency rule: stable id, severity, basis, Chinese title, editions, formula."""
+    """A consistency rule: stable id, severity, basis, Chinese title, needs, formula.
+
+    needs: the features (schemas/features.py) an edition must have for the rule to apply;
+    a rule that needs nothing applies to every edition.
+    """
 
     id: str
     severity: str
     basis: str
     title: str
-    editions: frozenset[str]
+    needs: frozenset[str]
     func: RuleFunc
     needs_previous: bool = False
+
+    def applies_to(self, edition: schemas.Edition) -> bool:
+        """True when the edition has every feature the rule needs."""
+        return edition.has(*self.needs)
+
+    @property
+    def editions(self) -> frozenset[str]:
+        """Ids of the registered editions the rule applies to (`nianbao rules` lists them)."""
+        return frozenset(e.id for e in schemas.EDITIONS.values() if self.applies_to(e))
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, severity: str, basis: str, title: str,
-         editions: Iterable[str] = ("2021",), needs_previous: bool = False
-         ) -> Callable[[RuleFunc], RuleFunc]:
-    """Register a rule function under its id (ids are stable; see README)."""
+def rule(id: str, severity: str, basis: str, title: str, needs: Iterable[str] = (),
+         needs_previous: bool = False) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function under its id (ids are stable; see README); it runs on every
+    edition whose FEATURES include all of `needs`."""
     def register(func: RuleFunc) -> RuleFunc:
         if id in RULES:
             raise ValueError(f"rule {id} registered twice")
-        RULES[id] = Rule(id, severity, basis, title, frozenset(editions), func, needs_previous)
+        unknown = sorted(set(needs) - set(FEATURES))
+        if unknown:
+            raise ValueError(f"rule {id} needs unknown features {unknown}")
+        RULES[id] = Rule(id, severity, basis, title, frozenset(needs), func, needs_previous)
         return func
     return register
 
 
+def unregister(id: str) -> None:
+    """Remove a rule (a test's fake edition cleaning up after itself)."""
+    RULES.pop(id, None)
+
+
 def rules_for(edition: str | None = None) -> list[Rule]:
-    """Rules that apply to an edition (all rules when None), in registry order."""
-    return [r for r in RULES.values() if edition is None or edition in r.editions]
+    """Rules that apply to an edition id (all rules when None; none for an unknown id), in
+    registry order."""
+    if edition is None:
+        return list(RULES.values())
+    known = schemas.EDITIONS.get(edition)
+    return [r for r in RULES.values() if known is not None and r.applies_to(known)]
 
 
 def run_checks(checked: Validated, previous: Validated | None = None) -> list[Finding]:
@@ -191,7 +218,7 @@ def run_checks(checked: Validated, previous: Validated | None = None) -> list[Fi
 
     ctx = Context(checked, previous)
     findings: list[Finding] = []
-    for r in rules_for(checked.edition.id):
+    for r in (r for r in RULES.values() if r.applies_to(checked.edition)):
         if r.needs_previous and previous is None:
             continue
         findings.extend(r.func(ctx))

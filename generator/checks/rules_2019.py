@@ -1,17 +1,18 @@
-"""Rules of the 2019 edition only (国办公开办函〔2019〕60号): its own 表二 columns (rules.md)."""
+"""Rules over the 表二 of 国办公开办函〔2019〕60号 (feature TABLE2_ITEMS): its own columns
+(schemas/statute/rules.md T2-2019)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from nianbao.checks.engine import Context, Finding, rule
+from nianbao.schemas.features import TABLE2_ITEMS
 
 DOC_ROWS = ("regulations", "normative_documents")  # 规章, 规范性文件
 
 
 @rule("T2-2019", "warning", "栏目含义：本年新公开的来自本年新制作的；对外公开总数量包含本年新公开的",
-      "表二第二十条第（一）项：本年新公开数量≤本年新制作数量；对外公开总数量≥本年新公开数量",
-      editions=("2019",))
+      "表二第二十条第（一）项：本年新公开数量≤本年新制作数量；对外公开总数量≥本年新公开数量", needs=(TABLE2_ITEMS,))
 def t2_2019(ctx: Context) -> Iterator[Finding]:
     for row in DOC_ROWS:
         made, public, total = (("table2", row, c)

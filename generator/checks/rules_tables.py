@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from nianbao.checks.engine import CellRef, Context, Finding, Path, rule
+from nianbao.schemas.features import STATUTORY_TABLES, TABLE2_STOCK, TABLE3_OUTCOMES, TABLE4
 
 RULE_BASIS_NOTE = "官方：表三表头注“本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和”"
 
@@ -42,8 +43,7 @@ def _values(ctx: Context, paths: Iterable[Path]) -> list[int] | None:
 
 
 @rule("T3-BALANCE", "error", RULE_BASIS_NOTE,
-      "表三每一列：一（本年新收）＋二（上年结转）＝三（七）总计＋四（结转下年度）",
-      editions=("2019", "2021"))
+      "表三每一列：一（本年新收）＋二（上年结转）＝三（七）总计＋四（结转下年度）", needs=(TABLE3_OUTCOMES,))
 def t3_balance(ctx: Context) -> Iterator[Finding]:
     for col in _columns(ctx):
         paths = [("table3", r, col) for r in ("new", "carry_in", "total", "carry_out")]
@@ -60,8 +60,7 @@ def t3_balance(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("T3-ROWSUM", "error", "表头含义：总计为各类申请人之和",
-      "表三每一行：总计＝自然人＋商业企业＋科研机构＋社会公益组织＋法律服务机构＋其他",
-      editions=("2019", "2021"))
+      "表三每一行：总计＝自然人＋商业企业＋科研机构＋社会公益组织＋法律服务机构＋其他", needs=(TABLE3_OUTCOMES,))
 def t3_rowsum(ctx: Context) -> Iterator[Finding]:
     cols = _columns(ctx)
     for row in _t3_rows(ctx):
@@ -78,7 +77,7 @@ def t3_rowsum(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("T3-OUTCOMES", "error", "每件申请只计入一种办理结果（部分公开只计一次）",
-      "表三每一列：（七）总计＝（一）至（六）各办理结果之和", editions=("2019", "2021"))
+      "表三每一列：（七）总计＝（一）至（六）各办理结果之和", needs=(TABLE3_OUTCOMES,))
 def t3_outcomes(ctx: Context) -> Iterator[Finding]:
     for col in _columns(ctx):
         paths = [r + (col,) for r in _outcome_rows(ctx)]
@@ -96,8 +95,7 @@ def t3_outcomes(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("T4-SUM", "error", "表头含义：总计为四种结果之和",
-      "表四：行政复议、未经复议直接起诉、复议后起诉各自的总计＝结果维持＋结果纠正＋其他结果＋尚未审结",
-      editions=("2019", "2021"))
+      "表四：行政复议、未经复议直接起诉、复议后起诉各自的总计＝结果维持＋结果纠正＋其他结果＋尚未审结", needs=(TABLE4,))
 def t4_sum(ctx: Context) -> Iterator[Finding]:
     slots = ctx.checked.edition.table("四").slots
     leaves = list(dict.fromkeys(s.path[-1] for s in slots))
@@ -115,7 +113,7 @@ def t4_sum(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("VAL-NONNEG", "error", "件数为非负整数，金额不为负（2019年格式“本年增/减”除外）",
-      "件数和金额不能为负数", editions=("2008", "2019", "2021"))
+      "件数和金额不能为负数")
 def val_nonneg(ctx: Context) -> Iterator[Finding]:
     kinds = {s.path: s.value_kind for s in ctx.checked.edition.slots}
     for path in list(kinds) + list(ctx.group_rows):
@@ -135,8 +133,7 @@ def val_nonneg(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("VAL-NUMBER", "error", "表格单元格只填数字（件数为整数，金额以万元计）",
-      "表格数值单元格填的是数字（“约356”“三百”无法计算；其余检查照常进行）",
-      editions=("2019", "2021"))
+      "表格数值单元格填的是数字（“约356”“三百”无法计算；其余检查照常进行）", needs=(STATUTORY_TABLES,))
 def val_number(ctx: Context) -> Iterator[Finding]:
     for path, message in ctx.checked.unreadable.items():
         yield Finding("VAL-NUMBER", "error", message,
@@ -145,7 +142,7 @@ def val_number(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("VAL-UNIT", "info", "单位与表格的计量单位一致时去掉单位，数字不变",
-      "表格数字后带的单位（件、条、万元）已去掉，按数字读取", editions=("2019", "2021"))
+      "表格数字后带的单位（件、条、万元）已去掉，按数字读取", needs=(STATUTORY_TABLES,))
 def val_unit(ctx: Context) -> Iterator[Finding]:
     for path, (typed, unit) in ctx.checked.units.items():
         cell = ctx.cell(path)
@@ -163,7 +160,7 @@ def _typed(ctx: Context, path: Path) -> object:
 
 
 @rule("BLANK", "error", "无全国统一规定；空白不等于0，绝不静默当作0",
-      "表格数值单元格不能空白（选择“空白按0计”时改为提示）", editions=("2019", "2021"))
+      "表格数值单元格不能空白（选择“空白按0计”时改为提示）", needs=(STATUTORY_TABLES,))
 def blank(ctx: Context) -> Iterator[Finding]:
     if ctx.zeroed:
         cells = [ctx.cell(p) for p in ctx.zeroed]
@@ -222,7 +219,7 @@ def _rows_in_words(ctx: Context, table: str, cells: list[CellRef], most: int = 4
 
 
 @rule("LABELS", "warning", "电子表格中的标签应与正式名称一致（已忽略全半角和空白的差别）",
-      "表格标签与正式名称一致；无法识别的行或列为错误", editions=("2019", "2021"))
+      "表格标签与正式名称一致；无法识别的行或列为错误", needs=(STATUTORY_TABLES,))
 def labels(ctx: Context) -> Iterator[Finding]:
     raw = ctx.checked.raw
     for note in (raw.notes if raw else []):
@@ -242,7 +239,8 @@ def labels(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("T2-STOCK", "warning", "经验规则：现行有效件数一般不少于本年制发件数",
-      "表二：规章、行政规范性文件的现行有效件数应不少于本年制发件数")
+      "表二：规章、行政规范性文件的现行有效件数应不少于本年制发件数",
+      needs=(TABLE2_STOCK,))
 def t2_stock(ctx: Context) -> Iterator[Finding]:
     for row in ("regulations", "normative_documents"):
         issued, in_force = ("table2", row, "issued"), ("table2", row, "in_force")

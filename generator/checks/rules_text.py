@@ -28,6 +28,13 @@ from nianbao.schemas.common import (
     InfoFees,
 )
 from nianbao.schemas.deadlines import deadline_for  # one implementation (the batch roster too)
+from nianbao.schemas.features import (
+    FEE_STATEMENT,
+    TABLE2,
+    TABLE3_OUTCOMES,
+    TABLE3_UNPAID_FEE,
+    TABLE4,
+)
 from nianbao.schemas.types import BIDI_CHARS, CONTROL_CHARS
 
 Y = "年"
@@ -55,8 +62,7 @@ def narrative_texts(ctx: Context) -> Iterator[tuple[tuple[str, ...], str, str]]:
 
 
 @rule("SECTIONS", "error", "条例第五十条；年报格式：“不能遗漏，也不宜泛化”",
-      "六个部分齐全、顺序正确、没有空白部分；表二、表三、表四齐全（2008年格式：条例第三十二条六项）",
-      editions=("2008", "2019", "2021"))
+      "六个部分齐全、顺序正确、没有空白部分；表二、表三、表四齐全（2008年格式：条例第三十二条六项）")
 def sections(ctx: Context) -> Iterator[Finding]:
     if ctx.checked.edition.family == "items":  # 2008: the six items of 2007 条例第三十二条
         from nianbao.checks.rules_items import items_sections
@@ -80,7 +86,8 @@ def _mentions_fee(ctx: Context) -> bool:
 
 
 @rule("FEE-STATEMENT", "warning", "2021年格式实践：第六部分说明信息处理费收取情况（国办函〔2020〕109号）",
-      "第六部分应说明信息处理费的收取情况（收取了多少，或没有收取）")
+      "第六部分应说明信息处理费的收取情况（收取了多少，或没有收取）",
+      needs=(FEE_STATEMENT,))
 def fee_statement(ctx: Context) -> Iterator[Finding]:
     fees = ctx.report.fees
     stated = fees is not None and fees.notices is not None
@@ -96,7 +103,8 @@ def _fee_titles() -> str:
 
 
 @rule("FEE-OT2", "warning", "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）",
-      "表三“逾期未按收费通知要求缴纳费用”有件数时，本年应发出过收费通知")
+      "表三“逾期未按收费通知要求缴纳费用”有件数时，本年应发出过收费通知",
+      needs=(TABLE3_UNPAID_FEE,))
 def fee_ot2(ctx: Context) -> Iterator[Finding]:
     path = ("table3", "other", "unpaid_fee", "total")
     count = ctx.value(path)
@@ -123,7 +131,7 @@ _TOPICS = {
 @rule("TEXT-NUMBERS", "warning", "真实年报常见正文与表格自相矛盾",
       "正文中写到的申请数、结转数、行政复议数、行政诉讼数与表格一致；“（一）主动公开”中写到的"
       "制发、废止、现行有效文件数，行政许可、行政处罚、行政强制决定数和行政事业性收费金额与表二一致",
-      editions=("2019", "2021"))
+      needs=(TABLE2, TABLE3_OUTCOMES, TABLE4))
 def text_numbers(ctx: Context) -> Iterator[Finding]:
     yield from _table2_numbers(ctx)
     for path, _, text in narrative_texts(ctx):
@@ -169,8 +177,7 @@ def _table2_mismatch(ctx: Context, stated: StatedCell) -> Finding | None:
 
 
 @rule("TEXT-YEAR", "warning", "照抄上年报告（“内容雷同”可被追责）",
-      "正文中的年份、统计期限与报告年度一致，不把上一年称作“本年”；发布日期不早于统计期结束",
-      editions=("2008", "2019", "2021"))
+      "正文中的年份、统计期限与报告年度一致，不把上一年称作“本年”；发布日期不早于统计期结束")
 def text_year(ctx: Context) -> Iterator[Finding]:
     year = ctx.report.year
     for path, _, text in narrative_texts(ctx):
@@ -186,8 +193,7 @@ def text_year(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("DEADLINE", "warning", "条例第四十九条（县级以上人民政府部门1月31日前，本级人民政府3月31日前）；"
-      "2007年条例第三十一条（3月31日前）", "发布日期不晚于法定期限",
-      editions=("2008", "2019", "2021"))
+      "2007年条例第三十一条（3月31日前）", "发布日期不晚于法定期限")
 def deadline(ctx: Context) -> Iterator[Finding]:
     published = ctx.report.published
     limit = deadline_for(ctx.report.year, ctx.report.agency.kind)
@@ -200,7 +206,7 @@ def deadline(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("AGENCY-KIND", "info", "条例第四十九条：机关类型决定发布期限（部门1月31日前，本级人民政府3月31日前）",
-      "没有写明机关类型时，说明按哪一类检查发布期限", editions=("2008", "2019", "2021"))
+      "没有写明机关类型时，说明按哪一类检查发布期限")
 def agency_kind(ctx: Context) -> Iterator[Finding]:
     """Issue 19 §10: a blank 机关类型 becomes 县级以上人民政府部门 (the model's default), and
     that choice moves the deadline two months; say so where the kind would be written.
@@ -227,9 +233,23 @@ def agency_kind(ctx: Context) -> Iterator[Finding]:
                   actual=assumed.value, where=ctx.checked.sources.find(("agency", "kind")))
 
 
+def _years_in_words() -> str:
+    """"2021年起用2021年格式，2019–2020年用2019年格式，此前为2008年格式", from the editions'
+    YEARS (schemas/statute/formats.md §1), newest first."""
+    editions = list(schemas.EDITIONS.values())
+    words = []
+    for newer, e in zip([None, *editions], editions, strict=False):
+        if e is editions[-1] and newer is not None:
+            words.append(f"此前为{e.id}年格式")
+        elif newer is None:
+            words.append(f"{e.years[0]}年起用{e.id}年格式")
+        else:
+            words.append(f"{e.years[0]}–{newer.years[0] - 1}年用{e.id}年格式")
+    return "，".join(words)
+
+
 @rule("EDITION-YEAR", "error", "国办公开办函〔2019〕60号、〔2021〕30号：年报格式按报告年度适用",
-      "表格格式与报告年度相符（2021年起用2021年格式，2019–2020年用2019年格式，此前为2008年格式）",
-      editions=("2008", "2019", "2021"))
+      f"表格格式与报告年度相符（{_years_in_words()}）")
 def edition_year(ctx: Context) -> Iterator[Finding]:
     year = ctx.report.year
     expected = schemas.edition_for_year(year)
@@ -255,8 +275,7 @@ _BIDI_ZH = "双向文字控制符，会改变文字的显示顺序"
 
 
 @rule("TEXT-CONTROL", "info", "复制粘贴带入的不可见字符；双向文字控制符（U+202E 等）会颠倒显示顺序，"
-      "使名称、数字看起来与实际不同", "文字中的不可见控制字符（含双向文字控制符）已删除",
-      editions=("2008", "2019", "2021"))
+      "使名称、数字看起来与实际不同", "文字中的不可见控制字符（含双向文字控制符）已删除")
 def text_control(ctx: Context) -> Iterator[Finding]:
     raw = ctx.checked.raw
     if raw is None:

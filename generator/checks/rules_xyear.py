@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nianbao.checks.engine import CellRef, Context, Finding, Path, rule, value_at
+from nianbao.schemas.features import STATUTORY_TABLES, TABLE2_STOCK, TABLE3_OUTCOMES
 from nianbao.validate import Validated
 
 JUMP_FACTOR = 5      # rules.md: more than ×5 or below ×0.2 …
@@ -44,7 +45,7 @@ def _two(ctx: Context, this: CellRef, last: CellRef) -> str:
 
 
 @rule("XYEAR-CARRY", "warning", "“上年结转”的含义；机构改革、合并等情况可有例外",
-      "表三每一列：本年“二、上年结转”＝上一年“四、结转下年度继续办理”", editions=("2019", "2021"),
+      "表三每一列：本年“二、上年结转”＝上一年“四、结转下年度继续办理”", needs=(TABLE3_OUTCOMES,),
       needs_previous=True)
 def xyear_carry(ctx: Context) -> Iterator[Finding]:
     shared = _paths(ctx, "三")
@@ -63,7 +64,7 @@ def xyear_carry(ctx: Context) -> Iterator[Finding]:
 
 @rule("XYEAR-STOCK", "warning", "经验规则：现行有效件数＝上年现行有效＋本年制发－本年废止（制发可能含修订）",
       "表二：本年现行有效件数＝上一年现行有效件数＋本年制发件数－本年废止件数",
-      editions=("2021",), needs_previous=True)
+      needs=(TABLE2_STOCK,), needs_previous=True)
 def xyear_stock(ctx: Context) -> Iterator[Finding]:
     shared = _paths(ctx, "二")
     for row in ("regulations", "normative_documents"):
@@ -83,7 +84,7 @@ def xyear_stock(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("XYEAR-SAME", "warning", "已通报的案例：某局连续三年使用同一套数据",
-      "各表数字与上一年度完全相同（可能照抄了上年报告）", editions=("2019", "2021"),
+      "各表数字与上一年度完全相同（可能照抄了上年报告）", needs=(STATUTORY_TABLES,),
       needs_previous=True)
 def xyear_same(ctx: Context) -> Iterator[Finding]:
     shared = sorted(set().union(*(_paths(ctx, t) for t in ("二", "三", "四"))))
@@ -105,7 +106,7 @@ def _jump_paths(shared: set[Path]) -> list[Path]:
 
 
 @rule("XYEAR-JUMP", "info", "评估实践：同比变化超过5倍或不足五分之一（两年均不少于10）",
-      "合计数同比变化超过5倍或降到五分之一以下，请核实", editions=("2019", "2021"),
+      "合计数同比变化超过5倍或降到五分之一以下，请核实", needs=(STATUTORY_TABLES,),
       needs_previous=True)
 def xyear_jump(ctx: Context) -> Iterator[Finding]:
     shared = _paths(ctx, "二") | _paths(ctx, "三")

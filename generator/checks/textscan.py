@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from nianbao.schemas.features import TABLE2
+
 _DIGITS = "零〇一二两三四五六七八九"
 _VALUES = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}
@@ -118,7 +120,7 @@ def table2_words(edition: Any, every: tuple[Any, ...]) -> Table2Words:
     editions (2019 "规范性文件" is 2021 "行政规范性文件")."""
     names: dict[str, set[str]] = {}
     for other in every:
-        if other.family != "items":
+        if other.has(TABLE2):
             for slot in other.table("二").slots:
                 names.setdefault(slot.path[1], set()).add(slot.row_label)
     slots = edition.table("二").slots

@@ -97,7 +97,7 @@ def _parser() -> ArgumentParser:
                        help="text：中文列表（默认）；json：供脚本读取")
 
     schema = sub.add_parser("schema", help="输出数据文件的 JSON Schema")
-    schema.add_argument("--edition", default="2021", metavar="版本", help="格式版本（默认 2021）")
+    schema.add_argument("--edition", metavar="版本", help="格式版本（默认为现行格式）")
 
     serve = sub.add_parser("serve", help="在浏览器中预览报告：随文件保存自动更新，标出有问题的单元格")
     serve.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="路径",
@@ -205,6 +205,13 @@ def _compare_parser(sub: argparse._SubParsersAction) -> None:
                      help="把空白单元格和“—”“-”“/”“无”按0计")
 
 
+def _latest_edition() -> str:
+    """The default of `schema --edition`: the edition in force (schemas.latest), looked up
+    only when needed (importing the models takes a third of a second)."""
+    from nianbao import schemas
+    return schemas.latest().id
+
+
 def _verb(command: str):
     """The function of a command: generator.cli.commands, or its own package's (compare)."""
     if command == "compare":
@@ -217,6 +224,8 @@ def _verb(command: str):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `nianbao` console script and `python -m generator`."""
     args = _parse(argv)
+    if args.command == "schema" and args.edition is None:
+        args.edition = _latest_edition()
     from nianbao.cli import console
     from nianbao.errors import NianbaoError, os_reason
 

@@ -7,11 +7,14 @@ statutory label differently from the table beside it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from nianbao.checks.textscan import column_word
 from nianbao.compose.document import Para
 from nianbao.fmt import format_value
+from nianbao.schemas import Edition
+from nianbao.schemas.features import TABLE2_ITEMS, TABLE2_STOCK
 from nianbao.validate import Validated
 
 NOTHING_ELSE = "本年度无其他需要报告的事项。"
@@ -81,7 +84,7 @@ def preamble(checked: Validated) -> list[Para]:
 
 def default_part(key: str, checked: Validated) -> list[Para]:
     """Sentences for a part of 一、总体情况 left empty (only parts with figures get any)."""
-    makers = {"proactive": PROACTIVE.get(checked.edition.id), "on_request": _on_request}
+    makers = {"proactive": proactive_maker(checked.edition), "on_request": _on_request}
     maker = makers.get(key)
     return [Para(maker(checked), generated=True)] if maker else []
 
@@ -151,8 +154,8 @@ def _table2_documents(checked: Validated) -> tuple[Any, Any, dict[str, str], Any
     return r, mod, rows, t2, docs
 
 
-def _proactive_2021(checked: Validated) -> str:
-    """（一）主动公开 from 表二 (2021), clause by clause in the table's order."""
+def _proactive_stock(checked: Validated) -> str:
+    """（一）主动公开 from 表二 of TABLE2_STOCK (2021), clause by clause in the table's order."""
     r, mod, rows, t2, docs = _table2_documents(checked)
     decided = [(rows[k], getattr(t2, k).decisions) for k in ("licensing", "penalty", "coercion")]
     word = column_word(mod.T2_DECISIONS).removeprefix("处理")  # 决定
@@ -170,7 +173,7 @@ def _change(v: Any) -> str:
     return "本年无增减" if v == 0 else f"本年{'增加' if v > 0 else '减少'}{abs(v)}项"
 
 
-def _items_2019(name: str, row: Any) -> str:
+def _items(name: str, row: Any) -> str:
     """第二十条第（五）（六）（八）项 (2019) for a row with figures: items, change, decisions."""
     text = (f"{name.removesuffix('事项')}事项上年{_q(row.previous_items, '项')}，"
             f"{_change(row.change)}")
@@ -180,19 +183,20 @@ def _items_2019(name: str, row: Any) -> str:
     return text
 
 
-def _items_clause_2019(rows: dict[str, str], t2: Any, keys: tuple[str, ...]) -> str:
+def _items_clause(rows: dict[str, str], t2: Any, keys: tuple[str, ...]) -> str:
     """Rows with figures stated; rows with nothing at all said once: "没有行政处罚、行政强制事项"."""
     def empty(row: Any) -> bool:
         return not any(_some(getattr(row, c)) for c in type(row).model_fields)
-    said = [_items_2019(rows[k], getattr(t2, k)) for k in keys if not empty(getattr(t2, k))]
+    said = [_items(rows[k], getattr(t2, k)) for k in keys if not empty(getattr(t2, k))]
     none = [rows[k] for k in keys if empty(getattr(t2, k))]
     return "；".join(said + ([f"没有{'、'.join(none)}事项"] if none else []))
 
 
-def _proactive_2019(checked: Validated) -> str:
-    """（一）主动公开 from 表二 (2019): documents, items and decisions, fees, procurement."""
+def _proactive_items(checked: Validated) -> str:
+    """（一）主动公开 from 表二 of TABLE2_ITEMS (2019): documents, items and decisions, fees,
+    procurement."""
     r, mod, rows, t2, docs = _table2_documents(checked)
-    items = _items_clause_2019(rows, t2, ("licensing", "other_services", "penalty", "coercion",
+    items = _items_clause(rows, t2, ("licensing", "other_services", "penalty", "coercion",
                                           "administrative_fees"))
     buy = t2.procurement
     buy_cols = dict(mod.T2_PROCUREMENT_COLS)
@@ -202,8 +206,16 @@ def _proactive_2019(checked: Validated) -> str:
     return f"{r.year}年，{_who(r, docs)}。{items}。{procurement}。"
 
 
-# （一）主动公开 stated from 表二, per edition (the table differs between 2019 and 2021)
-PROACTIVE = {"2021": _proactive_2021, "2019": _proactive_2019}
+# （一）主动公开 stated from 表二, by the table's shape (schemas/features.py): the table
+# differs between the editions, and an edition declares which it has
+PROACTIVE: dict[str, Callable[[Validated], str]] = {TABLE2_STOCK: _proactive_stock,
+                                                    TABLE2_ITEMS: _proactive_items}
+
+
+def proactive_maker(edition: Edition) -> Callable[[Validated], str] | None:
+    """The sentence maker of （一）主动公开 for an edition's 表二 (None: it has no 表二 to
+    state, and the part keeps only the agency's text)."""
+    return next((make for need, make in PROACTIVE.items() if edition.has(need)), None)
 
 
 def _outcome_groups(checked: Validated) -> dict[str, list[tuple[str, ...]]]:

@@ -173,16 +173,18 @@ def _paged(raw: RawReport, paras: list[tuple[int, Paragraph]]) -> RawReport:
 
 
 def _read_items(paras: list[tuple[int, Paragraph]], name: str) -> RawReport | None:
-    """A report without the tables of 2019/2021 whose title names a year of the 2008
-    edition (2008–2018), read as its narrative items (doc_items.py); None otherwise."""
+    """A report without the tables of 2019/2021 whose title names a year of an edition
+    without tables (2008: 2008–2018), read as its narrative items (doc_items.py); None
+    otherwise."""
     from nianbao.load import RawReport
     from nianbao.load.doc_items import read_items
 
     title = find_title(paras, len(paras) + 1)
-    if title is None or schemas.edition_for_year(title[1]) != "2008":
+    edition = schemas.EDITIONS[schemas.edition_for_year(title[1])] if title else None
+    if title is None or edition is None or edition.family != "items":
         return None
     agency, year, number = title
-    data: dict[str, Any] = {"edition": "2008", "agency": {"name": agency}, "year": year}
+    data: dict[str, Any] = {"edition": edition.id, "agency": {"name": agency}, "year": year}
     paths: tuple[tuple[str, ...], ...] = (("agency", "name"), ("year",), ("agency", "kind"))
     sources = {path: Source(name, paragraph=number) for path in paths}
     kind = agency_kind(agency)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from nianbao import schemas
 from nianbao.schemas.layout import LayoutCell, TableLayout, place
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -40,6 +41,7 @@ TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 # a shaded blank is never mistaken for a warning there.
 INPUT_COLOUR = "E2EFDA"
 INPUT_FILL = PatternFill(fill_type="solid", start_color=INPUT_COLOUR, end_color=INPUT_COLOUR)
+FIRST_YEAR = schemas.first_year()
 TEXT_FORMAT = "@"  # text cells stay text (a phone number or "2021" is not a number)
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -61,8 +63,9 @@ RULES: dict[str, tuple[str, str | None, str | None, str | None, str, str, str]] 
     "amount_unit": ("textLength", "lessThanOrEqual", "40", None, "金额（连同单位）",
                     "请连同单位填写，如 8687.376万元 或 8687.376元；没有就填 0，不要留空。",
                     "请写成金额加单位，如 8687.376万元。"),
-    "year": ("whole", "between", "2008", "2100", "年度",
-             "请填写四位年份，如 2024。", "年度应为 2008 至 2100 之间的四位整数。"),
+    # from the first year an edition covers (schemas.first_year)
+    "year": ("whole", "between", str(FIRST_YEAR), "2100", "年度",
+             "请填写四位年份，如 2024。", f"年度应为 {FIRST_YEAR} 至 2100 之间的四位整数。"),
     "date": ("date", "greaterThanOrEqual", "1", None, "日期",
              "请填写日期，如 2025-01-20。", "请填写有效日期，如 2025-01-20。"),
 }
