@@ -127,6 +127,9 @@ class Watcher:
         self.last_poll = float("-inf")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # held by the watching thread while it looks and calls on_change, so idle() never
+        # sees the moment between a burst's release and the callback that acts on it
+        self._looking = threading.Lock()
 
     def files(self) -> list[Path]:
         """The files watched now (found in the last scan)."""
@@ -168,13 +171,27 @@ class Watcher:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                ready = self.poll(time.monotonic())
-                if ready:
-                    self.on_change(ready)
-            except Exception:  # a watcher that dies silently would freeze the preview
-                log.exception("file watcher")
+            with self._looking:
+                try:
+                    ready = self.poll(time.monotonic())
+                    if ready:
+                        self.on_change(ready)
+                except Exception:  # a watcher that dies silently would freeze the preview
+                    log.exception("file watcher")
             self._stop.wait(self.debouncer.wait_time(time.monotonic(), self.interval))
+
+    def caught_up(self) -> bool:
+        """Whether the last look saw every watched file as it is on disk now (a save made
+        since is not noticed yet)."""
+        with self._looking:
+            return self._scan() == self.known
+
+    def idle(self) -> bool:
+        """Whether nothing is left to do: every save was seen, no burst waits for its quiet
+        period, and no ``on_change`` call is running (what it started, e.g. builds on other
+        threads, is its own to tell).  A test waits for this instead of sleeping."""
+        with self._looking:
+            return not self.debouncer.pending and self._scan() == self.known
 
     def start(self) -> None:
         """Watch in a daemon thread."""
