@@ -119,6 +119,16 @@ def test_years_must_follow_on() -> None:
     assert "2090" not in schemas.EDITIONS and list(schemas.EDITIONS) == ["2021", "2019", "2008"]
 
 
+def test_features_are_defined_once_and_checked() -> None:
+    with pytest.raises(ValueError, match="feature TABLE4 defined twice"):
+        features.feature("TABLE4", "…")
+    with pytest.raises(ValueError, match=r"rule X-TEST needs unknown features \['TABLE5'\]"):
+        rule("X-TEST", "info", "", "", needs=("TABLE5",))(lambda ctx: iter(()))
+    with pytest.raises(ValueError, match=r"edition 2090: unknown features \['TABLE5'\]"):
+        schemas.register(_fake_module(features_=frozenset({"TABLE5"})))
+    assert "X-TEST" not in engine.RULES and "2090" not in schemas.EDITIONS
+
+
 # ---- a fake edition, added in one place --------------------------------------------------
 FAKE = "2090"
 T9_HEADING = "二、政府信息公开咨询情况"
@@ -258,6 +268,21 @@ def test_a_fake_edition_is_checked_rendered_and_read_back(
     assert back.report.table9.received.model_dump() == {"online": 3, "phone": 4, "total": 8}
     assert back.report.narrative.overview.oversight == "本年加强监督保障。"
     assert back.report.agency.name == "某某县测试局" and back.report.year == 2090
+
+
+def test_the_fake_edition_in_a_workbook(fake_edition: schemas.Edition, tmp_path: Path) -> None:
+    from nianbao.write.workbook import write_workbook
+
+    source = tmp_path / "测试局.yaml"
+    source.write_text(FAKE_YAML, "utf-8")
+    report = check_file(source).validated.report
+    book = tmp_path / "测试局.xlsx"
+    write_workbook(book, fake_edition, report.model_dump(mode="python"))
+    back = check_file(book)
+    assert back.validated.edition is fake_edition
+    assert back.validated.report.table9 == report.table9
+    assert [(f.rule, f.cells[2].source.sheet, f.cells[2].source.cell)
+            for f in back.findings] == [("FAKE-SUM", "表九", "D4")]   # 总计, the row under the header
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])

@@ -1,7 +1,9 @@
 """The consistency rules (勾稽关系) as a registry, and the engine that runs them.
 
-Rules are data: id, severity, basis, a Chinese title and the function that evaluates the
-formula.  `run_checks` returns structured findings; it renders nothing and prints nothing.
+Rules are data: id, severity, basis, a Chinese title, the features an edition must have
+for the rule to apply (schemas/features.py; no rule names an edition) and the function that
+evaluates the formula.  `run_checks` returns structured findings; it renders nothing and
+prints nothing.
 """
 
 from __future__ import annotations
