@@ -74,7 +74,7 @@ def _formats(text: str) -> tuple[str, ...] | None:
 
 def batch_command(args: argparse.Namespace) -> int:
     """Check and render every input of a folder or manifest into OUT, with a summary."""
-    from nianbao.batch.driver import BatchOptions, run_batch
+    from nianbao.batch.driver import BatchOptions, page_template_problems, run_batch
     from nianbao.batch.executors import SchedulerError, default_jobs, executor_for
     from nianbao.render import template_dir_problem
     from nianbao.write.atomic import ensure_dir
@@ -84,6 +84,11 @@ def batch_command(args: argparse.Namespace) -> int:
     problem = template_dir_problem(args.templates) if args.templates is not None else None
     if problem:
         console.warn(problem)
+        return EXIT_UNREADABLE
+    # the summary and 问题清单 pages' templates (the office's folder may restyle them, even
+    # for --check-only): a broken one is said before any report runs
+    if broken := page_template_problems(args.templates):
+        console.print_problems(NianbaoError(broken), "无法生成")
         return EXIT_UNREADABLE
     roster = _roster(args)   # --roster: read first; a roster that cannot be read stops here
     if roster is False:
@@ -103,7 +108,8 @@ def batch_command(args: argparse.Namespace) -> int:
     options = BatchOptions(formats, args.force, args.blank_as_zero,
                            rebuild=bool(getattr(args, "rebuild", False)),
                            annotate=bool(getattr(args, "annotate", False)),
-                           roster=roster, as_of=getattr(args, "as_of", None))
+                           roster=roster, as_of=getattr(args, "as_of", None),
+                           templates=args.templates)
     try:
         with executor_for(args.jobs or default_jobs(), args.scheduler, formats) as ex:
             result = run_batch(entries, ex, args.output, options, progress=True)
@@ -111,6 +117,10 @@ def batch_command(args: argparse.Namespace) -> int:
         console.warn(str(exc))
         return EXIT_UNREADABLE
     _report(result, args.output, checking=options.check_only)
+    if result.page_problems:   # the reports are written; a page of the batch is not
+        console.print_problems(NianbaoError(result.page_problems), "无法生成")
+        console.warn("汇总页或问题清单页未能按模板生成（summary.json、summary.xlsx 和各份报告已写出）；"
+                     "改正模板后重新运行即可")
     if roster is not None:   # a missing agency is said, and leaves the exit code alone
         from nianbao.batch.roster import check_rows
 

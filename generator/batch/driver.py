@@ -25,7 +25,7 @@ from nianbao.batch import progress as progress_display
 from nianbao.batch.discover import Entry
 from nianbao.batch.pool import WorkerDied
 from nianbao.batch.report_task import Blob, Result, Task
-from nianbao.errors import NianbaoError, Problem, os_reason
+from nianbao.errors import NianbaoError, Problem, RenderError, os_reason
 from nianbao.write.atomic import ensure_dir, safe_name, write_atomic
 
 if TYPE_CHECKING:
@@ -56,6 +56,9 @@ class BatchOptions:
     # output depends on them
     roster: Roster | None = None
     as_of: dt.date | None = None
+    # --templates: the office's folder; its batch_summary.html / batch_findings.html, when
+    # there, make the batch's own pages (the reports' template folders are the entries')
+    templates: Path | None = None
 
     @property
     def check_only(self) -> bool:
@@ -71,12 +74,18 @@ class BatchResult:
     interrupted: bool = False
     not_run: int = 0
     vanished: list[dict[str, Any]] = field(default_factory=list)  # see _Run.keep_vanished
+    # why the office's page template (batch_summary.html, batch_findings.html) could not
+    # make a page: the reports are written all the same
+    page_problems: list[Problem] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        """0 every report clean; 1 some have errors; 2 nothing could run; 130 interrupted."""
+        """0 every report clean; 1 some have errors; 2 nothing could run, or a page template
+        cannot render; 130 interrupted."""
         if self.interrupted:
             return 130
+        if self.page_problems:
+            return 2
         if not self.rows or all(r["state"] in (report_task.UNREADABLE, report_task.FAILED) for r in self.rows):
             return 2
         if any(r["errors"] or r["state"] != report_task.BUILT for r in self.rows):
@@ -253,22 +262,34 @@ class _Run:
                                                      or target.name.endswith(ANNOTATED)):
             target.unlink(missing_ok=True)
 
-    def write_pages(self) -> None:
+    def write_pages(self) -> list[Problem]:
         """The 问题清单 page of every report handled in this run (and of a skipped one whose
         page is gone), from its findings JSON and its final summary row: written last, as a
-        row may still turn into a duplicate after its result came in."""
+        row may still turn into a duplicate after its result came in.  Returns why the
+        page template cannot render (then no more pages are tried: the summary links
+        those reports' JSON)."""
+        dirs = (self.options.templates,) if self.options.templates is not None else ()
+        problems: list[Problem] = []
         for row in self.rows.values():
             path = findings_page.page_path(row["findings"])
             if row["skipped"] and (self.out / path).is_file():
                 row["findings_page"] = path
                 continue
+            row["findings_page"] = None
+            if problems:
+                continue
             try:
                 doc = json.loads((self.out / row["findings"]).read_text(encoding="utf-8"))
             except (OSError, ValueError):   # the JSON of a skipped row was removed
-                row["findings_page"] = None
+                continue
+            try:
+                page = findings_page.render(doc, row, path, dirs)
+            except RenderError as err:
+                problems = err.problems
                 continue
             row["findings_page"] = path
-            write_atomic(self.out / path, findings_page.render(doc, row, path).encode("utf-8"))
+            write_atomic(self.out / path, page.encode("utf-8"))
+        return problems
 
     def keep_vanished(self) -> list[dict[str, Any]]:
         """Inputs of earlier runs that are not among this run's, whose outputs are still in
@@ -326,6 +347,22 @@ def _relative(result: Result, e: Entry, out: Path) -> Result:
 
 
 ANNOTATED = "标注.xlsx"
+
+
+def page_template_problems(templates: Path | None) -> list[Problem]:
+    """Why the batch's page templates (the office's, else the built-in ones) cannot be
+    read or compiled — asked before any report runs, so that a syntax error does not
+    wait for the end of a long batch."""
+    from nianbao.batch.summary import TEMPLATE as SUMMARY_TEMPLATE
+    from nianbao.render.html_render import page_template
+
+    dirs = (templates,) if templates is not None else ()
+    for name in (SUMMARY_TEMPLATE, findings_page.TEMPLATE):
+        try:
+            page_template(name, dirs)
+        except RenderError as err:
+            return err.problems
+    return []
 
 
 def annotated_path(agency: str, year: int | None) -> str:
@@ -469,8 +506,9 @@ def run_batch(entries: list[Entry], executor: Executor, out: Path,
         for e in entries:
             if e.rel in run.old and e.rel not in run.new and e.rel not in finished:
                 run.new[e.rel] = run.old[e.rel]
-    run.write_pages()
-    result = BatchResult(run.result_rows(), interrupted, not_run, run.keep_vanished())
+    problems = run.write_pages()
+    result = BatchResult(run.result_rows(), interrupted, not_run, run.keep_vanished(),
+                         problems)
     write_summary(out, result, options)
     journal.fold(run.new)
     return result

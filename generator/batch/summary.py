@@ -1,6 +1,8 @@
-"""The batch summary in three forms: summary.html (a sortable table), summary.xlsx (the same
-for clerks) and summary.json (for scripts).  One row per input: file, agency, year, edition,
-errors, warnings, infos, status, the outputs and the findings, linked relative to OUT."""
+"""The batch summary in three forms: summary.html (a sortable table; the template
+templates/batch_summary.html, which an office's `batch --templates DIR` may restyle),
+summary.xlsx (the same for clerks) and summary.json (for scripts).  One row per input: file,
+agency, year, edition, errors, warnings, infos, status, the outputs and the findings, linked
+relative to OUT."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from nianbao.write.atomic import write_atomic
 
@@ -50,7 +51,8 @@ def explain(row: dict[str, Any]) -> str:
 
 
 def write_summary(out: Path, result: Any, options: Any) -> None:
-    """summary.json, summary.html and summary.xlsx into OUT (each atomically)."""
+    """summary.json, summary.html and summary.xlsx into OUT (each atomically); summary.html
+    from the office's templates folder (``options.templates``) when it has one."""
     from nianbao import __version__
 
     rows = [{k: r.get(k) for k in ROW_KEYS} for r in result.rows]
@@ -63,188 +65,76 @@ def write_summary(out: Path, result: Any, options: Any) -> None:
         from nianbao.batch.roster import check_rows
 
         doc["roster"] = check_rows(roster, rows, getattr(options, "as_of", None))
+    html = _html(doc, result, getattr(options, "templates", None))
     write_atomic(out / "summary.json",
                  (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-    write_atomic(out / "summary.html", summary_html(doc).encode("utf-8"))
+    if html is None:   # not an earlier run's page beside this run's summary.json
+        (out / "summary.html").unlink(missing_ok=True)
+    else:
+        write_atomic(out / "summary.html", html.encode("utf-8"))
     write_atomic(out / "summary.xlsx", summary_xlsx(doc))
 
 
+def _html(doc: dict[str, Any], result: Any, templates: Path | None) -> str | None:
+    """summary.html's text; None when the office's template cannot render — its problems
+    go to ``result.page_problems`` (exit code 2, also in summary.json)."""
+    from nianbao.errors import RenderError
+
+    try:
+        return summary_html(doc, (templates,) if templates is not None else ())
+    except RenderError as err:
+        result.page_problems.extend(err.problems)
+        doc["exit_code"] = result.exit_code
+        return None
+
+
 # ---- html ----------------------------------------------------------------------------------
-PAGE = """<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy"
-      content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>{{ heading }}</title>
-<style>
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 1.5em; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { border: 1px solid #bbb; padding: .3em .5em; text-align: left; vertical-align: top; }
-th { background: #eee; cursor: pointer; user-select: none; white-space: nowrap;
-     position: sticky; top: 0; }
-th[data-dir="asc"]::after { content: " ▲"; } th[data-dir="desc"]::after { content: " ▼"; }
-td.n { text-align: right; } td.f { white-space: nowrap; }
-/* 机关 and 文件 are never squeezed by a long status or 说明 (机关 was once cut every two
-   characters): a name keeps to one line up to 12 characters, a path wraps after a “/” and
-   keeps each part whole up to 14; a longer name breaks at a space, else where it must */
-.a, .p { word-break: keep-all; overflow-wrap: break-word; }
-td.a { min-width: 4em; } td.a span { display: inline-block; max-width: 12em; }
-td.p span { display: inline-block; max-width: 14em; } td.t { min-width: 8em; }
-td.a.path { color: #555; }
-tr.bad td { background: #fff0f0; } tr.skip td { color: #666; }
-p.headline { font-size: 1.15em; font-weight: bold; } p.headline.missing { color: #b00; }
-#roster { margin-bottom: 1.5em; } .outside li { margin: .2em 0; }
-.totals span { margin-right: 1.5em; }
-.filter { margin: 1em 0; } .filter label { margin-right: 1.5em; }
-.filter input[type=search] { font: inherit; padding: .2em .4em; width: 16em; }
-</style>
-</head>
-<body>
-<h1>{{ heading }}</h1>
-{% if doc.get("roster") %}{% set ro = doc.roster %}
-<p class="headline{{ ' missing' if ro.missing else '' }}">{{ ro.headline }}</p>
-{% endif %}
-<p class="totals">
-<span>共 {{ t.reports }} 份</span>
-{% if doc.formats %}<span>已生成 {{ t.built }} 份</span><span>有错误或未生成 {{ t.with_errors }} 份</span>
-{% else %}<span>只校验，未生成报告文件</span><span>无错误 {{ t.reports - t.with_errors }} 份</span>
-<span>有错误或无法读取 {{ t.with_errors }} 份</span>{% endif %}
-<span>无法读取 {{ t.unreadable }} 份</span>
-<span>未变化跳过 {{ t.skipped }} 份</span>
-{% if doc.interrupted %}<span>已中断：{{ doc.not_run }} 份未处理</span>{% endif %}
-</p>
-{% if doc.vanished %}
-<div class="vanished">
-<p>以下文件是此前为本次输入中已没有的报告生成的，仍在输出目录中（未删除；不再需要请删除）：</p>
-<ul>{% for v in doc.vanished %}
-<li>{{ v.file }}：{% for path in v.outputs %}<a href="{{ path | url }}">{{ path }}</a> {% endfor %}</li>
-{% endfor %}</ul>
-</div>
-{% endif %}
-{% if doc.get("roster") %}{% set ro = doc.roster %}
-<h2>名单核对（{{ ro.file }}{% if ro.year %}，{{ ro.year }}年度{% endif %}）</h2>
-{% for note in ro.notes %}<p>{{ note }}</p>{% endfor %}
-<p>按期/逾期按发布日期与法定期限（县级以上人民政府部门次年1月31日，本级人民政府次年3月31日，2018年度及以前均为3月31日）核对{% if ro.as_of %}；未写发布日期的报告按核对日期 {{ ro.as_of }} 计{% endif %}。点击表头可排序。</p>
-<table id="roster">
-<thead><tr><th>机关</th><th>机关类型</th><th>分组</th><th>提交情况</th><th>文件</th><th>发布日期</th><th>法定期限</th><th>按期/逾期</th></tr></thead>
-<tbody>
-{% for a in ro.agencies %}
-<tr class="{{ '' if a.submitted and a.timely != '逾期' else 'bad' }}">
-<td class="a"><span>{{ a.name }}</span></td><td>{{ a.kind }}{% if not a.kind_given %}（未填，默认）{% endif %}</td>
-<td>{{ a.group }}</td><td>{{ a.status }}</td>
-<td class="p">{% for f in a.files %}{% if loop.first and a.findings_page %}<a href="{{ a.findings_page | url }}"><span>{{ f | wbr }}</span></a>{% else %}<span>{{ f | wbr }}</span>{% endif %} {% endfor %}</td>
-<td>{{ a.date or '' }}{% if a.date and a.date_basis != '发布日期' %}（{{ a.date_basis }}）{% endif %}</td>
-<td>{{ a.deadline or '—' }}</td><td>{{ a.timely }}</td>
-</tr>
-{% endfor %}
-</tbody>
-</table>
-{% if ro.outside %}
-<div class="outside">
-<p>名单外的报告（机关名称与名单不一致，可能是写法不同或写错）：</p>
-<ul>{% for o in ro.outside %}
-<li>{{ o.file }}：{{ o.agency }}{% if o.suggestion %}——名单中最接近的是“{{ o.suggestion }}”{% else %}——名单中没有相近的名称{% endif %}</li>
-{% endfor %}</ul>
-</div>
-{% endif %}
-<h2>各份报告</h2>
-{% endif %}
-<p class="filter">
-<label>筛选：<input type="search" id="filter-text" placeholder="机关、文件或说明中的文字"></label>
-<label><input type="checkbox" id="filter-bad"> 只看有问题的</label>
-<span id="filter-count">显示 {{ rows | length }} / {{ rows | length }} 份</span>
-　点击表头可排序。
-</p>
-<table id="reports">
-<thead><tr>{% for c in columns %}<th{% if c in column_class %} class="{{ column_class[c] }}"{% endif %}>{{ c }}</th>{% endfor %}{% if doc.formats %}<th>输出文件</th>{% endif %}<th>问题清单</th></tr></thead>
-<tbody>
-{% for r in rows %}
-<tr class="{{ 'bad' if r.errors or r.state != 'built' else '' }}{{ ' skip' if r.skipped else '' }}">
-<td class="p"><span>{{ r.file | wbr }}</span></td>
-{% if r.agency and r.state in path_named %}<td class="a path" title="文件无法读取，机关和年度按文件所在位置（文件夹、文件名）得出"><span>{{ r.agency }}</span></td>
-{% else %}<td class="a"><span>{{ r.agency or '' }}</span></td>{% endif %}
-<td class="n">{{ r.year or '' }}</td>
-<td>{{ r.edition or '' }}</td><td class="n">{{ r.errors }}</td><td class="n">{{ r.warnings }}</td>
-<td class="n">{{ r.infos }}</td><td class="t">{{ r.status }}</td><td class="t">{{ explain(r) }}</td>
-{% if change in columns %}<td class="t">{% if r.comparison %}<a href="{{ r.comparison | url }}">{{ r.largest_change or '比对' }}</a>{% endif %}</td>{% endif %}
-{% if doc.formats %}<td class="f">{% for fmt, path in r.outputs.items() %}<a href="{{ path | url }}">{{ labels[fmt] }}</a> {% endfor %}</td>{% endif %}
-<td><a href="{{ (r.findings_page or r.findings) | url }}">问题清单</a></td>
-</tr>
-{% endfor %}
-</tbody>
-</table>
-<script>
-/* Sorting: each cell's text is read once and compared with one Collator (localeCompare
-   with a locale sets one up per comparison: for 1,000 rows ~140 ms of script against ~60
-   here; the browser's own relayout of the table, 200-400 ms, is the rest).  Rows move in
-   one fragment; numbers compare as numbers; ties keep their order. */
-var collator = new Intl.Collator("zh-CN");
-document.querySelectorAll("#reports th, #roster th").forEach(function (th) {
-  th.addEventListener("click", function () {
-    var body = th.closest("table").tBodies[0], asc = th.dataset.dir !== "asc";
-    th.parentNode.querySelectorAll("th").forEach(function (h) { delete h.dataset.dir; });
-    th.dataset.dir = asc ? "asc" : "desc";
-    var i = th.cellIndex;
-    var items = Array.prototype.map.call(body.rows, function (row, n) {
-      var text = row.cells[i].textContent.trim();
-      return {row: row, n: n, text: text, num: text !== "" && !isNaN(text) ? +text : null};
-    });
-    items.sort(function (a, b) {
-      var d = a.num !== null && b.num !== null ? a.num - b.num : collator.compare(a.text, b.text);
-      return (asc ? d : -d) || a.n - b.n;
-    });
-    var fragment = document.createDocumentFragment();
-    items.forEach(function (item) { fragment.appendChild(item.row); });
-    body.appendChild(fragment);
-  });
-});
-/* 筛选: rows whose text has every word typed (spaces separate words), and, when ticked,
-   only the rows marked as having a problem (tr.bad: errors, unreadable, not generated). */
-(function () {
-  var text = document.getElementById("filter-text"), bad = document.getElementById("filter-bad");
-  var count = document.getElementById("filter-count");
-  var body = document.querySelector("#reports tbody");
-  function apply() {
-    var words = text.value.trim().toLowerCase().split(/\\s+/).filter(Boolean), shown = 0;
-    Array.prototype.forEach.call(body.rows, function (row) {
-      var content = row.textContent.toLowerCase();
-      var show = (!bad.checked || row.classList.contains("bad"))
-        && words.every(function (w) { return content.indexOf(w) !== -1; });
-      row.hidden = !show;
-      if (show) { shown += 1; }
-    });
-    count.textContent = "显示 " + shown + " / " + body.rows.length + " 份";
-  }
-  text.addEventListener("input", apply);
-  bad.addEventListener("change", apply);
-  apply();   /* a browser may restore the box and the tick on reload */
-}());
-</script>
-</body>
-</html>
-"""
+TEMPLATE = "batch_summary.html"   # templates/, or the office's `batch --templates DIR`
+# The page's context, documented once: `nianbao templates export` writes it into its README,
+# and a test checks it against what `page_context` gives and what the template reads.
+SUMMARY_VARIABLES = {
+    "heading": "页面标题：年度报告批量生成汇总（只校验时为…校验汇总）",
+    "formats": "生成的格式（html、pdf、docx）；只校验（--check-only）时为空",
+    "totals": "份数：reports 共计、built 已生成、with_errors 有错误或未生成、unreadable 无法读取、"
+              "skipped 未变化跳过",
+    "interrupted": "本次是否被中断（Ctrl-C）",
+    "not_run": "中断时未处理的份数",
+    "vanished": "输出目录中来自已不在本次输入中的报告的文件：每项 file 文件、outputs 路径列表",
+    "roster": "名单核对（--roster），没有名单时为空：headline 首行结论、missing 未提交数、file 名单文件、"
+              "year 年度、as_of 核对日期、notes 说明、agencies 各机关（name、kind、kind_given、group、"
+              "status、files、findings_page、date、date_basis、deadline、timely、submitted）、"
+              "outside 名单外的报告（file、agency、suggestion）",
+    "columns": "各份报告表格的列名（文件、机关、年度……；与上年比对过时有“最大变化”）",
+    "compared": "是否有“最大变化”一列（有报告找到了上年报告）",
+    "rows": "各份报告，每份为 summary.json 中的一行（file、agency、year、edition、errors、warnings、"
+            "infos、status、state、skipped、comparison、largest_change 等），另有 explanation "
+            "说明列的文字、bad 有错误或未生成、named_by_path 机关和年度按文件位置得出（文件无法读取）、"
+            "output_links 输出文件（每项 label、path）、findings_link 问题清单页（没有页时为 JSON 文件）",
+}
 
 
-def page_environment(**options: Any) -> Any:
-    """The Jinja environment of the batch's own pages (summary, findings): autoescaped,
-    strict, with ``url`` quoting a relative path for an href."""
-    import jinja2
-    import markupsafe
+def page_context(doc: dict[str, Any]) -> dict[str, Any]:
+    """The summary page's plain data (SUMMARY_VARIABLES) from the summary.json object;
+    paths stay relative to OUT and unquoted (the template quotes an href)."""
+    rows = [dict(r, explanation=explain(r), bad=bool(r["errors"]) or r["state"] != "built",
+                 named_by_path=bool(r["agency"]) and r["state"] in PATH_NAMED,
+                 output_links=[{"label": FORMAT_LABELS[fmt], "path": path}
+                               for fmt, path in r["outputs"].items()],
+                 findings_link=r["findings_page"] or r["findings"])
+            for r in doc["reports"]]
+    cols = columns(doc)
+    return {"heading": heading(doc), "formats": doc["formats"], "totals": doc["totals"],
+            "interrupted": doc["interrupted"], "not_run": doc["not_run"],
+            "vanished": doc["vanished"], "roster": doc.get("roster"), "columns": list(cols),
+            "compared": CHANGE in cols, "rows": rows}
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, **options)
-    env.filters["url"] = lambda path: quote(path, safe="/")
-    env.filters["wbr"] = lambda path: markupsafe.Markup("/<wbr>").join(
-        markupsafe.escape(part) for part in path.split("/"))
-    return env
 
+def summary_html(doc: dict[str, Any], template_dirs: Sequence[Path] = ()) -> str:
+    """The sortable summary page: templates/batch_summary.html, or the office's in
+    ``template_dirs`` (autoescaped; nothing fetched).  RenderError when it cannot render."""
+    from nianbao.render.html_render import render_named
 
-def summary_html(doc: dict[str, Any]) -> str:
-    """The sortable summary page (Jinja with autoescape; nothing fetched)."""
-    return page_environment().from_string(PAGE).render(
-        doc=doc, rows=doc["reports"], t=doc["totals"], columns=columns(doc), change=CHANGE, labels=FORMAT_LABELS,
-        explain=explain, column_class={"文件": "p", "机关": "a"}, path_named=PATH_NAMED,
-        heading=heading(doc))
+    return render_named(TEMPLATE, {"doc": page_context(doc)}, template_dirs)
 
 
 def heading(doc: dict[str, Any]) -> str:

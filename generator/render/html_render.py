@@ -14,7 +14,8 @@ import functools
 import os
 import threading
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import jinja2
@@ -179,3 +180,48 @@ def render_text(doc: Document, options: RenderOptions) -> str:
 def render(doc: Document, options: RenderOptions) -> bytes:
     """The report as one self-contained UTF-8 HTML file (CSS inline, nothing fetched)."""
     return render_text(doc, options).encode("utf-8")
+
+
+# ---- pages that are not reports (the batch's summary.html and 问题清单 pages) -------------
+@functools.lru_cache(maxsize=32)
+def page_environment(dirs: tuple[str, ...]) -> jinja2.Environment:
+    """The environment of a page beside the reports on the same search path: `environment`'s
+    loader, autoescape, strictness and sandbox split (an agency's or office's folder on the
+    path: sandboxed), but whitespace kept as written (no trim_blocks/lstrip_blocks) — these
+    pages were Python strings, and their bytes stay what they were.  Its own template cache:
+    a template is compiled for one whitespace setting."""
+    return environment(dirs).overlay(trim_blocks=False, lstrip_blocks=False, cache_size=50)
+
+
+def page_template(name: str, template_dirs: Sequence[Path] = ()) -> jinja2.Template:
+    """Template ``name`` of such a page, from the first of ``template_dirs`` that has it,
+    else the built-in one; RenderError (file, line) when it cannot be read or compiled —
+    so a batch can refuse a broken one before any report runs."""
+    dirs = search_path(RenderOptions(template_dirs=tuple(template_dirs)))
+    with _page_errors(dirs, name):
+        return page_environment(dirs).get_template(name)
+
+
+def render_named(name: str, context: Mapping[str, Any], template_dirs: Sequence[Path] = ()
+                 ) -> str:
+    """Such a page rendered with ``context`` (template as `page_template`); an error of the
+    template (an undefined variable, a forbidden attribute) becomes RenderError with file
+    and line, as a report template's does."""
+    template = page_template(name, template_dirs)
+    with _page_errors(search_path(RenderOptions(template_dirs=tuple(template_dirs))), name):
+        return template.render(context)
+
+
+@contextlib.contextmanager
+def _page_errors(dirs: tuple[str, ...], name: str) -> Iterator[None]:
+    """A page template's error as RenderError (`template_problem`), named after the page's
+    template, not the report's, when no template line is known; other errors pass."""
+    try:
+        yield
+    except Exception as exc:
+        problem = template_problem(exc, dirs)
+        if problem is None:
+            raise
+        if problem.where == ENTRY_TEMPLATE:
+            problem = Problem(name, problem.message)
+        raise RenderError([problem]) from exc
