@@ -11,7 +11,12 @@ from lxml import html as lxml_html
 from conftest import COUNTY, EXAMPLES, run_cli
 from nianbao.compose.report import compose
 from nianbao.load import load
+from nianbao.batch import findings_page
+from nianbao.batch import summary as summary_page
+from nianbao.batch.findings_page import FINDINGS_VARIABLES
+from nianbao.batch.summary import SUMMARY_VARIABLES
 from nianbao.cli.template_export import BLOCKS, FILES, base_blocks, readme_text, template_files
+from nianbao.render import TEMPLATES_DIR
 from nianbao.validate import validate
 from test_formats_agree import assert_in_order, docx_text, expected_items, html_text, pdf_text
 
@@ -35,6 +40,37 @@ def test_readme_covers_every_file_and_block() -> None:
     text = readme_text()
     assert all(f"`{b}`" in text for b in base_blocks())
     assert "`render_table(table)`" in text and "`doc`" in text
+    for variables in (SUMMARY_VARIABLES, FINDINGS_VARIABLES):
+        assert all(f"- `doc.{name}`：{variables[name]}" in text for name in variables)
+
+
+PAGE_SAMPLES = {   # the least data each batch page is made of: what page_context gives
+    "batch_summary.html": lambda: summary_page.page_context(
+        {"formats": [], "interrupted": False, "not_run": 0, "vanished": [],
+         "totals": {}, "reports": []}),
+    "batch_findings.html": lambda: findings_page.page_context(
+        {"edition": "2021", "summary": {"errors": 0, "warnings": 0, "infos": 0},
+         "findings": []},
+        {"file": "a.yaml", "agency": None, "year": None, "status": "已校验", "outputs": {},
+         "findings": "findings/a.yaml.json", "state": "built"}, "findings/a.yaml.html"),
+}
+
+
+@pytest.mark.parametrize(("name", "documented"), [
+    ("batch_summary.html", SUMMARY_VARIABLES), ("batch_findings.html", FINDINGS_VARIABLES)])
+def test_batch_page_templates_read_only_their_documented_fields(name: str,
+                                                                documented: dict) -> None:
+    """The batch's pages are not report templates (test_render_html checks those): their
+    one variable is `doc`, and the fields the built-in template reads are exactly those its
+    module documents (the README's list) and gives."""
+    import jinja2.meta
+    from jinja2 import Environment, nodes
+
+    ast = Environment().parse((TEMPLATES_DIR / name).read_text(encoding="utf-8"))
+    assert jinja2.meta.find_undeclared_variables(ast) == {"doc"}
+    read = {n.attr for n in ast.find_all(nodes.Getattr)
+            if isinstance(n.node, nodes.Name) and n.node.name == "doc"}
+    assert read == set(documented) == set(PAGE_SAMPLES[name]())
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,20 @@ FILES = {
     "css/preview.css": "预览时标出有问题的单元格（生成的文件中不用）",
     "compare.html": "nianbao compare 的年度比对页（不是报告模板：比对页总用内置的这一份，"
                     "本目录中的副本不起作用，可删去）",
+    "batch_summary.html": "nianbao batch 的汇总页 summary.html（不是报告模板）：批量生成时加 "
+                          "--templates 本目录，就用本目录中的这一份（变量见下文）",
+    "batch_findings.html": "nianbao batch 为每份报告写的问题清单页 findings/….html（不是报告模板）："
+                           "同上，--templates 本目录时用本目录中的这一份",
 }
+# the batch's own pages: their one variable `doc`, documented where it is made
+PAGES_INTRO = ("`nianbao batch 目录 -o 输出目录 --templates 本目录`：本目录中有 `batch_summary.html`、"
+               "`batch_findings.html` 时，汇总页和各份报告的问题清单页按它们生成，没有时用内置的"
+               "（各机关自己的 templates 文件夹不影响这两页）。两页的模板只有一个变量 `doc`，"
+               "其各项见下；其中的路径未编码，作链接时写 `{{ 路径 | urlencode }}`。这两个模板中的"
+               "空白按原样输出（报告模板中标签后的换行会去掉）。模板出错时 nianbao batch 提示文件、"
+               "行号和原因，退出码为 2。")
+
+
 def _section_blocks() -> dict[str, str]:
     """One block per section of the 2021 format, described by its official heading."""
     edition = schemas.EDITIONS["2021"]
@@ -88,7 +101,20 @@ def readme_text() -> str:
     lines += [f"- `{name}`：{text}" for name, text in MACROS.items()]
     lines += ["", "## 例：加红头一行和联系电话（report.html）", "", "```jinja", EXAMPLE, "```",
               "", "模板在沙箱中运行，数据中的文字一律转义；模板出错时会提示文件、行号和原因。", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + _pages_text())
+
+
+def _pages_text() -> list[str]:
+    """The README's part on the batch's summary and 问题清单 page templates."""
+    from nianbao.batch.findings_page import FINDINGS_VARIABLES
+    from nianbao.batch.summary import SUMMARY_VARIABLES
+
+    lines = ["## 批量汇总页和问题清单页（nianbao batch）", "", PAGES_INTRO]
+    for name, variables in (("batch_summary.html", SUMMARY_VARIABLES),
+                            ("batch_findings.html", FINDINGS_VARIABLES)):
+        lines += ["", f"### {name} 中的 doc", ""]
+        lines += [f"- `doc.{key}`：{text}" for key, text in variables.items()]
+    return lines + [""]
 
 
 def export(dest: Path, force: bool = False) -> list[Path]:
