@@ -62,7 +62,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 # maintenance: regenerate the committed JSON Schemas and the lock file
 schemas: $(STAMP)
-	for e in 2008 2019 2021; do \
+	for e in $$($(BIN)/python -c 'from nianbao import schemas; print(*schemas.EDITIONS)'); do \
 	  $(BIN)/python -m nianbao schema --edition $$e > schemas/report-$$e.schema.json; \
 	done
 

@@ -20,7 +20,7 @@ from nianbao.checks import rules_for, run_checks
 from nianbao.compose.report import compose
 from nianbao.errors import SchemaError
 from nianbao.load import RawReport, load
-from nianbao.compose.sentences import PROACTIVE
+from nianbao.compose.sentences import proactive_maker
 from nianbao.validate import choose_edition, validate
 from nianbao.schemas import edition2019 as e19
 from test_formats_agree import (assert_in_order, docx_text, expected_items, html_text,
@@ -308,10 +308,11 @@ def test_annotate_marks_t2_2019_cells(tmp_path: Path) -> None:
 
 # ---- default sentence --------------------------------------------------------------------------
 def test_proactive_sentence_from_the_2019_table(raw: RawReport) -> None:
-    assert "2019" in PROACTIVE
+    maker = proactive_maker(schemas.EDITIONS["2019"])   # chosen by 表二's feature
+    assert maker is not None
     checked = mutated(raw, {("narrative", "overview", "proactive"): None,
                             ("table2", "other_services", "change"): -3})
-    text = PROACTIVE["2019"](checked)
+    text = maker(checked)
     assert text == (
         "2020年，本机关没有新制作、新公开或对外公开的规章；新制作规范性文件11件、新公开11件，"
         "对外公开总数36件。行政许可事项上年7项，本年增加4项，作出处理决定2887件；"

@@ -61,7 +61,8 @@ def test_the_wheel_holds_one_package_with_everything_it_needs(venv: Path) -> Non
     for needed in ("nianbao/templates/report.html", "nianbao/templates/_base.html",
                    "nianbao/templates/css/print.css", "nianbao/schemas/report-2021.schema.json",
                    "nianbao/serve/assets/serve.js", "nianbao/cli/main.py", "nianbao/__main__.py",
-                   "nianbao/render/pdf_fast/table_stamp.py", "nianbao/write/workbook.py"):
+                   "nianbao/render/pdf_fast/table_stamp.py", "nianbao/write/workbook.py",
+                   "nianbao/templates/batch_summary.html", "nianbao/templates/batch_findings.html"):
         assert needed in names
     assert not [n for n in names if "bench" in n]   # the benchmark lives in tests/, not shipped
 

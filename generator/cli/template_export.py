@@ -39,8 +39,8 @@ PAGES_INTRO = ("`nianbao batch 目录 -o 输出目录 --templates 本目录`：�
 
 
 def _section_blocks() -> dict[str, str]:
-    """One block per section of the 2021 format, described by its official heading."""
-    edition = schemas.EDITIONS["2021"]
+    """One block per section of the format in force, described by its official heading."""
+    edition = schemas.latest()
     return {f"section_{sid}": heading + ("（表格用 render_table 输出）"
                                          if edition.table_for_section(sid) else "")
             for sid, heading in edition.sections}

@@ -86,7 +86,7 @@ def _edition(data: dict[str, Any], book: Book) -> schemas.Edition:
     year = data.get("year")
     if isinstance(year, int) and schemas.edition_for_year(year) in schemas.EDITIONS:
         return schemas.EDITIONS[schemas.edition_for_year(year)]
-    return schemas.EDITIONS[max(schemas.EDITIONS)]
+    return schemas.latest()
 
 
 def _edition_by_labels(book: Book) -> schemas.Edition | None:

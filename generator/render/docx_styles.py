@@ -2,7 +2,7 @@
 
 Built once per process with python-docx from its default template (see `build_base`), then
 reused byte for byte by `docx_render`.  Every value cites the rule it implements; the rules are
-in shared/spec/layout.md (GB/T 9704—2012 as the default look of a 年度报告).
+in schemas/statute/layout.md (GB/T 9704—2012 as the default look of a 年度报告).
 """
 
 from __future__ import annotations
