@@ -25,6 +25,13 @@ from nianbao.batch import progress as progress_display
 from nianbao.batch.discover import Entry
 from nianbao.batch.pool import WorkerDied
 from nianbao.batch.report_task import Blob, Result, Task
+from nianbao.batch.result_rows import (
+    ANNOTATED,
+    annotated_path,
+    relative_result,
+    row_files,
+    summary_row,
+)
 from nianbao.errors import NianbaoError, Problem, RenderError, os_reason
 from nianbao.write.atomic import ensure_dir, safe_name, write_atomic
 
@@ -86,7 +93,8 @@ class BatchResult:
             return 130
         if self.page_problems:
             return 2
-        if not self.rows or all(r["state"] in (report_task.UNREADABLE, report_task.FAILED) for r in self.rows):
+        if not self.rows or all(r["state"] in (report_task.UNREADABLE, report_task.FAILED)
+                                for r in self.rows):
             return 2
         if any(r["errors"] or r["state"] != report_task.BUILT for r in self.rows):
             return 1
@@ -150,7 +158,8 @@ class _Run:
 
     def _folder(self, path: Path, e: Entry) -> report_task.TemplateFolder:
         if path not in self._folders:   # named, in messages, relative to the batch folder
-            self._folders[path] = replace(report_task.read_template_folder(path), name=e.shown(path))
+            self._folders[path] = replace(report_task.read_template_folder(path),
+                                          name=e.shown(path))
         return self._folders[path]
 
     def _skip(self, index: int, cached: dict[str, Any]) -> None:
@@ -172,7 +181,7 @@ class _Run:
         its cache entry.  The result's bytes are dropped: the future or whatever else
         still holds the result keeps no rendered report."""
         try:
-            self._take(_relative(result, self.entries[result.index], self.out))
+            self._take(relative_result(result, self.entries[result.index], self.out))
         finally:
             result.outputs, result.findings_json = {}, ""
         self._journal(self.entries[result.index].rel)
@@ -189,7 +198,7 @@ class _Run:
         if result.stem:
             assert result.agency is not None, "a result with an output stem (BUILT) names its agency"
             target = f"{safe_name(result.agency)}/{result.stem}"
-        row = _row(e, result, target, findings, checking=self.options.check_only)
+        row = summary_row(e, result, target, findings, checking=self.options.check_only)
         self.rows[result.index] = row
         if target:
             other = self.claims.get(target)
@@ -239,7 +248,7 @@ class _Run:
         """An earlier input claims the name a later one took: the later one is the duplicate
         (the winner's outputs replace its files; the rest are removed)."""
         row = self.rows[loser]
-        for path in _files(row):
+        for path in row_files(row):
             self._remove(path)
         row.pop("annotated", None)
         self._duplicate(loser, row, winner)
@@ -248,9 +257,9 @@ class _Run:
         """Remove files this input wrote last time and no longer gives (e.g. it now has
         errors, or its agency was renamed), unless another report now owns them."""
         cached = (self.old.get(rel) or {}).get("row") or {}
-        gone = (set(_files(cached))) - set(_files(row))
+        gone = (set(row_files(cached))) - set(row_files(row))
         if gone:
-            gone -= {p for r in self.rows.values() for p in _files(r)}
+            gone -= {p for r in self.rows.values() for p in row_files(r)}
         for path in gone:
             self._remove(path)
 
@@ -315,40 +324,6 @@ class _Run:
         return [self.rows[i] for i in sorted(self.rows)]
 
 
-def _relative(result: Result, e: Entry, out: Path) -> Result:
-    """The result with no absolute path of the batch folder or OUT left in what the pages
-    show (the findings JSON, the message, the notes): they go back to the agencies.
-    Messages name files relative to the batch folder already; this catches a path that a
-    system's message embeds."""
-    from nianbao.batch.discover import relative_text
-
-    folders = (e.root, out) if e.root is not None else (out,)
-
-    def fix(value: Any) -> Any:
-        """Every string of a decoded JSON value, each folder's absolute path taken out."""
-        if isinstance(value, str):
-            return relative_text(value, folders)
-        if isinstance(value, list):
-            return [fix(v) for v in value]
-        if isinstance(value, dict):
-            return {k: fix(v) for k, v in value.items()}
-        return value
-
-    try:   # decoded, so that a path written with escapes (a Windows backslash) is found too
-        doc = json.loads(result.findings_json)
-    except ValueError:
-        doc = None
-    fixed = fix(doc)
-    if fixed != doc:   # else the bytes stay exactly as the worker wrote them
-        result.findings_json = json.dumps(fixed, ensure_ascii=False, indent=2)
-    result.message, result.first_error = fix(result.message), fix(result.first_error)
-    result.first_warning, result.notes = fix(result.first_warning), fix(result.notes)
-    return result
-
-
-ANNOTATED = "标注.xlsx"
-
-
 def page_template_problems(templates: Path | None) -> list[Problem]:
     """Why the batch's page templates (the office's, else the built-in ones) cannot be
     read or compiled — asked before any report runs, so that a syntax error does not
@@ -363,45 +338,6 @@ def page_template_problems(templates: Path | None) -> list[Problem]:
         except RenderError as err:
             return err.problems
     return []
-
-
-def annotated_path(agency: str, year: int | None) -> str:
-    """OUT/<机关>/<机关><年>标注.xlsx (issue 20): the agency's workbook with its findings."""
-    stem = safe_name(agency + (str(year) if year else ""))
-    return f"{safe_name(agency)}/{stem}{ANNOTATED}"
-
-
-def _files(row: dict[str, Any]) -> list[str]:
-    """The report files a row names (its outputs and its annotated copy)."""
-    return [*row.get("outputs", {}).values(),
-            *filter(None, [row.get("annotated"), row.get("comparison")])]
-
-
-def _row(e: Entry, result: Result, target: str | None, findings: str,
-         checking: bool = False) -> dict[str, Any]:
-    """The summary row of one report (its cache entry keeps it for skipped runs);
-    checking: a --check-only batch, which renders nothing."""
-    # a file that could not be read: the agency and year its path names (某局/2024.xlsx)
-    return {"file": e.rel, "name": e.name, "agency": result.agency or e.agency_name,
-            "year": result.year or e.year,
-            "edition": result.edition, **result.summary, "state": result.state,
-            "status": _status(result, checking), "skipped": False, "note": "；".join(result.notes),
-            "first_error": result.first_error, "first_warning": result.first_warning,
-            "largest_change": result.largest_change,
-            "published": result.published, "kind": result.kind,
-            "target": target, "outputs": {}, "findings": findings}
-
-
-def _status(result: Result, checking: bool = False) -> str:
-    if checking and result.state in (report_task.BUILT, report_task.ERRORS):
-        return "有错误" if result.summary["errors"] else "已校验"
-    if result.state == report_task.BUILT:
-        return "已生成（有错误，按 --force 生成）" if result.summary["errors"] else "已生成"
-    if result.state == report_task.ERRORS:
-        return "有错误未生成"
-    label = {report_task.UNREADABLE: "无法读取", report_task.RENDER_FAILED: "无法生成"}.get(result.state,
-                                                                             "处理失败")
-    return f"{label}：{result.message}"
 
 
 # ---- running ------------------------------------------------------------------------------
