@@ -43,10 +43,7 @@ UPDATE = os.environ.get("NIANBAO_UPDATE_CONFORMANCE") == "1"
 
 # Rules an edition lists that no input can trip (reported in issue 21 §2; do not add a pair
 # here without saying why): (rule, edition) → why.
-KNOWN_DEAD = {
-    ("VAL-NONNEG", "2008"): "2008年格式没有表格单元格，也没有信息处理费；关键数据为负数时"
-                            "schemas/edition2008.py（NonNegCount）使文件无法读取，不成为检查结果",
-}
+KNOWN_DEAD: dict[tuple[str, str], str] = {}
 
 Cell = tuple[str, str, str, bool]
 Key = tuple[str, str, frozenset[Cell], str | None]

@@ -81,9 +81,10 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
 
 
 # ---- the rules of each edition, as before the rules declared needs -----------------------
-# rules_for(edition) at 5199da3, when every rule still listed its editions by name
+# rules_for(edition) at 5199da3, when every rule still listed its editions by name — but for
+# VAL-NONNEG, since taken off 2008, where it could never fire (see rules_tables.py)
 RULES_BEFORE = {
-    "2008": ["VAL-NONNEG", "SECTIONS", "TEXT-YEAR", "DEADLINE", "AGENCY-KIND", "EDITION-YEAR",
+    "2008": ["SECTIONS", "TEXT-YEAR", "DEADLINE", "AGENCY-KIND", "EDITION-YEAR",
              "TEXT-CONTROL"],
     "2019": ["T2-2019", "T3-BALANCE", "T3-ROWSUM", "T3-OUTCOMES", "T4-SUM", "VAL-NONNEG",
              "VAL-NUMBER", "VAL-UNIT", "BLANK", "LABELS", "SECTIONS", "TEXT-NUMBERS",

@@ -112,8 +112,11 @@ def t4_sum(ctx: Context) -> Iterator[Finding]:
                       terms=_sum_terms(paths))
 
 
+# Needs the statutory tables: the 2008 edition has no table cells and no 信息处理费 figures,
+# and its key figures are NonNegCount, so a negative one makes the file unreadable (a located
+# SchemaError, exit 2) — listed for 2008, the rule could never fire (conformance suite).
 @rule("VAL-NONNEG", "error", "件数为非负整数，金额不为负（2019年格式“本年增/减”除外）",
-      "件数和金额不能为负数")
+      "件数和金额不能为负数", needs=(STATUTORY_TABLES,))
 def val_nonneg(ctx: Context) -> Iterator[Finding]:
     kinds = {s.path: s.value_kind for s in ctx.checked.edition.slots}
     for path in list(kinds) + list(ctx.group_rows):
