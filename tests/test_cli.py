@@ -146,6 +146,17 @@ def test_root_has_exactly_the_agreed_layout() -> None:
                    "README.md", "Makefile", ".ci", "requirements.lock", ".gitignore"}
 
 
+def test_no_two_modules_share_a_name() -> None:
+    """The layout by stage (issue 21 §4): a module's name says what it does, once — two
+    `jobs.py` or `workbook.py` in different folders read the same in a traceback."""
+    names: dict[str, list[str]] = {}
+    for path in [*(ROOT / "generator").rglob("*.py"), *(ROOT / "schemas").rglob("*.py"),
+                 *(ROOT / "tests" / "bench").rglob("*.py")]:
+        if path.name not in ("__init__.py", "__main__.py"):
+            names.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert {n: p for n, p in names.items() if len(p) > 1} == {}
+
+
 # ---- outputs that cannot be written: a message, exit code 2, never a traceback ----------
 def _refused(result: subprocess.CompletedProcess[str], message: str) -> None:
     assert result.returncode == 2, result.stderr

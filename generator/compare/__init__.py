@@ -9,6 +9,6 @@ comes from templates/compare.html through the report templates' Jinja environmen
 - `diff` — a figure's change (absolute, %), sentences and when two are the same
 - `narrative` — both years' sections side by side, repeated sentences marked and counted
 - `model` — reading, ordering by year, the rules, the largest changes: a `Comparison`
-- `page`, `workbook` — the comparison as HTML and as a workbook for clerks
+- `page`, `comparison_workbook` — the comparison as HTML and as a workbook for clerks
 - `command` — the command line verb (exit codes 0 written, 2 unusable input or output)
 """

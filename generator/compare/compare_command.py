@@ -48,7 +48,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from nianbao.compare.page import html_bytes
         data = html_bytes(comparison)
     else:
-        from nianbao.compare.workbook import xlsx_bytes
+        from nianbao.compare.comparison_workbook import xlsx_bytes
         data = xlsx_bytes(comparison)
     write_atomic(args.output, data)   # WriteError: said by cli.main, exit 2
     _tell(comparison, args.output)
