@@ -289,3 +289,13 @@ def test_page_in_chromium(edition_page, tmp_path: Path) -> None:
     doc = pypdfium2.PdfDocument(str(pdf))
     sizes = {tuple(round(x) for x in doc[i].get_size()) for i in range(len(doc))}
     assert sizes == {(842, 595)}   # A4 landscape, in points
+
+
+def test_two_reports_without_tables_say_which_format() -> None:
+    """2008-edition reports have no statutory tables: the page says so, naming the format
+    from schemas/ (no edition written into the template)."""
+    from nianbao.compare.page import html_bytes
+
+    page = html_bytes(compare((EXAMPLES / "city-construction-2011.yaml",
+                               EXAMPLES / "suifenhe-2012.yaml"), ReadOptions()))
+    assert "两份报告都没有统一表格（2008年格式）。" in page.decode("utf-8")
