@@ -106,12 +106,11 @@ def readme_text() -> str:
 
 def _pages_text() -> list[str]:
     """The README's part on the batch's summary and 问题清单 page templates."""
-    from nianbao.batch.findings_page import FINDINGS_VARIABLES
-    from nianbao.batch.summary import SUMMARY_VARIABLES
+    from nianbao.batch import findings_page, summary
 
     lines = ["## 批量汇总页和问题清单页（nianbao batch）", "", PAGES_INTRO]
-    for name, variables in (("batch_summary.html", SUMMARY_VARIABLES),
-                            ("batch_findings.html", FINDINGS_VARIABLES)):
+    for name, variables in ((summary.TEMPLATE, summary.SUMMARY_VARIABLES),
+                            (findings_page.TEMPLATE, findings_page.FINDINGS_VARIABLES)):
         lines += ["", f"### {name} 中的 doc", ""]
         lines += [f"- `doc.{key}`：{text}" for key, text in variables.items()]
     return lines + [""]

@@ -184,14 +184,18 @@ class Watcher:
         """Whether the last look saw every watched file as it is on disk now (a save made
         since is not noticed yet)."""
         with self._looking:
-            return self._scan() == self.known
+            return self._seen_all()
 
     def idle(self) -> bool:
         """Whether nothing is left to do: every save was seen, no burst waits for its quiet
         period, and no ``on_change`` call is running (what it started, e.g. builds on other
         threads, is its own to tell).  A test waits for this instead of sleeping."""
         with self._looking:
-            return not self.debouncer.pending and self._scan() == self.known
+            return not self.debouncer.pending and self._seen_all()
+
+    def _seen_all(self) -> bool:
+        """The files on disk are as the last look found them (call with _looking held)."""
+        return self._scan() == self.known
 
     def start(self) -> None:
         """Watch in a daemon thread."""
