@@ -219,14 +219,18 @@ def _cache_key(path: str, index: int, chars: bytes) -> str:
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:24]
 
 
+def _subset_target(face: tuple[str, int], wanted: list[int], gb2312: bool) -> Path:
+    label = b"gb2312" if gb2312 else ",".join(map(str, wanted)).encode()
+    return font_cache_dir() / f"{_cache_key(face[0], face[1], label)}.otf"
+
+
 def subset_file(face: tuple[str, int], chars: frozenset[int] | None = None) -> Path:
     """The subset of a face to some characters (GB2312 when none are given), made once
     and kept in the font cache (written atomically: concurrent workers may race, and
     each writes the same bytes)."""
     path, index = face
     wanted = sorted(gb2312_chars() if chars is None else chars)
-    label = b"gb2312" if chars is None else ",".join(map(str, wanted)).encode()
-    target = font_cache_dir() / f"{_cache_key(path, index, label)}.otf"
+    target = _subset_target(face, wanted, chars is None)
     if target.is_file():
         return target
     data = subset_face(path, index, wanted)
@@ -253,6 +257,26 @@ def _subset_sources() -> tuple[tuple[str, str, tuple[str, int]], ...]:
             if face is not None and resolve_face(family) is not None:
                 found.append((family, weight, face))
     return tuple(found)
+
+
+def subsets_made() -> bool:
+    """Whether every GB2312 subset this machine can make is in the font cache already
+    (True also when subsets are off): then `subset_font_faces` cuts nothing."""
+    if not subsets_enabled():
+        return True
+    wanted = sorted(gb2312_chars())
+    return all(_subset_target(face, wanted, True).is_file()
+               for _, _, face in _subset_sources())
+
+
+def cut_subsets(cache_home: str | None) -> None:
+    """Make the machine's GB2312 subsets in the font cache under ``cache_home`` (the
+    caller's $XDG_CACHE_HOME: a process forked from a forkserver has the server's
+    environment).  The target of a short-lived process: cutting reads the full faces, tens
+    of megabytes a process keeps as its peak."""
+    if cache_home is not None:
+        os.environ["XDG_CACHE_HOME"] = cache_home
+    subset_font_faces()
 
 
 def _font_face(family: str, weight: str, path: Path) -> str:
