@@ -10,8 +10,9 @@ and geometry are the same in every report of an edition: only the figures change
    tall enough to hold it whole) and kept: row heights, column grid, collapsed borders,
    the label text boxes, and for each figure cell the "0" text box (style, baseline,
    alignment).  Keyed by the masked table HTML, its place in the template (the tags
-   around it) and the page's style sheets, so a template or print CSS of an agency's own
-   gets its own skeleton.
+   around it) and the style rules that can reach it (`table_styles`), so a template or
+   print CSS of an agency's own that restyles the tables gets its own skeleton, and one
+   that restyles only its letterhead shares the built-in one.
 2. **Placeholder** — in the document WeasyPrint lays out, each table is replaced by a
    one-column table with the same rows: empty cells of the skeleton's row heights, the same
    ``tr`` classes (so the print CSS's break rules apply as before) and the same ``thead``
@@ -32,12 +33,13 @@ same text in the same order (tests/test_table_stamp.py).
 
 from __future__ import annotations
 
-import hashlib
 import html as html_lib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
+
+from nianbao.render.pdf_fast.table_styles import table_key
 
 # A statutory table as render_table writes it; tables are never nested in a report.
 TABLE_RE = re.compile(r'<table\b[^>]*\bdata-table="[^"]*"[^>]*>.*?</table>', re.DOTALL)
@@ -334,8 +336,7 @@ def prepare(html: str, render: Any, common: str | None = None) -> Prepared | Non
         base, base_found = html, found
     head = _styles(base)
     places = _ancestors(base, [m.start() for m in base_found])
-    keys = [hashlib.sha256(f"{head}\0{p}\0{m}".encode()).hexdigest()
-            for p, m in zip(places, masked)]
+    keys = [table_key(head, p, m) for p, m in zip(places, masked)]
     if any(k not in SKELETONS for k in keys):
         it = iter(masked)
         made = _layout_skeletons(TABLE_RE.sub(lambda _: next(it), base), len(keys), render)

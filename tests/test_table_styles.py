@@ -1,0 +1,100 @@
+"""A table skeleton's key holds only the style rules that can reach the table
+(table_styles): an agency template that restyles its letterhead shares the built-in
+skeletons — and still gets the ordinary pages — while one that restyles the cells, or whose
+rules this test cannot judge, gets skeletons of its own."""
+
+from __future__ import annotations
+
+import pytest
+from nianbao.render import RenderOptions, pdf_render
+from nianbao.render.pdf_fast import table_skeleton, table_styles
+from test_table_stamp import assert_same_pages, example, raw_text
+
+PLACE = '<html lang="zh-CN"><body><article class="report"><section id="table3">'
+TABLE = ('<table data-table="三"><thead><tr class="head"><th>申请人</th></tr></thead>'
+         '<tbody><tr><td class="num">0</td></tr></tbody></table>')
+
+
+def kept(css: str) -> str:
+    out = table_styles.relevant_styles(f'<style media="print">{css}</style>', PLACE, TABLE)
+    return out.removeprefix('<style media="print">').removesuffix("</style>")
+
+
+@pytest.mark.parametrize("rule", [
+    "td.num { font-size: 12pt }",                 # the cells
+    "table th { padding: 1pt }",
+    "body { font-size: 15pt }",                   # inherited from an ancestor
+    "#table3 .num { color: red }",
+    "article.report > section { margin: 0 3em }",  # the table's containing block
+    "* { letter-spacing: 1pt }",
+    "h2 + table { width: 80% }",                  # siblings: not judged, kept
+    "p ~ div td { color: red }",
+    "td:first-child { width: 3em }",              # pseudo-classes: not judged, kept
+    'td::before { content: "x" }',
+    ".letterhead { float: left; width: 5cm }",    # a float beside a table narrows it
+    "h2 { counter-increment: t }",                # counters reach generated content
+])
+def test_rules_that_can_reach_a_table_are_kept(rule):
+    assert kept(rule) == rule
+
+
+@pytest.mark.parametrize("rule", [
+    ".letterhead { text-align: center; color: #c00; letter-spacing: .3em }",
+    ".contact p { text-indent: 0 }",
+    "h1.title { font-size: 22pt }",
+    "section#table2 td { font-size: 20pt }",      # another table's place
+    "table[data-table=\"二\"] td { padding: 9pt }",
+])
+def test_rules_that_cannot_reach_it_are_left_out(rule):
+    assert kept(rule) == ""
+
+
+def test_at_rules_are_kept_and_media_blocks_filtered_inside():
+    css = ("@page { size: A4; margin: 2cm }"
+           '@font-face { font-family: "X"; src: url(x.otf) }'
+           "@media print { .letterhead { color: red } td { color: blue } }")
+    assert kept(css) == ('@page { size: A4; margin: 2cm }'
+                         '@font-face { font-family: "X"; src: url(x.otf) }'
+                         "@media print {td { color: blue }}")
+    link = '<link rel="stylesheet" href="agency.css">'
+    assert table_styles.relevant_styles(link, PLACE, TABLE) == link
+
+
+def template(tmp_path, css: str) -> RenderOptions:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "report.html").write_text(
+        '{% extends "_base.html" %}{% block head %}<style media="print">' + css
+        + '</style>{% endblock %}{% block title %}<p class="letterhead">某某县水利局政务公开专栏'
+        "</p>{{ super() }}{% endblock %}", encoding="utf-8")
+    return RenderOptions(template_dirs=(folder,))
+
+
+def test_a_letterhead_template_shares_the_built_in_skeletons(tmp_path, monkeypatch):
+    doc = example("county-transport-2024.yaml")
+    pdf_render.render(doc, RenderOptions())                 # the built-in skeletons
+    before = dict(table_skeleton.SKELETONS)
+    layouts: list[int] = []
+    original = table_skeleton._layout_skeletons
+    monkeypatch.setattr(table_skeleton, "_layout_skeletons",
+                        lambda *a: layouts.append(1) or original(*a))
+    options = template(tmp_path, ".letterhead { text-align: center; color: #c00;"
+                                 " letter-spacing: .3em; border-bottom: 2px solid #c00 }")
+    stamped = pdf_render.render(doc, options)
+    assert layouts == [] and dict(table_skeleton.SKELETONS) == before
+    assert "某某县水利局政务公开专栏" in raw_text(stamped, tmp_path).replace(" ", "")
+    assert_same_pages(stamped, pdf_render.render(doc, options, stamp_tables=False), tmp_path)
+
+
+def test_a_template_that_restyles_the_cells_gets_skeletons_of_its_own(tmp_path, monkeypatch):
+    doc = example("county-transport-2024.yaml")
+    pdf_render.render(doc, RenderOptions())
+    layouts: list[int] = []
+    original = table_skeleton._layout_skeletons
+    monkeypatch.setattr(table_skeleton, "_layout_skeletons",
+                        lambda *a: layouts.append(1) or original(*a))
+    options = template(tmp_path, ".letterhead { color: #333 } table td, table th"
+                                 " { padding: 3pt 2pt }")
+    stamped = pdf_render.render(doc, options)
+    assert layouts == [1]
+    assert_same_pages(stamped, pdf_render.render(doc, options, stamp_tables=False), tmp_path)
