@@ -34,6 +34,35 @@ def search_path(options: RenderOptions) -> tuple[str, ...]:
     return tuple(dict.fromkeys(dirs))
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates shared by the environments of one kind (sandboxed or not: the
+    sandbox compiles other code), keyed by template name and file and checked against the
+    source's checksum by Jinja itself.  A batch meets a new search path with every agency
+    folder; without this each compiled the built-in _base.html and _tables.html again
+    (~18 ms of the ~23 ms its first page took).  Bounded: the oldest entries go first."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def load_bytecode(self, bucket: Any) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        with self._lock:
+            self._code.pop(bucket.key, None)
+            self._code[bucket.key] = bucket.bytecode_to_string()
+            while len(self._code) > self.SIZE:
+                del self._code[next(iter(self._code))]
+
+
+_COMPILED = {jinja2.Environment: _CompiledTemplates(), SandboxedEnvironment: _CompiledTemplates()}
+
+
 @functools.lru_cache(maxsize=32)
 def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
     """The (cached) Jinja environment of one template search path: sandboxed whenever an
@@ -44,7 +73,8 @@ def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
     kind = (jinja2.Environment if dirs == (os.path.realpath(TEMPLATES_DIR),)
             else SandboxedEnvironment)
     env = kind(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-               trim_blocks=True, lstrip_blocks=True, auto_reload=True)
+               trim_blocks=True, lstrip_blocks=True, auto_reload=True,
+               bytecode_cache=_COMPILED[kind])
     env.tests["table"] = lambda obj: isinstance(obj, Table)
     env.tests["heading"] = lambda obj: isinstance(obj, Heading)
     env.tests["para"] = lambda obj: isinstance(obj, Para)
@@ -189,8 +219,10 @@ def page_environment(dirs: tuple[str, ...]) -> jinja2.Environment:
     loader, autoescape, strictness and sandbox split (an agency's or office's folder on the
     path: sandboxed), but whitespace kept as written (no trim_blocks/lstrip_blocks) — these
     pages were Python strings, and their bytes stay what they were.  Its own template cache:
-    a template is compiled for one whitespace setting."""
-    return environment(dirs).overlay(trim_blocks=False, lstrip_blocks=False, cache_size=50)
+    a template is compiled for one whitespace setting (so not from `environment`'s shared
+    compiled templates either, which are keyed by name and source, not settings)."""
+    return environment(dirs).overlay(trim_blocks=False, lstrip_blocks=False, cache_size=50,
+                                     bytecode_cache=None)
 
 
 def page_template(name: str, template_dirs: Sequence[Path] = ()) -> jinja2.Template:
