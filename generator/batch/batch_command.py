@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from nianbao.batch.discover import Entry, accepted_suffixes, discover, read_manifest
+from nianbao.batch.discover import Entry, accepted_suffixes, discover, read_manifest, report_years
 from nianbao.cli import console
 from nianbao.errors import NianbaoError
 
@@ -111,7 +111,8 @@ def batch_command(args: argparse.Namespace) -> int:
                            roster=roster, as_of=getattr(args, "as_of", None),
                            templates=args.templates)
     try:
-        with executor_for(args.jobs or default_jobs(), args.scheduler, formats) as ex:
+        years = report_years(entries)
+        with executor_for(args.jobs or default_jobs(), args.scheduler, formats, years) as ex:
             result = run_batch(entries, ex, args.output, options, progress=True)
     except SchedulerError as exc:
         console.warn(str(exc))

@@ -87,6 +87,12 @@ class Entry:
 OWN_WORKBOOK_CATEGORY = "nianbao 汇总表（批量处理时不作为输入）"
 
 
+def report_years(entries: list[Entry]) -> tuple[int, ...]:
+    """The report years the entries name (their paths or manifest), for the workers'
+    warm-up (report_task.warm lays out each of their editions' table skeletons)."""
+    return tuple(sorted({e.year for e in entries if e.year is not None}))
+
+
 def accepted_suffixes(published: bool = False) -> tuple[str, ...]:
     """The extensions of the files a batch reads: nianbao's inputs, and with published=True
     (batch --check-only) the published reports of load.DOCUMENT_SUFFIXES."""

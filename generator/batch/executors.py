@@ -82,10 +82,11 @@ def _context() -> multiprocessing.context.ForkServerContext | multiprocessing.co
     return multiprocessing.get_context("spawn")
 
 
-def local_pool(workers: int, formats: tuple[str, ...]) -> RestartingPool:
+def local_pool(workers: int, formats: tuple[str, ...], years: tuple[int, ...] = ()
+               ) -> RestartingPool:
     """A process pool whose workers ignore Ctrl-C, keep warm renderers and end with this
     process, replaced when a worker dies (see `pool`: only the report that kills workers
-    fails)."""
+    fails).  ``years``: the batch's report years (report_task.warm)."""
     driver = os.getpid()
     if "pdf" in formats:
         cut_font_subsets_apart()
@@ -93,7 +94,7 @@ def local_pool(workers: int, formats: tuple[str, ...]) -> RestartingPool:
     def make(count: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=count, mp_context=_context(),
                                    initializer=init_local_worker,
-                                   initargs=(tuple(formats), driver))
+                                   initargs=(tuple(formats), driver, tuple(years)))
     return RestartingPool(make, max(1, workers))
 
 
@@ -119,10 +120,11 @@ def cut_font_subsets_apart() -> None:
         console.warn("未能预先生成字体子集，改由各工作进程生成（首批报告内存占用较高）")
 
 
-def init_local_worker(formats: tuple[str, ...], driver: int) -> None:
+def init_local_worker(formats: tuple[str, ...], driver: int, years: tuple[int, ...] = ()
+                      ) -> None:
     """Initializer of a local pool's workers: tied to the driver first, then warmed."""
     tie_to_driver(driver)
-    report_task.init_worker(formats)
+    report_task.init_worker(formats, years)
 
 
 # ---- workers end with the driver ----------------------------------------------------------
@@ -195,7 +197,8 @@ def _alive(pid: int) -> bool:
 
 
 @contextmanager
-def dask_executor(address: str, formats: tuple[str, ...]) -> Iterator[Executor]:
+def dask_executor(address: str, formats: tuple[str, ...], years: tuple[int, ...] = ()
+                  ) -> Iterator[Executor]:
     """An executor on the Dask cluster at address (its workers warmed first)."""
     try:
         from distributed import Client
@@ -209,7 +212,7 @@ def dask_executor(address: str, formats: tuple[str, ...]) -> Iterator[Executor]:
     try:
         if "pdf" in formats and (crowded := crowded_workers(client.scheduler_info())):
             console.warn(crowded_warning(crowded, address))
-        client.run(report_task.warm, tuple(formats))
+        client.run(report_task.warm, tuple(formats), tuple(years))
         yield client.get_executor(pure=False)
     finally:
         client.close()
@@ -230,12 +233,13 @@ def crowded_warning(crowded: list[str], address: str) -> str:
 
 
 @contextmanager
-def executor_for(workers: int, scheduler: str | None, formats: tuple[str, ...]
-                 ) -> Iterator[Executor]:
-    """The executor of `nianbao batch`: Dask when a scheduler is named, else local."""
+def executor_for(workers: int, scheduler: str | None, formats: tuple[str, ...],
+                 years: tuple[int, ...] = ()) -> Iterator[Executor]:
+    """The executor of `nianbao batch`: Dask when a scheduler is named, else local;
+    ``years``: the batch's report years, whose editions the workers warm."""
     if scheduler:
-        with dask_executor(scheduler, formats) as executor:
+        with dask_executor(scheduler, formats, years) as executor:
             yield executor
     else:
-        with local_pool(workers, formats) as executor:
+        with local_pool(workers, formats, years) as executor:
             yield executor

@@ -141,8 +141,10 @@ def unreadable(index: int, name: str, err: NianbaoError, state: str = UNREADABLE
                   message="；".join(str(p) for p in err.problems[:3]))
 
 
-def warm(formats: tuple[str, ...] = ("html", "pdf", "docx")) -> None:
-    """Import the renderers and fill their process-wide caches before the first task."""
+def warm(formats: tuple[str, ...] = ("html", "pdf", "docx"), years: tuple[int, ...] = ()
+         ) -> None:
+    """Import the renderers and fill their process-wide caches before the first task;
+    ``years``: the batch's report years, whose editions' table skeletons are laid out."""
     import importlib
 
     import nianbao.checks  # noqa: F401  (registers the rules)
@@ -158,7 +160,7 @@ def warm(formats: tuple[str, ...] = ("html", "pdf", "docx")) -> None:
         from nianbao.render import pdf_fonts, pdf_render
         pdf_render.font_config()
         pdf_fonts.subset_font_faces()  # GB2312 subsets: made once per machine, then cached
-        _warm_tables()
+        _warm_tables(years)
     if "docx" in formats:
         from nianbao.render import docx_render
         template = getattr(docx_render, "_template", None)  # the cached template package
@@ -166,35 +168,51 @@ def warm(formats: tuple[str, ...] = ("html", "pdf", "docx")) -> None:
             template()
 
 
-def _warm_tables() -> None:
-    """Lay out the PDF table skeletons of the built-in templates (table_skeleton) by
-    rendering a blank report of the current edition: every report of that edition shares
-    them, so a worker's first report renders as fast as the rest (~1 s moved from the
-    first task to the pool's start).  Warm-up only: whatever goes wrong here shows again,
-    properly reported, in the first task that meets it."""
+def warm_years(years: tuple[int, ...]) -> tuple[int, ...]:
+    """One report year for each edition with statutory tables among ``years`` (the
+    batch's), newest edition first; the current edition's when no year is known."""
     from datetime import date
 
+    from nianbao.schemas import EDITIONS, edition_for_year
+    from nianbao.schemas.features import STATUTORY_TABLES
+
+    # the clock only picks the edition to warm; no output depends on it
+    first: dict[str, int] = {}
+    for year in sorted(years or (date.today().year - 1,), reverse=True):
+        edition = EDITIONS[edition_for_year(year)]
+        if edition.has(STATUTORY_TABLES):
+            first.setdefault(edition.id, year)
+    return tuple(first.values())
+
+
+def _warm_tables(years: tuple[int, ...] = ()) -> None:
+    """Lay out the PDF table skeletons of the built-in templates (table_skeleton) by
+    rendering a blank report of each edition among the batch's ``years``: every report of
+    an edition shares them, so a worker's first report of it renders as fast as the rest
+    (~1 s an edition moved from the first such task to the pool's start; a batch of one
+    edition warms that one only).  Warm-up only: whatever goes wrong here shows again,
+    properly reported, in the first task that meets it."""
     from nianbao.compose.report import compose
     from nianbao.pipeline import ReadOptions, read
     from nianbao.render import RenderOptions, pdf_render
     from nianbao.write.yaml_template import yaml_template
 
-    try:
-        with tempfile.TemporaryDirectory(prefix="nianbao-warm-") as folder:
-            path = Path(folder) / "warm.yaml"
-            # the clock only picks the edition to warm; no output depends on it
-            path.write_text(yaml_template(date.today().year - 1, "示例机关"), encoding="utf-8")
-            validated = read(path, ReadOptions(blank_as_zero=True))
-        pdf_render.render(compose(validated), RenderOptions())
-    except Exception:  # noqa: BLE001,S110  (warm-up must never stop a batch)
-        pass
+    for year in warm_years(years):
+        try:
+            with tempfile.TemporaryDirectory(prefix="nianbao-warm-") as folder:
+                path = Path(folder) / "warm.yaml"
+                path.write_text(yaml_template(year, "示例机关"), encoding="utf-8")
+                validated = read(path, ReadOptions(blank_as_zero=True))
+            pdf_render.render(compose(validated), RenderOptions())
+        except Exception:  # noqa: BLE001,S112  (warm-up must never stop a batch)
+            continue
 
 
-def init_worker(formats: tuple[str, ...]) -> None:
+def init_worker(formats: tuple[str, ...], years: tuple[int, ...] = ()) -> None:
     """Initializer of a local pool's workers: Ctrl-C is the driver's business (it cancels
     and finishes cleanly), then warm the renderers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    warm(formats)
+    warm(formats, years)
 
 
 # ---- template folders on the worker -----------------------------------------------------

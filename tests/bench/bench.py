@@ -313,6 +313,7 @@ def _warm_pool(pool: Executor, jobs: int) -> float:
 def run(n: int, jobs: int, seed: int, error_share: float, chromium_n: int,
         keep: Path | None, mix: dict[str, float] | None = None) -> int:
     from nianbao.batch import BatchOptions, discover, run_batch
+    from nianbao.batch.discover import report_years
     from nianbao.batch.executors import local_pool
 
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
@@ -322,7 +323,7 @@ def run(n: int, jobs: int, seed: int, error_share: float, chromium_n: int,
         flags = [bad for _, bad, _ in made]
         entries = discover(inputs)
         formats = ("html", "pdf", "docx")
-        pool = local_pool(jobs, formats)
+        pool = local_pool(jobs, formats, report_years(entries))
         warm_s = _warm_pool(pool, jobs)
         timing = TimingExecutor(pool)
         start = time.perf_counter()
