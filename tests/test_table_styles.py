@@ -70,31 +70,31 @@ def template(tmp_path, css: str) -> RenderOptions:
     return RenderOptions(template_dirs=(folder,))
 
 
-def test_a_letterhead_template_shares_the_built_in_skeletons(tmp_path, monkeypatch):
-    doc = example("county-transport-2024.yaml")
-    pdf_render.render(doc, RenderOptions())                 # the built-in skeletons
+def counted_layouts(monkeypatch) -> list[int]:
+    """The built-in skeletons laid out, then every skeleton layout after it counted."""
+    pdf_render.render(example("county-transport-2024.yaml"), RenderOptions())
+    layouts: list[int] = []
+    original = table_skeleton._layout_skeletons
+    monkeypatch.setattr(table_skeleton, "_layout_skeletons",
+                        lambda *a: layouts.append(1) or original(*a))
+    return layouts
+
+
+@pytest.mark.parametrize(("css", "laid_out"), [
+    # the letterhead only: the built-in skeletons serve
+    ((".letterhead { text-align: center; color: #c00; letter-spacing: .3em;"
+      " border-bottom: 2px solid #c00 }"), 0),
+    # the cells restyled: a skeleton of its own
+    (".letterhead { color: #333 } table td, table th { padding: 3pt 2pt }", 1),
+])
+def test_an_agency_template_lays_out_skeletons_only_for_its_own_table_styles(
+        css, laid_out, tmp_path, monkeypatch):
+    layouts = counted_layouts(monkeypatch)
     before = dict(table_skeleton.SKELETONS)
-    layouts: list[int] = []
-    original = table_skeleton._layout_skeletons
-    monkeypatch.setattr(table_skeleton, "_layout_skeletons",
-                        lambda *a: layouts.append(1) or original(*a))
-    options = template(tmp_path, ".letterhead { text-align: center; color: #c00;"
-                                 " letter-spacing: .3em; border-bottom: 2px solid #c00 }")
-    stamped = pdf_render.render(doc, options)
-    assert layouts == [] and dict(table_skeleton.SKELETONS) == before
-    assert "某某县水利局政务公开专栏" in raw_text(stamped, tmp_path).replace(" ", "")
-    assert_same_pages(stamped, pdf_render.render(doc, options, stamp_tables=False), tmp_path)
-
-
-def test_a_template_that_restyles_the_cells_gets_skeletons_of_its_own(tmp_path, monkeypatch):
     doc = example("county-transport-2024.yaml")
-    pdf_render.render(doc, RenderOptions())
-    layouts: list[int] = []
-    original = table_skeleton._layout_skeletons
-    monkeypatch.setattr(table_skeleton, "_layout_skeletons",
-                        lambda *a: layouts.append(1) or original(*a))
-    options = template(tmp_path, ".letterhead { color: #333 } table td, table th"
-                                 " { padding: 3pt 2pt }")
+    options = template(tmp_path, css)
     stamped = pdf_render.render(doc, options)
-    assert layouts == [1]
+    assert len(layouts) == laid_out
+    assert (dict(table_skeleton.SKELETONS) == before) == (not laid_out)
+    assert "某某县水利局政务公开专栏" in raw_text(stamped, tmp_path).replace(" ", "")
     assert_same_pages(stamped, pdf_render.render(doc, options, stamp_tables=False), tmp_path)
