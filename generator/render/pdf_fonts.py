@@ -9,8 +9,10 @@ GB2312 subsets.
   with HarfBuzz (uharfbuzz: about 0.3 s for all four faces, once per machine, cached on
   disk under $XDG_CACHE_HOME/nianbao/fonts/) and named first in the print font stacks, so
   WeasyPrint lays out and embeds from fonts of ~7,500 glyphs instead of ~65,000.  A rare
-  character outside GB2312 (a name such as 王镕) falls back to the full face that follows
-  in the same stack, so it still prints.  ``NIANBAO_FONT_SUBSET=0`` turns the subsets off.
+  character outside GB2312 (a name such as 王镕) is drawn from a face cut to its block of
+  code points (`pdf_rare_faces`), named in the stack after the GB2312 subset; the full
+  face, last, draws only what no such face could be cut for.  ``NIANBAO_FONT_SUBSET=0``
+  turns the subsets off.
 """
 
 from __future__ import annotations
@@ -309,37 +311,13 @@ def rare_chars(html: str) -> frozenset[int]:
     return frozenset(c for c in outside if c in covered)
 
 
-@functools.lru_cache(maxsize=64)
-def supplement_font_faces(chars: frozenset[int]) -> tuple[str, str]:
-    """(suffix, @font-face rules) of the faces cut down to one report's rare characters:
-    a few kilobytes each, so a report naming 王镕 never loads (nor embeds from) a full
-    65,000-glyph face, which costs a worker about 55 MB.  The suffix is a digest of the
-    characters: the same characters always give the same family names and bytes."""
-    if not chars or not subset_font_faces():
-        return "", ""
-    suffix = " R" + hashlib.sha256(",".join(map(str, sorted(chars))).encode()).hexdigest()[:10]
-    rules = []
-    for family, weight, face in _subset_sources():
-        found = _match(family)
-        assert found is not None, "_subset_sources() yields only families that _match finds"
-        drawn = frozenset(c for c in chars if c in found[2])
-        if not drawn:
-            continue
-        try:
-            rules.append(_font_face(family + suffix, weight, subset_file(face, drawn)))
-        except Exception as exc:  # noqa: BLE001  (the full face draws them)
-            _LOG.warning("cannot subset %s to %d characters: %s", face[0], len(drawn), exc)
-    return (suffix, "\n".join(rules)) if rules else ("", "")
-
-
-def _with_subsets(css: str, families: set[str], suffixes: tuple[str, ...]) -> str:
+def _with_subsets(css: str, suffixes: dict[str, tuple[str, ...]]) -> str:
     def stack(match: re.Match) -> str:
         names = [n.strip() for n in match.group(1).split(",")]
         out: list[str] = []
         for name in names:
             bare = name.strip("\"'").strip()
-            if bare in families:
-                out.extend(f'"{bare}{suffix}"' for suffix in suffixes)
+            out.extend(f'"{bare}{suffix}"' for suffix in suffixes.get(bare, ()))
             out.append(name)
         return f"font-family: {', '.join(out)}"
     return _FONT_FAMILY.sub(stack, css)
@@ -347,25 +325,30 @@ def _with_subsets(css: str, families: set[str], suffixes: tuple[str, ...]) -> st
 
 def use_subsets(html: str, rare: bool = True, chars: frozenset[int] | None = None) -> str:
     """The page with the subset faces declared and named in its print font stacks, right
-    before the full face they were cut from: first the GB2312 subset, then the subset to
-    the page's rare characters, then the full face (which draws whatever is left).
-    ``rare=False`` leaves out the rare characters' subset: the style every page without
-    rare characters has (the PDF tables' skeletons are laid out in it); ``chars``: the page's
-    rare characters when the caller has them already (`rare_chars`)."""
+    before the full face they were cut from: first the GB2312 subset, then the faces of the
+    blocks of code points the page's rare characters fall in (`pdf_rare_faces`), then the
+    full face (which draws whatever is left).  ``rare=False`` leaves out the block faces:
+    the style every page without rare characters has (the PDF tables' skeletons are laid
+    out in it); ``chars``: the page's rare characters when the caller has them already
+    (`rare_chars`)."""
+    # imported here: pdf_rare_faces cuts its faces with this module's functions
+    from nianbao.render.pdf_rare_faces import Supplements, supplement_font_faces
+
     faces = subset_font_faces()
     if not faces:
         return html
     if chars is None and rare:
         chars = rare_chars(html)
-    suffix, supplements = supplement_font_faces(chars) if rare and chars else ("", "")
-    suffixes = (SUBSET_SUFFIX, suffix) if suffix else (SUBSET_SUFFIX,)
-    families = {family for family, _, _ in _subset_sources()}
+    extra = supplement_font_faces(chars) if rare and chars else Supplements()
+    suffixes = {family: (SUBSET_SUFFIX,) + extra.suffixes.get(family, ())
+                for family, _, _ in _subset_sources()}
+    supplements = "\n".join(extra.rules)
 
     def style(match: re.Match) -> str:
         attrs, css = match.group(1), match.group(2)
         if not applies_to_print(attrs):
             return match.group(0)
-        return f"<style{attrs}>{_with_subsets(css, families, suffixes)}</style>"
+        return f"<style{attrs}>{_with_subsets(css, suffixes)}</style>"
     html = _STYLE.sub(style, html)
     head = html.lower().find("<style")
     declare = f'<style media="print">\n{faces}\n{supplements}\n</style>\n'

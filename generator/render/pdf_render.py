@@ -5,7 +5,8 @@
   allows ``data:`` URLs and files inside the template folders, nothing else.
 - Same document, same bytes: the PDF carries no clock time and no random ID (the creation
   date is the document date from the data; the file ID is a hash of the content).
-- Fonts (which faces, what they draw, their GB2312 subsets) are `pdf_fonts`' business.
+- Fonts (which faces, what they draw, their GB2312 subsets) are `pdf_fonts`' business;
+  the faces of rare characters, cut by blocks of code points, `pdf_rare_faces`'.
 - The fast path: the statutory tables are laid out once per worker and drawn from that
   skeleton (`table_skeleton`, `table_stamp`, `text_replay`), WeasyPrint's HTML parser gets
   a regex cache that hits (`parse_cache`: halves parsing), streams are deflated at zlib's
@@ -46,6 +47,7 @@ from nianbao.render.pdf_fonts import (
     rare_chars,
     use_subsets,
 )
+from nianbao.render.pdf_rare_faces import supplement_font_faces
 
 _FONT_CONFIG = None
 _FONT_CONFIG_LOCK = threading.Lock()
@@ -197,25 +199,26 @@ def _one_at_a_time() -> Iterator[None]:
         _STAMP_LOCK.release()
 
 
-_RARE_SEEN: set[frozenset[int]] = set()   # rare-character sets this process has drawn
-_RARE_SEEN_MAX = 4096
+# The @font-face rules of the rare characters' block faces this process has added to its
+# FontConfiguration (WeasyPrint adds a rule once: it keys the face by the rule).  Bounded
+# without a limit of its own: at most one rule per face and block of code points.
+_RARE_SEEN: set[str] = set()
 
 
-def _new_rare_faces(chars: frozenset[int]) -> bool:
-    """Whether this report brings a set of rare characters this process has not drawn yet.
+def _new_rare_faces(rules: tuple[str, ...]) -> bool:
+    """Whether this report declares a block face for rare characters
+    (`pdf_rare_faces.supplement_font_faces`) that this process has not added yet.
 
-    Each such set gets faces of its own (pdf_fonts.supplement_font_faces); adding them makes
-    Pango let go of every font and load them again, and recordings (text_replay) hold
-    references to the old ones, which were then never freed: a worker grew ~2.5 MB with each
-    new name (175 MB after 20 reports naming different people, against 123 MB for 20 plain
-    ones; issue 17 §9).  The caller drops the recordings then; recording again costs ~50 ms
-    once per new set."""
-    if not chars or chars in _RARE_SEEN:
-        return False
-    if len(_RARE_SEEN) >= _RARE_SEEN_MAX:
-        _RARE_SEEN.clear()
-    _RARE_SEEN.add(chars)
-    return True
+    Adding one makes Pango let go of every font and load them again, and recordings
+    (text_replay) hold references to the old ones, which were then never freed: when each
+    set of rare characters had faces of its own, a worker grew ~2.5 MB with each new name
+    (175 MB after 20 reports naming different people, against 123 MB for 20 plain ones;
+    issue 17 §9).  The caller drops the recordings then;
+    recording again costs ~50 ms.  Block faces are shared by every name in the block, so
+    after a batch's first few rare reports this is False."""
+    new = set(rules) - _RARE_SEEN
+    _RARE_SEEN.update(new)
+    return bool(new)
 
 
 def _laid_out(html: str, common: str, lay_out):
@@ -254,7 +257,7 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
     check_glyphs(doc, html)
     roots = html_render.search_path(options)
     chars = rare_chars(html)
-    new_faces = _new_rare_faces(chars)
+    new_faces = _new_rare_faces(supplement_font_faces(chars).rules)
     html, common = use_subsets(html, chars=chars), use_subsets(html, rare=False)
     fetcher = make_fetcher(roots, (str(font_cache_dir()),))
     base_url = Path(roots[0]).as_uri() + "/"
