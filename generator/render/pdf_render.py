@@ -257,7 +257,7 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
     check_glyphs(doc, html)
     roots = html_render.search_path(options)
     chars = rare_chars(html)
-    new_faces = _new_rare_faces(supplement_font_faces(chars).rules)
+    rare_faces = supplement_font_faces(chars).rules
     html, common = use_subsets(html, chars=chars), use_subsets(html, rare=False)
     fetcher = make_fetcher(roots, (str(font_cache_dir()),))
     base_url = Path(roots[0]).as_uri() + "/"
@@ -267,7 +267,9 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
             font_config=font_config())
 
     with _one_at_a_time():
-        if new_faces:
+        # asked under the lock: asked before it, another thread's render naming the same
+        # block could run first, add the faces and draw from recordings of dropped fonts
+        if _new_rare_faces(rare_faces):
             table_skeleton.forget_recordings()
         pdf = _fast_pdf(html, common, lay_out) if stamp_tables else None
         if pdf is None:
