@@ -22,7 +22,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from nianbao.compose.document import Document, Heading, Para, Table
 from nianbao.errors import Problem, RenderError
-from nianbao.render import TEMPLATES_DIR, RenderOptions, contract, draft
+from nianbao.render import TEMPLATES_DIR, RenderOptions, contract, draft, template_limits
 
 ENTRY_TEMPLATE = "report.html"
 
@@ -135,6 +135,10 @@ def template_problem(exc: BaseException, dirs: tuple[str, ...]) -> Problem | Non
         message = exc.message or type(exc).__name__
         if isinstance(exc, jinja2.TemplateNotFound):
             message = f"找不到模板 {exc.name}"
+    elif isinstance(exc, template_limits.TemplateLimit):
+        message = str(exc)
+        if where is None and exc.filename:   # stopped between two pieces of the page
+            return Problem(exc.filename, f"模板错误：{message}")
     elif where is not None:
         message = f"{type(exc).__name__}: {exc}"
     else:
@@ -193,7 +197,7 @@ def _template_text(env: Any, dirs: tuple[str, ...], doc: Document, options: Rend
                    ) -> tuple[str, str]:
     try:
         template = env.get_template(ENTRY_TEMPLATE)
-        text = template.render(template_context(doc, options))
+        text = template_limits.render(template, template_context(doc, options))
     except Exception as exc:
         problem = template_problem(exc, dirs)
         if problem is None:
@@ -241,7 +245,7 @@ def render_named(name: str, context: Mapping[str, Any], template_dirs: Sequence[
     and line, as a report template's does."""
     template = page_template(name, template_dirs)
     with _page_errors(search_path(RenderOptions(template_dirs=tuple(template_dirs))), name):
-        return template.render(context)
+        return template_limits.render(template, context)
 
 
 @contextlib.contextmanager
