@@ -5,6 +5,8 @@ rules this test cannot judge, gets skeletons of its own."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from nianbao.render import RenderOptions, pdf_render
 from nianbao.render.pdf_fast import table_skeleton, table_styles
@@ -98,3 +100,49 @@ def test_an_agency_template_lays_out_skeletons_only_for_its_own_table_styles(
     assert (dict(table_skeleton.SKELETONS) == before) == (not laid_out)
     assert "某某县水利局政务公开专栏" in raw_text(stamped, tmp_path).replace(" ", "")
     assert_same_pages(stamped, pdf_render.render(doc, options, stamp_tables=False), tmp_path)
+
+
+def linking(tmp_path: Path, name: str, css: str, head: str | None = None) -> RenderOptions:
+    folder = tmp_path / name / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.html").write_text(
+        '{% extends "_base.html" %}{% block head %}'
+        + (head or '<link rel="stylesheet" media="print" href="agency.css">')
+        + "{% endblock %}", encoding="utf-8")
+    (folder / "agency.css").write_text(css, encoding="utf-8")
+    return RenderOptions(template_dirs=(folder,))
+
+
+def test_linked_style_sheets_are_keyed_by_their_content(tmp_path, monkeypatch):
+    """Two agencies' templates link their own agency.css: keyed by the <link> tag alone,
+    the second agency's tables were drawn from the first's skeleton (8 pages instead of
+    its 5).  And an agency.css edited meanwhile (the preview) is a new key too."""
+    doc = example("county-transport-2024.yaml")
+    layouts = counted_layouts(monkeypatch)
+    roomy = linking(tmp_path, "甲局", "td, th { padding: 8pt 2pt }")
+    plain = linking(tmp_path, "乙局", "")
+    pdf_render.render(doc, roomy)
+    stamped = pdf_render.render(doc, plain)
+    assert len(layouts) == 2
+    assert_same_pages(stamped, pdf_render.render(doc, plain, stamp_tables=False), tmp_path)
+    (tmp_path / "乙局" / "templates" / "agency.css").write_text(
+        "td, th { padding: 6pt 2pt }", encoding="utf-8")
+    edited = pdf_render.render(doc, plain)
+    assert len(layouts) == 3
+    assert_same_pages(edited, pdf_render.render(doc, plain, stamp_tables=False), tmp_path)
+
+
+def test_imported_sheets_are_read_to_the_end(tmp_path):
+    """A sheet's own @import is part of its digest: the same head, another imported file,
+    another key."""
+    options = linking(tmp_path, "丙局", '@import "cells.css";')
+    folder = options.template_dirs[0]
+    (folder / "cells.css").write_text("td { padding: 1pt }", encoding="utf-8")
+    fetcher = pdf_render.make_fetcher((str(folder),))
+    digest = pdf_render._sheet_digest(folder.as_uri() + "/", fetcher)
+    first = digest("agency.css")
+    (folder / "cells.css").write_text("td { padding: 9pt }", encoding="utf-8")
+    assert digest("agency.css") != first
+    assert digest("../../secret.css").startswith("unread ")   # outside the folders
+    head = '<style>@import url("agency.css");</style><link rel=stylesheet href=x.css>'
+    assert table_styles.sheet_urls(head) == ["x.css", "agency.css"]

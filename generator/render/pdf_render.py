@@ -22,14 +22,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from nianbao.compose.document import Document, Table
 from nianbao.errors import Problem, RenderError
@@ -37,7 +39,7 @@ from nianbao.render import (
     RenderOptions,
     html_render,
 )
-from nianbao.render.pdf_fast import fastpath, table_skeleton, table_stamp
+from nianbao.render.pdf_fast import fastpath, table_skeleton, table_stamp, table_styles
 from nianbao.render.pdf_fonts import (
     PAGE_NUMBER_CHARS,
     Charset,
@@ -221,10 +223,34 @@ def _new_rare_faces(rules: tuple[str, ...]) -> bool:
     return bool(new)
 
 
-def _laid_out(html: str, common: str, lay_out):
+def _sheet_digest(base_url: str, fetcher: Any) -> Callable[[str], str]:
+    """A URL a page's style names (<link href>, @import; relative to ``base_url``) → a
+    digest of what WeasyPrint will read there, its own imports included (a few levels):
+    part of the table skeletons' key (`table_styles`).  A URL the fetcher refuses, or a file
+    that cannot be read, is named as such (WeasyPrint reads nothing there either)."""
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    def digest(href: str, base: str = base_url, depth: int = 0) -> str:
+        url = urljoin(base, href.strip())
+        if depth > 4 or not fetcher.allows(url):
+            return f"unread {url}"
+        if url.lower().startswith("data:"):
+            return hashlib.sha256(url.encode()).hexdigest()
+        try:
+            text = Path(unquote(urlsplit(url).path)).read_bytes()
+        except OSError:
+            return f"unread {url}"
+        inner = [digest(u, url, depth + 1)
+                 for u in table_styles.sheet_urls(text.decode("utf-8", "replace"))]
+        return hashlib.sha256(text + "\0".join(inner).encode()).hexdigest()
+    return digest
+
+
+def _laid_out(html: str, common: str, lay_out, sheets: Callable[[str], str] | None = None):
     """The WeasyPrint document: tables drawn from their skeletons when they can be,
-    else the HTML as it is (``common``: the page without its rare characters' faces)."""
-    prepared = table_skeleton.prepare(html, lay_out, common)
+    else the HTML as it is (``common``: the page without its rare characters' faces;
+    ``sheets``: `_sheet_digest`)."""
+    prepared = table_skeleton.prepare(html, lay_out, common, sheets)
     if prepared is not None:
         document = lay_out(prepared.html)
         if table_stamp.attach(document, prepared):
@@ -232,14 +258,15 @@ def _laid_out(html: str, common: str, lay_out):
     return lay_out(html)
 
 
-def _fast_pdf(html: str, common: str, lay_out) -> bytes | None:
+def _fast_pdf(html: str, common: str, lay_out, sheets: Callable[[str], str] | None = None
+              ) -> bytes | None:
     """The PDF by the fast path; None when it is off (other library versions) or raised
     (then the caller renders the ordinary way; the skeletons are dropped)."""
     if not fastpath.supported():
         return None
     try:
         with fastpath.scoped():
-            return _laid_out(html, common, lay_out).write_pdf(pdf_identifier=True)
+            return _laid_out(html, common, lay_out, sheets).write_pdf(pdf_identifier=True)
     except Exception as exc:  # noqa: BLE001  (a fault of the fast path, not of the report)
         fastpath.failed(exc)
         table_skeleton.SKELETONS.clear()
@@ -271,7 +298,8 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
         # block could run first, add the faces and draw from recordings of dropped fonts
         if _new_rare_faces(rare_faces):
             table_skeleton.forget_recordings()
-        pdf = _fast_pdf(html, common, lay_out) if stamp_tables else None
+        pdf = (_fast_pdf(html, common, lay_out, _sheet_digest(base_url, fetcher))
+               if stamp_tables else None)
         if pdf is None:
             pdf = lay_out(html).write_pdf(pdf_identifier=True)
     if fetcher.refused:

@@ -19,6 +19,12 @@ leave the tables as they were.  So the key holds only the rules that can reach a
 A rule left out can therefore match nothing in the table or above it: the table's boxes
 are the same with or without it.  Keeping a rule that could be left out only costs a
 skeleton laid out once more.
+
+Style sheets a page names rather than holds — ``<link href>``, ``@import`` — are in the key
+by their content (``sheets``: the renderer reads them as WeasyPrint will, and gives each a
+digest): two agencies' templates each linking their own ``agency.css`` are not one key, and
+an ``agency.css`` edited while the preview runs is a new one.  (Keyed by the tag's text, the
+second agency's tables were drawn from the first's skeleton: 8 pages where its own are 5.)
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 # Declarations that let an element outside a table's ancestry move or number the table.
@@ -34,19 +41,36 @@ _REACHING = re.compile(r"float|position|counter|column|running|string-set|flow",
 # Selectors whose matches depend on more than an element and its ancestors.
 _UNSAFE_SELECTOR = re.compile(r"[+~:|]|\bnth\b")
 _STYLE_RE = re.compile(r"<style\b([^>]*)>(.*?)</style>|<link\b[^>]*>", re.DOTALL)
+_LINK_HREF = re.compile(r"<link\b[^>]*?\bhref\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
+_IMPORT = re.compile(r"@import\s+(?:url\(\s*)?[\"']?([^\"')\s;]+)", re.IGNORECASE)
 _CACHE: OrderedDict[str, str] = OrderedDict()
 _CACHE_SIZE = 256
 
 
-def table_key(head: str, place: str, masked_table: str) -> str:
+def sheet_urls(text: str) -> list[str]:
+    """The URLs of the style sheets a page's head or a style sheet names (<link href>,
+    @import), as written."""
+    return _LINK_HREF.findall(text) + _IMPORT.findall(text)
+
+
+def linked_sheets(head: str, sheets: Callable[[str], str] | None) -> str:
+    """What the style sheets ``head`` names by URL hold: one line per URL with its
+    ``sheets(url)`` (a digest of its content), or the bare URLs without ``sheets``."""
+    return "\n".join(f"{u}\0{sheets(u) if sheets else ''}" for u in sheet_urls(head))
+
+
+def table_key(head: str, place: str, masked_table: str,
+              sheets: Callable[[str], str] | None = None) -> str:
     """The skeleton key of a table: a digest of the style rules of the page's ``head``
-    (its <style> and <link> elements) that can reach the table, its place and its masked
-    HTML.  Remembered per process by the full text (a page style is met again and again)."""
-    full = hashlib.sha256(f"{head}\0{place}\0{masked_table}".encode()).hexdigest()
+    (its <style> and <link> elements, linked and imported sheets by their content) that
+    can reach the table, its place and its masked HTML.  Remembered per process by the
+    full text (a page style is met again and again)."""
+    linked = linked_sheets(head, sheets)
+    full = hashlib.sha256(f"{head}\0{linked}\0{place}\0{masked_table}".encode()).hexdigest()
     key = _CACHE.get(full)
     if key is None:
         kept = relevant_styles(head, place, masked_table)
-        key = hashlib.sha256(f"{kept}\0{place}\0{masked_table}".encode()).hexdigest()
+        key = hashlib.sha256(f"{kept}\0{linked}\0{place}\0{masked_table}".encode()).hexdigest()
         _CACHE[full] = key
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
