@@ -132,17 +132,23 @@ def test_linked_style_sheets_are_keyed_by_their_content(tmp_path, monkeypatch):
     assert_same_pages(edited, pdf_render.render(doc, plain, stamp_tables=False), tmp_path)
 
 
-def test_imported_sheets_are_read_to_the_end(tmp_path):
-    """A sheet's own @import is part of its digest: the same head, another imported file,
-    another key."""
-    options = linking(tmp_path, "丙局", '@import "cells.css";')
+def test_what_a_sheet_names_is_read_to_the_end(tmp_path):
+    """A sheet's own @import, and a font its @font-face names, are part of its identity:
+    the same head, another imported file or font file, another key."""
+    options = linking(tmp_path, "丙局", '@import "cells.css";\n'
+                      '@font-face { font-family: "X"; src: url(x.otf) }')
     folder = options.template_dirs[0]
     (folder / "cells.css").write_text("td { padding: 1pt }", encoding="utf-8")
+    (folder / "x.otf").write_bytes(b"0" * 10)
     fetcher = pdf_render.make_fetcher((str(folder),))
-    digest = pdf_render._sheet_digest(folder.as_uri() + "/", fetcher)
-    first = digest("agency.css")
+    identify = pdf_render._sheet_digest(folder.as_uri() + "/", fetcher)
+    first = identify("agency.css", True)
     (folder / "cells.css").write_text("td { padding: 9pt }", encoding="utf-8")
-    assert digest("agency.css") != first
-    assert digest("../../secret.css").startswith("unread ")   # outside the folders
-    head = '<style>@import url("agency.css");</style><link rel=stylesheet href=x.css>'
+    second = identify("agency.css", True)
+    (folder / "x.otf").write_bytes(b"0" * 20)
+    assert len({first, second, identify("agency.css", True)}) == 3
+    assert identify("../../secret.css", True).startswith("unread ")   # outside the folders
+    head = ('<style>@import url("agency.css"); @font-face { src: url(data:font/otf;base64,AA)'
+            ' } @font-face { src: url("f.otf") }</style><link rel=stylesheet href=x.css>')
     assert table_styles.sheet_urls(head) == ["x.css", "agency.css"]
+    assert table_styles.resource_urls(head) == ["f.otf"]

@@ -223,30 +223,38 @@ def _new_rare_faces(rules: tuple[str, ...]) -> bool:
     return bool(new)
 
 
-def _sheet_digest(base_url: str, fetcher: Any) -> Callable[[str], str]:
-    """A URL a page's style names (<link href>, @import; relative to ``base_url``) → a
-    digest of what WeasyPrint will read there, its own imports included (a few levels):
-    part of the table skeletons' key (`table_styles`).  A URL the fetcher refuses, or a file
-    that cannot be read, is named as such (WeasyPrint reads nothing there either)."""
+def _sheet_digest(base_url: str, fetcher: Any) -> Callable[[str, bool], str]:
+    """What a URL a page's style names (relative to ``base_url``) holds, as WeasyPrint will
+    read it: a style sheet (<link href>, @import) by a digest of its content and of what it
+    names in turn (a few levels), another file (a font) by its size and time.  Part of the
+    table skeletons' key (`table_styles`).  A URL the fetcher refuses, or a file that
+    cannot be read, is named as such (WeasyPrint reads nothing there either)."""
     from urllib.parse import unquote, urljoin, urlsplit
 
-    def digest(href: str, base: str = base_url, depth: int = 0) -> str:
+    def identify(href: str, sheet: bool, base: str = base_url, depth: int = 0) -> str:
         url = urljoin(base, href.strip())
         if depth > 4 or not fetcher.allows(url):
             return f"unread {url}"
         if url.lower().startswith("data:"):
             return hashlib.sha256(url.encode()).hexdigest()
+        path = Path(unquote(urlsplit(url).path))
         try:
-            text = Path(unquote(urlsplit(url).path)).read_bytes()
+            if not sheet:
+                stat = path.stat()
+                return f"{stat.st_size}:{stat.st_mtime_ns}"
+            data = path.read_bytes()
         except OSError:
             return f"unread {url}"
-        inner = [digest(u, url, depth + 1)
-                 for u in table_styles.sheet_urls(text.decode("utf-8", "replace"))]
-        return hashlib.sha256(text + "\0".join(inner).encode()).hexdigest()
-    return digest
+        text = data.decode("utf-8", "replace")
+        inner = ([identify(u, True, url, depth + 1) for u in table_styles.sheet_urls(text)]
+                 + [identify(u, False, url, depth + 1)
+                    for u in table_styles.resource_urls(text)])
+        return hashlib.sha256(data + "\0".join(inner).encode()).hexdigest()
+    return identify
 
 
-def _laid_out(html: str, common: str, lay_out, sheets: Callable[[str], str] | None = None):
+def _laid_out(html: str, common: str, lay_out,
+              sheets: Callable[[str, bool], str] | None = None):
     """The WeasyPrint document: tables drawn from their skeletons when they can be,
     else the HTML as it is (``common``: the page without its rare characters' faces;
     ``sheets``: `_sheet_digest`)."""
@@ -258,8 +266,8 @@ def _laid_out(html: str, common: str, lay_out, sheets: Callable[[str], str] | No
     return lay_out(html)
 
 
-def _fast_pdf(html: str, common: str, lay_out, sheets: Callable[[str], str] | None = None
-              ) -> bytes | None:
+def _fast_pdf(html: str, common: str, lay_out,
+              sheets: Callable[[str, bool], str] | None = None) -> bytes | None:
     """The PDF by the fast path; None when it is off (other library versions) or raised
     (then the caller renders the ordinary way; the skeletons are dropped)."""
     if not fastpath.supported():

@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.render.pdf_fast.table_styles import table_key
+from nianbao.render.pdf_fast.table_styles import linked_sheets, table_key
 
 # A statutory table as render_table writes it; tables are never nested in a report.
 TABLE_RE = re.compile(r'<table\b[^>]*\bdata-table="[^"]*"[^>]*>.*?</table>', re.DOTALL)
@@ -321,14 +321,13 @@ def _placeholder(table_html: str, index: int, skeleton: Skeleton) -> str:
 
 
 def prepare(html: str, render: Any, common: str | None = None,
-            sheets: Callable[[str], str] | None = None) -> Prepared | None:
+            sheets: Callable[[str, bool], str] | None = None) -> Prepared | None:
     """The HTML with each statutory table replaced by its placeholder, or None when a
     table cannot be stamped.  ``render`` lays out an HTML string (WeasyPrint Document).
     ``common``: the same page in the style most pages share (without the font faces of
     one report's rare characters, which the tables do not use): skeletons are laid out
     and looked up in it, so such a report does not lay out skeletons of its own.
-    ``sheets``: a URL a style sheet of the page names → a digest of its content
-    (`table_styles.linked_sheets`)."""
+    ``sheets``: what a URL the page's style names holds (`table_styles.linked_sheets`)."""
     found = list(TABLE_RE.finditer(html))
     if not found:
         return None
@@ -340,7 +339,8 @@ def prepare(html: str, render: Any, common: str | None = None,
         base, base_found = html, found
     head = _styles(base)
     places = _ancestors(base, [m.start() for m in base_found])
-    keys = [table_key(head, p, m, sheets) for p, m in zip(places, masked)]
+    linked = linked_sheets(head, sheets)
+    keys = [table_key(head, p, m, linked) for p, m in zip(places, masked)]
     if any(k not in SKELETONS for k in keys):
         it = iter(masked)
         made = _layout_skeletons(TABLE_RE.sub(lambda _: next(it), base), len(keys), render)

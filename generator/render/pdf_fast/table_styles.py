@@ -21,9 +21,10 @@ are the same with or without it.  Keeping a rule that could be left out only cos
 skeleton laid out once more.
 
 Style sheets a page names rather than holds — ``<link href>``, ``@import`` — are in the key
-by their content (``sheets``: the renderer reads them as WeasyPrint will, and gives each a
-digest): two agencies' templates each linking their own ``agency.css`` are not one key, and
-an ``agency.css`` edited while the preview runs is a new one.  (Keyed by the tag's text, the
+by their content, and the files its style names by ``url()`` (fonts) by their size and time
+(``identify``: the renderer reads them as WeasyPrint will): two agencies' templates each
+linking their own ``agency.css`` are not one key, and an ``agency.css`` edited while the
+preview runs is a new one.  (Keyed by the tag's text, the
 second agency's tables were drawn from the first's skeleton: 8 pages where its own are 5.)
 """
 
@@ -43,6 +44,7 @@ _UNSAFE_SELECTOR = re.compile(r"[+~:|]|\bnth\b")
 _STYLE_RE = re.compile(r"<style\b([^>]*)>(.*?)</style>|<link\b[^>]*>", re.DOTALL)
 _LINK_HREF = re.compile(r"<link\b[^>]*?\bhref\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 _IMPORT = re.compile(r"@import\s+(?:url\(\s*)?[\"']?([^\"')\s;]+)", re.IGNORECASE)
+_URL = re.compile(r"url\(\s*[\"']?([^\"')\s]+)", re.IGNORECASE)
 _CACHE: OrderedDict[str, str] = OrderedDict()
 _CACHE_SIZE = 256
 
@@ -53,19 +55,26 @@ def sheet_urls(text: str) -> list[str]:
     return _LINK_HREF.findall(text) + _IMPORT.findall(text)
 
 
-def linked_sheets(head: str, sheets: Callable[[str], str] | None) -> str:
-    """What the style sheets ``head`` names by URL hold: one line per URL with its
-    ``sheets(url)`` (a digest of its content), or the bare URLs without ``sheets``."""
-    return "\n".join(f"{u}\0{sheets(u) if sheets else ''}" for u in sheet_urls(head))
+def resource_urls(text: str) -> list[str]:
+    """The other files a style names by ``url()`` (fonts, images), as written; ``data:``
+    URLs hold their content in the text itself."""
+    sheets = set(_IMPORT.findall(text))
+    return [u for u in _URL.findall(text) if u not in sheets and not u.lower().startswith("data:")]
 
 
-def table_key(head: str, place: str, masked_table: str,
-              sheets: Callable[[str], str] | None = None) -> str:
+def linked_sheets(head: str, identify: Callable[[str, bool], str] | None) -> str:
+    """What ``head`` names by URL: one line per URL with ``identify(url, is_sheet)`` (a
+    digest of a sheet's content, a file's size and time), or the bare URLs without it."""
+    named = [(u, True) for u in sheet_urls(head)] + [(u, False) for u in resource_urls(head)]
+    return "\n".join(f"{u}\0{identify(u, sheet) if identify else ''}" for u, sheet in named)
+
+
+def table_key(head: str, place: str, masked_table: str, linked: str = "") -> str:
     """The skeleton key of a table: a digest of the style rules of the page's ``head``
     (its <style> and <link> elements, linked and imported sheets by their content) that
     can reach the table, its place and its masked HTML.  Remembered per process by the
-    full text (a page style is met again and again)."""
-    linked = linked_sheets(head, sheets)
+    full text (a page style is met again and again).  ``linked``: `linked_sheets` of the
+    head."""
     full = hashlib.sha256(f"{head}\0{linked}\0{place}\0{masked_table}".encode()).hexdigest()
     key = _CACHE.get(full)
     if key is None:
