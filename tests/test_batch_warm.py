@@ -14,6 +14,7 @@ from nianbao.load import load
 from nianbao.render import RenderOptions, html_render, pdf_fonts
 from nianbao.render.pdf_fast import table_skeleton
 from nianbao.validate import validate
+from test_table_stamp import render_sheets
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -37,6 +38,9 @@ def page(name: str) -> str:
     return pdf_fonts.use_subsets(html_render.render_text(doc, RenderOptions()))
 
 
+SHEETS = render_sheets(RenderOptions())   # the skeletons' keys as a render makes them
+
+
 def refuse(text: str):
     raise LookupError("a skeleton laid out after the warm-up")
 
@@ -46,12 +50,12 @@ def test_warm_up_lays_out_each_edition_of_the_batch():
     report_task.warm(("pdf",), (2020, 2024))
     assert all(table_skeleton.SKELETONS.values())
     for name in ("zhumadian-housing-2020.yaml", "county-transport-2024.yaml"):
-        assert table_skeleton.prepare(page(name), refuse) is not None
+        assert table_skeleton.prepare(page(name), refuse, sheets=SHEETS) is not None
 
 
 def test_warm_up_of_one_edition_leaves_the_others():
     table_skeleton.SKELETONS.clear()
     report_task.warm(("pdf",), (2024,))
-    assert table_skeleton.prepare(page("county-transport-2024.yaml"), refuse) is not None
+    assert table_skeleton.prepare(page("county-transport-2024.yaml"), refuse, sheets=SHEETS) is not None
     with pytest.raises(LookupError):
-        table_skeleton.prepare(page("zhumadian-housing-2020.yaml"), refuse)
+        table_skeleton.prepare(page("zhumadian-housing-2020.yaml"), refuse, sheets=SHEETS)

@@ -10,14 +10,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops
-
-from nianbao.compose.report import compose
 from nianbao.compose.document import Table
+from nianbao.compose.report import compose
 from nianbao.load import load
 from nianbao.render import RenderOptions, html_render, pdf_render
 from nianbao.render.pdf_fast import table_skeleton
 from nianbao.validate import validate
+from PIL import Image, ImageChops
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -152,6 +151,17 @@ def stamps(doc, options: RenderOptions) -> int:
     return len(prepared.stamps) if table_stamp.attach(document, prepared) else 0
 
 
+def render_sheets(options: RenderOptions):
+    """What the renderer keys a page's linked sheets and fonts by, as `pdf_render.render`
+    sets it up (its base URL, its fetcher's limits): a table prepared here looks up the
+    skeletons a render laid out."""
+    from nianbao.render import pdf_fonts
+
+    roots = html_render.search_path(options)
+    fetcher = pdf_render.make_fetcher(roots, (str(pdf_fonts.font_cache_dir()),))
+    return pdf_render._sheet_digest(Path(roots[0]).as_uri() + "/", fetcher)
+
+
 def pdf_render_document(html: str, options: RenderOptions):
     import weasyprint
 
@@ -242,4 +252,5 @@ def test_batch_worker_warm_up_lays_out_the_skeletons():
     assert len(table_skeleton.SKELETONS) == 3 and all(table_skeleton.SKELETONS.values())
     html = pdf_fonts.use_subsets(html_render.render_text(example("county-transport-2024.yaml"),
                                                          RenderOptions()))
-    assert table_skeleton.prepare(html, lambda text: pytest.fail("laid out again")) is not None
+    assert table_skeleton.prepare(html, lambda text: pytest.fail("laid out again"),
+                                  sheets=render_sheets(RenderOptions())) is not None
