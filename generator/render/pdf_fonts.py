@@ -27,8 +27,12 @@ import subprocess
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nianbao.errors import Problem, RenderError
+
+if TYPE_CHECKING:
+    from nianbao.render.pdf_rare_faces import Supplements
 
 # Characters the print CSS itself puts on the page (page numbers "— 12 —").
 PAGE_NUMBER_CHARS = "—0123456789"
@@ -323,14 +327,15 @@ def _with_subsets(css: str, suffixes: dict[str, tuple[str, ...]]) -> str:
     return _FONT_FAMILY.sub(stack, css)
 
 
-def use_subsets(html: str, rare: bool = True, chars: frozenset[int] | None = None) -> str:
+def use_subsets(html: str, rare: bool = True, chars: frozenset[int] | None = None,
+                supplements: Supplements | None = None) -> str:
     """The page with the subset faces declared and named in its print font stacks, right
     before the full face they were cut from: first the GB2312 subset, then the faces of the
     blocks of code points the page's rare characters fall in (`pdf_rare_faces`), then the
     full face (which draws whatever is left).  ``rare=False`` leaves out the block faces:
     the style every page without rare characters has (the PDF tables' skeletons are laid
     out in it); ``chars``: the page's rare characters when the caller has them already
-    (`rare_chars`)."""
+    (`rare_chars`), ``supplements`` their block faces (`supplement_font_faces`)."""
     # imported here: pdf_rare_faces cuts its faces with this module's functions
     from nianbao.render.pdf_rare_faces import Supplements, supplement_font_faces
 
@@ -339,10 +344,13 @@ def use_subsets(html: str, rare: bool = True, chars: frozenset[int] | None = Non
         return html
     if chars is None and rare:
         chars = rare_chars(html)
-    extra = supplement_font_faces(chars) if rare and chars else Supplements()
+    if not (rare and chars):
+        extra = Supplements()
+    else:
+        extra = supplements if supplements is not None else supplement_font_faces(chars)
     suffixes = {family: (SUBSET_SUFFIX,) + extra.suffixes.get(family, ())
                 for family, _, _ in _subset_sources()}
-    supplements = "\n".join(extra.rules)
+    declared = "\n".join(extra.rules)
 
     def style(match: re.Match) -> str:
         attrs, css = match.group(1), match.group(2)
@@ -351,5 +359,5 @@ def use_subsets(html: str, rare: bool = True, chars: frozenset[int] | None = Non
         return f"<style{attrs}>{_with_subsets(css, suffixes)}</style>"
     html = _STYLE.sub(style, html)
     head = html.lower().find("<style")
-    declare = f'<style media="print">\n{faces}\n{supplements}\n</style>\n'
+    declare = f'<style media="print">\n{faces}\n{declared}\n</style>\n'
     return html[:head] + declare + html[head:] if head >= 0 else declare + html

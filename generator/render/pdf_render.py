@@ -156,17 +156,22 @@ def _fetcher_class():
             self.fonts = tuple(os.path.realpath(r) for r in fonts)
             self.refused: list[str] = []
 
-        def allows(self, url: str) -> bool:
-            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-            if scheme == "data":
-                return True
-            if scheme != "file":
-                return False
+        @staticmethod
+        def local_path(url: str) -> str | None:
+            """The real path of a local ``file:`` URL (None for any other URL)."""
             from urllib.parse import unquote, urlsplit
+
             parts = urlsplit(url)
-            if parts.netloc not in ("", "localhost"):
+            if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+                return None
+            return os.path.realpath(unquote(parts.path))
+
+        def allows(self, url: str) -> bool:
+            if url.split(":", 1)[0].lower() == "data" and ":" in url:
+                return True
+            path = self.local_path(url)
+            if path is None:
                 return False
-            path = os.path.realpath(unquote(parts.path))
             if self.fonts and os.path.dirname(path) in self.fonts and path.endswith(".otf"):
                 return os.path.isfile(path)
             return path.startswith(self.roots) and os.path.isfile(path)
@@ -229,15 +234,16 @@ def _sheet_digest(base_url: str, fetcher: Any) -> Callable[[str, bool], str]:
     names in turn (a few levels), another file (a font) by its size and time.  Part of the
     table skeletons' key (`table_styles`).  A URL the fetcher refuses, or a file that
     cannot be read, is named as such (WeasyPrint reads nothing there either)."""
-    from urllib.parse import unquote, urljoin, urlsplit
+    from urllib.parse import urljoin
 
     def identify(href: str, sheet: bool, base: str = base_url, depth: int = 0) -> str:
         url = urljoin(base, href.strip())
         if depth > 4 or not fetcher.allows(url):
             return f"unread {url}"
-        if url.lower().startswith("data:"):
+        local = fetcher.local_path(url)
+        if local is None:   # data: (allowed): the URL is its own content
             return hashlib.sha256(url.encode()).hexdigest()
-        path = Path(unquote(urlsplit(url).path))
+        path = Path(local)
         try:
             if not sheet:
                 stat = path.stat()
@@ -292,8 +298,9 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
     check_glyphs(doc, html)
     roots = html_render.search_path(options)
     chars = rare_chars(html)
-    rare_faces = supplement_font_faces(chars).rules
-    html, common = use_subsets(html, chars=chars), use_subsets(html, rare=False)
+    rare_faces = supplement_font_faces(chars)
+    html, common = (use_subsets(html, chars=chars, supplements=rare_faces),
+                    use_subsets(html, rare=False))
     fetcher = make_fetcher(roots, (str(font_cache_dir()),))
     base_url = Path(roots[0]).as_uri() + "/"
 
@@ -304,7 +311,7 @@ def render(doc: Document, options: RenderOptions, *, stamp_tables: bool = True) 
     with _one_at_a_time():
         # asked under the lock: asked before it, another thread's render naming the same
         # block could run first, add the faces and draw from recordings of dropped fonts
-        if _new_rare_faces(rare_faces):
+        if _new_rare_faces(rare_faces.rules):
             table_skeleton.forget_recordings()
         pdf = (_fast_pdf(html, common, lay_out, _sheet_digest(base_url, fetcher))
                if stamp_tables else None)

@@ -40,7 +40,7 @@ from typing import Any
 _REACHING = re.compile(r"float|position|counter|column|running|string-set|flow",
                        re.IGNORECASE)
 # Selectors whose matches depend on more than an element and its ancestors.
-_UNSAFE_SELECTOR = re.compile(r"[+~:|]|\bnth\b")
+_UNSAFE_SELECTOR = re.compile(r"[+~:|]")
 _STYLE_RE = re.compile(r"<style\b([^>]*)>(.*?)</style>|<link\b[^>]*>", re.DOTALL)
 _LINK_HREF = re.compile(r"<link\b[^>]*?\bhref\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 _IMPORT = re.compile(r"@import\s+(?:url\(\s*)?[\"']?([^\"')\s;]+)", re.IGNORECASE)
