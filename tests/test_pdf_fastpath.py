@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_pdf_fonts import count_forgotten
 from test_table_stamp import assert_same_pages, example, with_figure
 
 from nianbao.render import (
@@ -302,11 +303,7 @@ def test_a_new_set_of_rare_characters_lets_go_of_the_recordings(tmp_path, monkey
     """Issue 17 §9: each new set of rare characters brings faces that make Pango reload its
     fonts; recordings kept the old ones alive (a worker grew with every new name).  The
     recordings are dropped then — and the same report gives the same bytes."""
-    calls: list[int] = []
-    real = table_skeleton.forget_recordings
-    monkeypatch.setattr(table_skeleton, "forget_recordings",
-                        lambda: (calls.append(1), real())[1])
-    monkeypatch.setattr(pdf_render, "_RARE_SEEN", set())
+    calls = count_forgotten(monkeypatch)
     pdf_render.render(example("county-transport-2024.yaml"), RenderOptions())
     assert calls == []
     first = pdf_render.render(_naming(tmp_path, "王镕"), RenderOptions())

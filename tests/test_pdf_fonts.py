@@ -56,6 +56,17 @@ def all_recordings() -> list:
             for rs in [s.recordings] + [c.recordings for c in s.cells] for r in rs.values()]
 
 
+def count_forgotten(monkeypatch) -> list[int]:
+    """Each time the recordings are dropped (new faces made Pango reload its fonts), a 1 in
+    the list returned; the process's record of faces added starts empty."""
+    calls: list[int] = []
+    real = table_skeleton.forget_recordings
+    monkeypatch.setattr(table_skeleton, "forget_recordings",
+                        lambda: (calls.append(1), real())[1])
+    monkeypatch.setattr(pdf_render, "_RARE_SEEN", set())
+    return calls
+
+
 def pdffonts(path: Path) -> list[str]:
     out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
                          check=True).stdout
@@ -140,11 +151,7 @@ def test_names_in_a_block_met_before_add_no_face(monkeypatch):
     """陈昇 and 吴昉 fall in one block (U+6600): the second report declares the faces the
     first added, so the font map does not change and the recordings are kept; 王镕
     (U+9500) brings new faces, and the recordings are dropped."""
-    calls: list[int] = []
-    real = table_skeleton.forget_recordings
-    monkeypatch.setattr(table_skeleton, "forget_recordings",
-                        lambda: (calls.append(1), real())[1])
-    monkeypatch.setattr(pdf_render, "_RARE_SEEN", set())
+    calls = count_forgotten(monkeypatch)
     pdf_render.render(rare_doc("陈昇"), RenderOptions())
     assert calls == [1]
     seen = set(pdf_render._RARE_SEEN)
